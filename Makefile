@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+# Everything they need is installed here, into .venv, never by hand.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+
+.PHONY: run test install install-dev serve-prod clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# The stamp files re-run the install whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# The demo runs on SQLite in instance/, with plain-HTTP cookies for 127.0.0.1.
+run: install
+	mkdir -p instance
+	SESSION_COOKIE_SECURE=0 $(FLASK) db upgrade
+	SESSION_COOKIE_SECURE=0 $(FLASK) demo seed
+	SESSION_COOKIE_SECURE=0 $(FLASK) run --host 127.0.0.1 --port 5000
+
+# The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL says so.
+test: install-dev
+	$(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on $$TEST_DATABASE_URL =="; \
+		YISHI_TEST_BACKEND=postgresql $(BIN)/pytest; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

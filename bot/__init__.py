@@ -1,0 +1,1 @@
+"""The WeChat channel: signatures, decryption, handlers and replies."""

@@ -1,0 +1,69 @@
+"""A believable demo street: two communities, three estates, about 300 flats, two staff logins."""
+import random
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core.accounts import create_user
+from core.db import db
+from core.models import Community, Flat, Owner, Street, Unit
+from core.register_ops import create_estate
+
+STREET = "雁江街道"
+LOGINS = (
+    # username, password, role, display name, community, street
+    ("worker", "demo-worker-2026", "worker", "李社工", "建设路社区", None),
+    ("street", "demo-street-2026", "street", "王科长", None, STREET),
+)
+# name, community, year, address, buildings, units per building, floors
+ESTATES = (
+    ("纺织厂宿舍", "建设路社区", 1983, "建设路 12 号", 4, 2, 6),
+    ("粮食局家属院", "建设路社区", 1991, "建设路 48 号", 3, 3, 6),
+    ("和平小区", "和平社区", 1999, "和平街 7 号", 4, 2, 6),
+)
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "秀英桂兰玉兰淑珍凤英建华建国志强明华德明光明春梅海燕丽娟红霞国强文华永红金凤宝珍秀珍福生长林"
+
+
+def fake_name(rng: random.Random) -> str:
+    length = rng.choice((1, 2, 2, 2))
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(length))
+
+
+def is_seeded() -> bool:
+    return db.session.scalar(select(Street).where(Street.name == STREET)) is not None
+
+
+def seed(rng_seed: int = 2026) -> dict:
+    """Build the demo street once; returns what was made, or {} if it was already there."""
+    if is_seeded():
+        return {}
+    rng = random.Random(rng_seed)
+    street = Street(name=STREET)
+    communities = {name: Community(street=street, name=name) for name in ("建设路社区", "和平社区")}
+    db.session.add(street)
+    db.session.flush()
+    flats = 0
+    for name, community, year, address, n_buildings, n_units, floors in ESTATES:
+        estate = create_estate(
+            communities[community], name, year, [str(b) for b in range(1, n_buildings + 1)], address,
+            preconditions_met=(year != 1999),  # 和平小区 still lacks a residents' convention
+        )
+        for building in estate.buildings:
+            for u in range(1, n_units + 1):
+                unit = Unit(building=building, number=str(u))
+                for floor in range(1, floors + 1):
+                    for door in (1, 2):
+                        area = Decimal(rng.randint(4500, 12000)) / 100
+                        flat = Flat(unit=unit, number=f"{floor}0{door}", floor=floor, area=area)
+                        rep = Owner(name=fake_name(rng), phone=f"13{rng.randint(0, 999999999):09d}",
+                                    id_last4=f"{rng.randint(0, 9999):04d}", is_representative=True)
+                        flat.owners.append(rep)
+                        if rng.random() < 0.3:  # about a third are co-owned by a spouse
+                            flat.owners.append(Owner(name=fake_name(rng)))
+                        db.session.add(flat)
+                        flats += 1
+    db.session.flush()
+    for username, password, role, display, community, street_name in LOGINS:
+        create_user(username, password, role, display, community=community, street=street_name)
+    return {"street": STREET, "estates": len(ESTATES), "flats": flats}

@@ -1,0 +1,4 @@
+"""All models, imported here so that Alembic and the app see every table."""
+from core.models.register import Street, Community, Estate, Building, Unit, Flat, Owner  # noqa: F401
+from core.models.account import User, Role  # noqa: F401
+from core.models.audit import AuditEntry  # noqa: F401

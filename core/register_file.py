@@ -1,0 +1,256 @@
+"""Reading and writing the register as a spreadsheet (.xlsx or .csv): columns, parsing, validation.
+
+One row is one flat. The named owner is the flat's voting representative; other co-owners go
+in 共有人, separated by 、 or commas. Pure: no database here (see register_ops for that).
+"""
+import csv
+import io
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import openpyxl
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+# (header, required, what to write in it)
+COLUMNS = (
+    ("楼栋", True, "楼栋号，如 1、2、A；须是本小区已登记的楼栋"),
+    ("单元", True, "单元号，如 1、2"),
+    ("户号", True, "房号，如 301"),
+    ("楼层", False, "数字；空着时按户号推算（301 → 3 层）"),
+    ("专有面积", True, "平方米，最多两位小数，如 89.50"),
+    ("业主姓名", True, "表决代表的姓名"),
+    ("联系电话", False, "手机或座机"),
+    ("身份证后四位", False, "4 位，末位可为 X"),
+    ("共有人", False, "其他共有人姓名，用顿号或逗号隔开"),
+)
+HEADERS = tuple(c[0] for c in COLUMNS)
+REQUIRED = tuple(c[0] for c in COLUMNS if c[1])
+MAX_ROWS = 20000
+MAX_AREA = Decimal("10000")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem, placed where the worker will find it in the spreadsheet."""
+
+    row: int | None  # spreadsheet row number (the header is row 1); None for the file as a whole
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = "文件" if self.row is None else f"第 {self.row} 行"
+        return f"{where}{'「' + self.column + '」' if self.column else ''}：{self.reason}"
+
+
+class ImportRejected(Exception):
+    """The file has problems; nothing was imported."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__("; ".join(str(e) for e in errors[:5]))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class OwnerRecord:
+    name: str
+    phone: str = ""
+    id_last4: str = ""
+
+
+@dataclass(frozen=True)
+class FlatRecord:
+    row: int
+    building: str
+    unit: str
+    number: str
+    floor: int | None
+    area: Decimal
+    owners: tuple[OwnerRecord, ...]  # the first one is the voting representative
+
+
+def normalize_building(value: str) -> str:
+    """'3号楼', '3栋', '3幢' and '3' all name building 3."""
+    return re.sub(r"(号楼|栋|幢|号)$", "", value.strip())
+
+
+def normalize_unit(value: str) -> str:
+    return re.sub(r"单元$", "", value.strip())
+
+
+def building_sort_key(number: str) -> str:
+    """Natural order: 2 before 10."""
+    return re.sub(r"\d+", lambda m: m.group().zfill(6), number)
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _header_name(text: str) -> str:
+    # "专有面积（㎡）" and "专有面积(m²)" are the 专有面积 column.
+    return re.sub(r"[（(].*?[)）]", "", text).replace(" ", "").strip()
+
+
+def read_table(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
+    """Rows of an .xlsx or UTF-8 .csv file as (row number, {header: text}); raises ImportRejected."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        rows = _read_xlsx(data)
+    elif name.endswith(".csv"):
+        rows = _read_csv(data)
+    else:
+        raise ImportRejected([RowError(None, "", "只接受 .xlsx 或 .csv 文件。")])
+    if not rows:
+        raise ImportRejected([RowError(None, "", "文件是空的。")])
+    header = [_header_name(_cell_text(h)) for h in rows[0]]
+    missing = [h for h in REQUIRED if h not in header]
+    if missing:
+        raise ImportRejected([RowError(1, h, "缺少这一列，请用下载的模板。") for h in missing])
+    if len(rows) - 1 > MAX_ROWS:
+        raise ImportRejected([RowError(None, "", f"超过 {MAX_ROWS} 行，请分批导入。")])
+    table = []
+    for number, cells in enumerate(rows[1:], start=2):
+        record = {h: _cell_text(cells[i]) if i < len(cells) else "" for i, h in enumerate(header) if h in HEADERS}
+        if any(record.values()):
+            table.append((number, record))
+    return table
+
+
+def _read_xlsx(data: bytes) -> list[list]:
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ImportRejected([RowError(None, "", "无法读取这个 Excel 文件，请确认是 .xlsx 格式。")]) from None
+    try:
+        return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _read_csv(data: bytes) -> list[list]:
+    lines = data.split(b"\n")
+    errors = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            errors.append(RowError(number, "", "不是 UTF-8 编码。请在 Excel 中“另存为 → CSV UTF-8”后再导入。"))
+    if errors:
+        raise ImportRejected(errors)
+    text = data.decode("utf-8-sig")
+    return [row for row in csv.reader(io.StringIO(text))]
+
+
+def parse(table: list[tuple[int, dict[str, str]]], known_buildings: set[str]) -> list[FlatRecord]:
+    """Validate every row and return the flats; raises ImportRejected listing every problem found."""
+    errors: list[RowError] = []
+    records: list[FlatRecord] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for row, cells in table:
+        row_errors = []
+
+        def need(column):
+            value = cells.get(column, "")
+            if not value:
+                row_errors.append(RowError(row, column, "不能为空。"))
+            return value
+
+        building = normalize_building(need("楼栋"))
+        unit = normalize_unit(need("单元"))
+        number = need("户号")
+        if building and building not in known_buildings:
+            listed = "、".join(sorted(known_buildings, key=building_sort_key)) or "无"
+            row_errors.append(RowError(row, "楼栋", f"本小区没有 {building} 栋（已登记：{listed}）。"))
+
+        floor = None
+        if cells.get("楼层"):
+            try:
+                floor = int(cells["楼层"])
+            except ValueError:
+                row_errors.append(RowError(row, "楼层", f"“{cells['楼层']}”不是整数。"))
+        elif number.isdigit() and len(number) >= 3:
+            floor = int(number[:-2])
+
+        area = None
+        area_text = need("专有面积")
+        if area_text:
+            try:
+                area = Decimal(area_text.replace("㎡", "").strip())
+                if not area.is_finite():
+                    raise InvalidOperation
+            except InvalidOperation:
+                row_errors.append(RowError(row, "专有面积", f"“{area_text}”不是数字。"))
+            else:
+                if area <= 0 or area >= MAX_AREA:
+                    row_errors.append(RowError(row, "专有面积", f"{area_text} 不在 0 到 {MAX_AREA} 平方米之间。"))
+                    area = None
+                elif area != area.quantize(Decimal("0.01")):
+                    # openpyxl hands back floats: 89.5 is fine, 89.555 is a typo worth asking about.
+                    row_errors.append(RowError(row, "专有面积", f"{area_text} 超过两位小数。"))
+                    area = None
+                else:
+                    area = area.quantize(Decimal("0.01"))
+
+        name = need("业主姓名")
+        if len(name) > 40:
+            row_errors.append(RowError(row, "业主姓名", "超过 40 个字。"))
+        phone = cells.get("联系电话", "")
+        if phone and not re.fullmatch(r"[0-9+\-]{7,20}", phone):
+            row_errors.append(RowError(row, "联系电话", f"“{phone}”不像电话号码。"))
+        id_last4 = cells.get("身份证后四位", "").upper()
+        if id_last4 and not re.fullmatch(r"\d{3}[\dX]", id_last4):
+            row_errors.append(RowError(row, "身份证后四位", f"“{id_last4}”应是 4 位数字（末位可为 X）。"))
+        co_owners = [n for n in re.split(r"[、,，;；\s]+", cells.get("共有人", "")) if n]
+        if name in co_owners or len(set(co_owners)) != len(co_owners):
+            row_errors.append(RowError(row, "共有人", "同一个人写了两次。"))
+
+        key = (building, unit, number)
+        if all(key):
+            if key in seen:
+                row_errors.append(RowError(row, "户号", f"与第 {seen[key]} 行是同一户（{building}栋{unit}单元{number}）。"))
+            else:
+                seen[key] = row
+
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        owners = (OwnerRecord(name, phone, id_last4),) + tuple(OwnerRecord(n) for n in co_owners)
+        records.append(FlatRecord(row, building, unit, number, floor, area, owners))
+    if errors:
+        raise ImportRejected(errors)
+    return records
+
+
+def write_workbook(rows: list[list], title: str = "住户登记") -> bytes:
+    """An .xlsx with the register's header row and the given rows."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title
+    sheet.append(list(HEADERS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    for index, header in enumerate(HEADERS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, len(header) * 3)
+        for cell in sheet[get_column_letter(index)][1:]:
+            # Phones and flat numbers stay text; areas show two decimals.
+            cell.number_format = "0.00" if header == "专有面积" else "@"
+    guide = book.create_sheet("填写说明")
+    guide.append(["列名", "必填", "说明"])
+    for header, required, hint in COLUMNS:
+        guide.append([header, "是" if required else "否", hint])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def template() -> bytes:
+    """The empty register template that workers download."""
+    return write_workbook([])

@@ -1,0 +1,1 @@
+"""The complaint classifier: jieba tokenising, training, prediction. No Flask, no database."""

@@ -1,0 +1,143 @@
+"""Shared fixtures: one database per run (SQLite, or PostgreSQL when YISHI_TEST_BACKEND=postgresql),
+migrated once, emptied after each test; outbound network refused."""
+import contextvars
+import os
+import re
+import socket
+
+import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from core.db import db
+from web.app import create_app
+
+BACKEND = os.environ.get("YISHI_TEST_BACKEND", "sqlite")
+
+
+def pytest_report_header(config):
+    return f"yishi test backend: {BACKEND}"
+
+
+def pytest_configure(config):
+    if BACKEND == "postgresql":
+        url = os.environ.get("TEST_DATABASE_URL", "")
+        if not url.startswith("postgresql"):
+            pytest.exit("YISHI_TEST_BACKEND=postgresql needs TEST_DATABASE_URL=postgresql+psycopg://…", returncode=1)
+        try:
+            engine = create_engine(url)
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            engine.dispose()
+        except Exception as error:  # fail, never skip, when CI asked for PostgreSQL
+            pytest.exit(f"PostgreSQL at {url} is unreachable: {error}", returncode=1)
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch):
+    """No test talks to the internet: connections go to loopback or nowhere."""
+    real_connect = socket.socket.connect
+
+    def guarded(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (
+            host.startswith("127.") or host in ("localhost", "::1") or sock.family == socket.AF_UNIX
+        ):
+            raise ConnectionRefusedError(f"tests may not reach {host}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if BACKEND == "postgresql":
+        url = os.environ["TEST_DATABASE_URL"]
+        engine = create_engine(url)
+        with engine.begin() as connection:  # a clean schema, whatever an earlier run left
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    app = make_app(url)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def make_app(url, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SESSION_COOKIE_SECURE": False,
+        "RATELIMIT_ENABLED": False,
+    }
+    config.update(overrides)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
+
+
+@pytest.fixture
+def app(database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("YISHI_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = make_app(database_url)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables():
+    with db.engine.begin() as connection:
+        tables = [connection.dialect.identifier_preparer.quote(t.name) for t in db.metadata.sorted_tables]
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                connection.execute(text(f"DELETE FROM {name}"))
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context and database session, as in production.
+
+    The test's own session is committed first, so that it holds no SQLite write lock
+    (and pending test data is visible to the request)."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token from the form on a page, as a browser would have it."""
+    page = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def login(client, username: str, password: str = "password-123"):
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})

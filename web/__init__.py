@@ -1,0 +1,1 @@
+"""The Flask host: the app factory, blueprints and CLI commands."""

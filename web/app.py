@@ -1,0 +1,72 @@
+"""The application factory: configuration, extensions, blueprints and CLI groups; no database I/O."""
+import logging
+import os
+
+from flask import Flask, render_template
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import core.models  # noqa: F401  (every table, for Alembic and the app)
+from core.db import db
+from web import config as config_module
+from web.database import configure_sqlite, engine_options
+from web.extensions import csrf, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("YISHI_INSTANCE_PATH") or None,
+                instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(config_module.from_environment(app.instance_path))
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        RATELIMIT_STORAGE_URI=app.config["REDIS_URL"] or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    if config:
+        app.config.update(config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
+                                x_proto=app.config["TRUSTED_PROXIES"])
+
+    db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                configure_sqlite(engine)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.session_protection = "strong"
+
+    from web import auth, cli, console, security
+
+    auth.init_app(app)
+    console.init_app(app)
+    security.init_app(app)
+    cli.init_app(app)
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return render_template("error.html", title="找不到页面", message="页面不存在，或您无权查看。"), 404
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return render_template("error.html", title="文件太大",
+                               message=f"上传文件不能超过 {app.config['MAX_CONTENT_LENGTH'] // 1048576} MB。"), 413
+
+    @app.errorhandler(429)
+    def too_many(_error):
+        return render_template("error.html", title="操作太频繁", message="请稍等一分钟再试。"), 429
+
+    @app.get("/healthz")
+    def healthz():
+        return {"ok": True}
+
+    logging.basicConfig(level=logging.INFO)
+    return app

@@ -1,0 +1,68 @@
+"""Password login for staff: a new session at login, a real logout, a rate limit, failed logins logged."""
+import logging
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from core import audit
+from core.accounts import authenticate
+from core.db import db
+from web.extensions import limiter, login_manager
+
+bp = Blueprint("auth", __name__)
+log = logging.getLogger("yishi.auth")
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired(), Length(max=40)])
+    password = PasswordField("密码", validators=[DataRequired(), Length(max=200)])
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    from core.models import User
+
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _login_limit():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: "//evil.example" and "https://…" would leave the site.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("console.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.username.data.strip(), form.password.data)
+        if user is None:
+            log.warning("failed login for %r from %s", form.username.data, request.remote_addr)
+            audit.record(None, "auth.login_failed", form.username.data[:40], request.remote_addr or "")
+            db.session.commit()
+            flash("用户名或密码不对。", "error")
+        else:
+            session.clear()  # a fresh session at login: no fixation
+            login_user(user)
+            audit.record(user, "auth.login", request.remote_addr or "")
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash("已退出。", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,108 @@
+"""CLI groups: `flask demo`, `flask users`, `flask register`. Each command commits once."""
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from core import demo as demo_module
+from core.accounts import AccountError, create_user
+from core.db import db
+from core.models import Community, Estate
+from core.register_file import ImportRejected
+from core.register_ops import create_estate, export_register, import_register
+
+demo = AppGroup("demo", help="The demo street.")
+users = AppGroup("users", help="Staff accounts.")
+register = AppGroup("register", help="The household register (一区一档).")
+
+
+def init_app(app):
+    for group in (demo, users, register):
+        app.cli.add_command(group)
+
+
+@demo.command("seed")
+def demo_seed():
+    """Build the demo street unless it is there already, and print the demo logins."""
+    made = demo_module.seed()
+    db.session.commit()
+    if made:
+        click.echo(f"Demo seeded: {made['estates']} estates, {made['flats']} flats in {made['street']}.")
+    else:
+        click.echo("Demo already seeded.")
+    click.echo("Demo logins (http://127.0.0.1:5000/login):")
+    for username, password, role, display, *_ in demo_module.LOGINS:
+        click.echo(f"  {username} / {password}  ({display}, {role})")
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "worker", "street"]), required=True)
+@click.option("--community", help="Community name, for a worker.")
+@click.option("--street", help="Street office name, for street-office staff.")
+@click.option("--name", "display_name", default="", help="Name shown in the console.")
+@click.password_option()
+def users_create(username, role, community, street, display_name, password):
+    """Create a staff account (the first admin, say)."""
+    try:
+        user = create_user(username, password, role, display_name, community=community, street=street)
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error))
+    db.session.commit()
+    click.echo(f"Created {user.username} ({user.role.value}).")
+
+
+def _estate(name: str) -> Estate:
+    estate = db.session.scalar(select(Estate).where(Estate.name == name)) if not name.isdigit() \
+        else db.session.get(Estate, int(name))
+    if estate is None:
+        raise click.ClickException(f"No estate {name!r}.")
+    return estate
+
+
+@register.command("create-estate")
+@click.option("--community", required=True)
+@click.option("--name", required=True)
+@click.option("--year", "year_built", type=int, required=True)
+@click.option("--buildings", required=True, help="Building numbers, comma-separated: 1,2,3")
+@click.option("--address", default="")
+def register_create_estate(community, name, year_built, buildings, address):
+    """Register an estate and its buildings; flats come from `flask register import`."""
+    found = db.session.scalar(select(Community).where(Community.name == community))
+    if found is None:
+        raise click.ClickException(f"No community {community!r}.")
+    estate = create_estate(found, name, year_built, [b for b in buildings.split(",") if b.strip()], address)
+    db.session.commit()
+    click.echo(f"Created estate {estate.id} {estate.name} with {len(estate.buildings)} buildings.")
+
+
+@register.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--estate", "estate_name", required=True, help="Estate name or id.")
+def register_import(file, estate_name):
+    """Import a register spreadsheet (.xlsx or .csv); nothing is imported if any row is bad."""
+    estate = _estate(estate_name)
+    try:
+        result = import_register(estate, file.name, file.read_bytes(), actor=None)
+    except ImportRejected as rejected:
+        db.session.rollback()
+        click.echo(f"Nothing imported: {len(rejected.errors)} problem(s).", err=True)
+        for error in rejected.errors:
+            click.echo(f"  {error}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(result.summary)
+
+
+@register.command("export")
+@click.option("--estate", "estate_name", required=True, help="Estate name or id.")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def register_export(estate_name, out):
+    """Write the estate's register to an .xlsx file (audited)."""
+    data = export_register(_estate(estate_name), actor=None)
+    db.session.commit()
+    out.write_bytes(data)
+    click.echo(f"Wrote {out}.")

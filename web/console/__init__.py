@@ -1,0 +1,6 @@
+"""The workers' and street office's console."""
+from web.console.routes import bp
+
+
+def init_app(app):
+    app.register_blueprint(bp)
