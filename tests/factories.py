@@ -45,3 +45,23 @@ def user(role="worker", community_=None, street_=None, username=None):
     name = username or f"{role}{next(_serial)}"
     return create_user(name, PASSWORD, role, community=community_.name if community_ else None,
                        street=street_.name if street_ else None)
+
+
+def vote(estate_, rule="headcount_2_3", building=None, unit=None, opens_in=-3600, closes_in=86400, open_=True,
+         actor=None):
+    """A vote over the estate (or one building/unit), opened an hour ago by default, by the database clock."""
+    from datetime import timedelta
+
+    from core.db import db_now
+    from core.votes import create_vote, open_vote
+
+    now = db_now(db.session)
+    v = create_vote(actor, estate_, "加装电梯" if unit else "老旧小区改造", rule, now + timedelta(seconds=opens_in),
+                    now + timedelta(seconds=closes_in), building=building, unit=unit)
+    if open_:
+        open_vote(v.id, actor)
+    return v
+
+
+def flats_of(estate_):
+    return [f for b in estate_.buildings for u in b.units for f in u.flats]

@@ -2,3 +2,5 @@
 from core.models.register import Street, Community, Estate, Building, Unit, Flat, Owner  # noqa: F401
 from core.models.account import User, Role  # noqa: F401
 from core.models.audit import AuditEntry  # noqa: F401
+from core.models.vote import Vote, VoteFlat, BallotEntry, Ballot  # noqa: F401
+from core.models.resident import SignInLink  # noqa: F401

@@ -1,0 +1,207 @@
+"""The consent-rule engine: plain data in (flats, areas, ballots, a rule), a tally out. Pure.
+
+Chinese law counts "以上" inclusively and "过半数" strictly (民法典第一千二百五十九条), so every
+threshold says which it is, and every comparison is made with exact fractions, never floats.
+"""
+import math
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, Decimal
+from fractions import Fraction
+from typing import Iterable, Mapping
+
+AGREE, DISAGREE, ABSTAIN = "agree", "disagree", "abstain"
+CHOICES = (AGREE, DISAGREE, ABSTAIN)
+CHOICE_LABELS = {AGREE: "同意", DISAGREE: "不同意", ABSTAIN: "弃权"}
+CENT = Decimal("0.01")
+
+
+class RuleError(ValueError):
+    """A rule or a case that cannot be evaluated."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A threshold rule.
+
+    participation: share of flats (and of area, when by_area) that must take part, inclusive; None = no such test.
+    approval: share that must agree; strict means "more than", else "at least".
+    approval_base: "participating" (民法典) or "total" (资阳's 2/3 of all owners).
+    """
+
+    code: str
+    label: str
+    approval: Fraction
+    approval_strict: bool = False
+    approval_base: str = "participating"
+    participation: Fraction | None = None
+    by_area: bool = True
+
+    def __post_init__(self):
+        if not (0 < self.approval <= 1) or (self.participation is not None and not (0 < self.participation <= 1)):
+            raise RuleError("fractions must lie in (0, 1]")
+        if self.approval_base not in ("participating", "total"):
+            raise RuleError("approval_base is 'participating' or 'total'")
+
+
+RULES = {
+    "headcount_2_3": Rule(
+        "headcount_2_3", "同意户数达到总户数 2/3 以上", Fraction(2, 3), approval_base="total", by_area=False,
+    ),
+    "civil_code_major": Rule(
+        "civil_code_major", "民法典第二百七十八条（改建、筹集维修资金等）：参与 2/3 以上，同意 3/4 以上",
+        Fraction(3, 4), participation=Fraction(2, 3),
+    ),
+    "civil_code_ordinary": Rule(
+        "civil_code_ordinary", "民法典第二百七十八条（其他事项）：参与 2/3 以上，同意过半数",
+        Fraction(1, 2), approval_strict=True, participation=Fraction(2, 3),
+    ),
+}
+
+
+def _fraction(value, name: str) -> Fraction:
+    try:
+        result = Fraction(str(value))
+    except (ValueError, ZeroDivisionError):
+        raise RuleError(f"{name}: {value!r} is not a fraction like \"2/3\"") from None
+    return result
+
+
+def custom_rule(fractions: Mapping) -> Rule:
+    """A rule of the civil-code shape with other fractions, e.g. {"participation": "2/3", "approval": "3/4"}."""
+    if not isinstance(fractions, Mapping) or "approval" not in fractions:
+        raise RuleError("a custom rule needs fractions with at least \"approval\"")
+    participation = fractions.get("participation")
+    return Rule(
+        "custom", "自定义规则",
+        approval=_fraction(fractions["approval"], "approval"),
+        approval_strict=bool(fractions.get("approval_strict", False)),
+        approval_base=fractions.get("approval_base", "participating"),
+        participation=None if participation in (None, "") else _fraction(participation, "participation"),
+        by_area=bool(fractions.get("by_area", True)),
+    )
+
+
+def rule_for(code: str, fractions: Mapping | None = None) -> Rule:
+    """The named rule, or a custom one built from fractions."""
+    if code == "custom":
+        return custom_rule(fractions or {})
+    try:
+        return RULES[code]
+    except KeyError:
+        raise RuleError(f"unknown rule {code!r}; known: {', '.join(list(RULES) + ['custom'])}") from None
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Participation and agreement by headcount and by area, whether the rule is met, and what is missing."""
+
+    total_count: int
+    total_area: Decimal
+    participation_count: int
+    participation_area: Decimal
+    agree_count: int
+    agree_area: Decimal
+    disagree_count: int
+    abstain_count: int
+    participation_met: bool
+    approval_met: bool
+    missing_count: int
+    missing_area: Decimal
+    rule: str = field(default="")
+
+    @property
+    def passed(self) -> bool:
+        return self.participation_met and self.approval_met
+
+    def as_dict(self) -> dict:
+        """JSON-ready, areas as decimal strings."""
+        return {
+            "rule": self.rule,
+            "passed": self.passed,
+            "participation_met": self.participation_met,
+            "approval_met": self.approval_met,
+            "total_count": self.total_count,
+            "total_area": str(self.total_area),
+            "participation_count": self.participation_count,
+            "participation_area": str(self.participation_area),
+            "agree_count": self.agree_count,
+            "agree_area": str(self.agree_area),
+            "disagree_count": self.disagree_count,
+            "abstain_count": self.abstain_count,
+            "missing": {"count": self.missing_count, "area": str(self.missing_area)},
+        }
+
+
+def _meets(part: Fraction, whole: Fraction, share: Fraction, strict: bool) -> bool:
+    if whole == 0:
+        return False
+    return part > share * whole if strict else part >= share * whole
+
+
+def _needed(part, whole, share: Fraction, strict: bool, unit) -> Fraction:
+    """How much must be added to part (whole unchanged) to meet the share; unit is the step (1 flat, 0.01 m²)."""
+    target = share * whole
+    if strict:
+        return max(Fraction(0), (math.floor((target - part) / unit) + 1) * unit) if part <= target else Fraction(0)
+    return max(Fraction(0), math.ceil((target - part) / unit) * unit)
+
+
+def _missing(total, participating, agreeing, rule: Rule, unit) -> Fraction:
+    """The fewest further agreeing flats (or m²) that pass the rule: first flats that have not voted,
+    as many as participation needs, then voters changing their ballot to agree (which helps more)."""
+    if rule.approval_base == "total":
+        return _needed(agreeing, total, rule.approval, rule.approval_strict, unit)
+    newcomers = Fraction(0)
+    if rule.participation is not None:
+        newcomers = _needed(participating, total, rule.participation, False, unit)
+    part, agree = participating + newcomers, agreeing + newcomers
+    if part == 0:  # nobody to agree yet: one new agreeing voter
+        return newcomers + unit
+    return newcomers + _needed(agree, part, rule.approval, rule.approval_strict, unit)
+
+
+def evaluate(flats: Iterable[tuple[str, Decimal]], ballots: Mapping[str, str], rule: Rule) -> Tally:
+    """Tally ballots (flat id → agree/disagree/abstain) over the electorate (flat id, exclusive area)."""
+    areas: dict[str, Decimal] = {}
+    for flat_id, area in flats:
+        if flat_id in areas:
+            raise RuleError(f"flat {flat_id} is listed twice")
+        area = Decimal(area)
+        if not area.is_finite() or area <= 0:
+            raise RuleError(f"flat {flat_id}: area must be a positive number")
+        areas[flat_id] = area
+    counts = {c: 0 for c in CHOICES}
+    sums = {c: Decimal(0) for c in CHOICES}
+    for flat_id, choice in ballots.items():
+        if flat_id not in areas:
+            raise RuleError(f"ballot for flat {flat_id}, which is not in the electorate")
+        if choice not in CHOICES:
+            raise RuleError(f"flat {flat_id}: choice must be one of {', '.join(CHOICES)}")
+        counts[choice] += 1
+        sums[choice] += areas[flat_id]
+
+    total_n, total_a = len(areas), sum(areas.values(), Decimal(0))
+    part_n, part_a = sum(counts.values()), sum(sums.values(), Decimal(0))
+    agree_n, agree_a = counts[AGREE], sums[AGREE]
+    F = Fraction  # Decimal → Fraction is exact
+
+    participation_met = rule.participation is None or (
+        _meets(F(part_n), F(total_n), rule.participation, False)
+        and (not rule.by_area or _meets(F(part_a), F(total_a), rule.participation, False))
+    )
+    base_n, base_a = (total_n, total_a) if rule.approval_base == "total" else (part_n, part_a)
+    approval_met = _meets(F(agree_n), F(base_n), rule.approval, rule.approval_strict) and (
+        not rule.by_area or _meets(F(agree_a), F(base_a), rule.approval, rule.approval_strict)
+    )
+    passed = participation_met and approval_met
+    missing_n = 0 if passed else int(_missing(F(total_n), F(part_n), F(agree_n), rule, Fraction(1)))
+    missing_a = Decimal(0)
+    if not passed and rule.by_area:
+        cents = _missing(F(total_a), F(part_a), F(agree_a), rule, Fraction(1, 100))
+        missing_a = (Decimal(cents.numerator) / Decimal(cents.denominator)).quantize(CENT, rounding=ROUND_CEILING)
+    return Tally(
+        total_count=total_n, total_area=total_a.quantize(CENT), participation_count=part_n,
+        participation_area=part_a.quantize(CENT), agree_count=agree_n, agree_area=agree_a.quantize(CENT),
+        disagree_count=counts[DISAGREE], abstain_count=counts[ABSTAIN], participation_met=participation_met,
+        approval_met=approval_met, missing_count=missing_n, missing_area=missing_a.quantize(CENT), rule=rule.code,
+    )

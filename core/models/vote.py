@@ -1,0 +1,107 @@
+"""Consent votes: the frozen electorate, the insert-only chained ballot log, and current ballots."""
+from sqlalchemy import JSON, Numeric, UniqueConstraint
+
+from core.db import UTCDateTime, db, utcnow
+
+
+class Vote(db.Model):
+    """A vote (意愿征集 / 表决) on one matter, over an estate, a building or a unit, under a rule."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    estate_id = db.Column(db.ForeignKey("estate.id"), nullable=False, index=True)
+    building_id = db.Column(db.ForeignKey("building.id"))
+    unit_id = db.Column(db.ForeignKey("unit.id"))
+    matter = db.Column(db.String(120), nullable=False)
+    description = db.Column(db.Text, nullable=False, default="")
+    rule = db.Column(db.String(30), nullable=False)
+    fractions = db.Column(JSON)  # for rule "custom"
+    opens_at = db.Column(UTCDateTime, nullable=False)
+    closes_at = db.Column(UTCDateTime, nullable=False)
+    status = db.Column(db.String(10), nullable=False, default="draft")  # draft → open → closed
+    created_by_id = db.Column(db.ForeignKey("user.id"))
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    opened_at = db.Column(UTCDateTime)
+    closed_at = db.Column(UTCDateTime)
+    electorate_hash = db.Column(db.String(64))  # sha256 of the frozen flats and areas
+    final_hash = db.Column(db.String(64))       # the log's head at close
+    final_tally = db.Column(JSON)               # the frozen tally at close
+
+    estate = db.relationship("Estate")
+    building = db.relationship("Building")
+    unit = db.relationship("Unit")
+
+    __table_args__ = (
+        db.CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+        db.CheckConstraint("status IN ('draft', 'open', 'closed')", name="status_known"),
+    )
+
+    @property
+    def scope(self) -> str:
+        return "unit" if self.unit_id else "building" if self.building_id else "estate"
+
+    @property
+    def scope_label(self) -> str:
+        if self.unit_id:
+            return f"{self.estate.name} {self.unit.label}"
+        if self.building_id:
+            return f"{self.estate.name} {self.building.label}"
+        return f"{self.estate.name}（全小区）"
+
+
+class VoteFlat(db.Model):
+    """One flat of a vote's electorate, frozen with its area when the vote opens."""
+
+    vote_id = db.Column(db.ForeignKey("vote.id"), primary_key=True)
+    flat_id = db.Column(db.ForeignKey("flat.id"), primary_key=True)
+    area = db.Column(Numeric(10, 2, asdecimal=True), nullable=False)
+    flat = db.relationship("Flat")
+
+
+class BallotEntry(db.Model):
+    """One cast or change, never updated or deleted; each entry hashes the one before it."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    vote_id = db.Column(db.ForeignKey("vote.id"), nullable=False)
+    seq = db.Column(db.Integer, nullable=False)
+    flat_id = db.Column(db.ForeignKey("flat.id"), nullable=False)
+    choice = db.Column(db.String(10), nullable=False)
+    channel = db.Column(db.String(10), nullable=False)  # web, wechat, paper
+    owner_id = db.Column(db.ForeignKey("owner.id"))     # who cast it (web, wechat)
+    recorded_by_id = db.Column(db.ForeignKey("user.id"))  # who entered it (paper)
+    collected_by = db.Column(db.String(40), nullable=False, default="")
+    paper_ref = db.Column(db.String(40), nullable=False, default="")
+    recorded_at = db.Column(UTCDateTime, nullable=False)   # by the database clock
+    effective_at = db.Column(UTCDateTime, nullable=False)  # when the owner decided: paper = when collected
+    idempotency_key = db.Column(db.String(64), nullable=False)
+    prev_hash = db.Column(db.String(64), nullable=False)
+    hash = db.Column(db.String(64), nullable=False, unique=True)
+
+    flat = db.relationship("Flat")
+
+    __table_args__ = (
+        UniqueConstraint("vote_id", "seq"),
+        UniqueConstraint("vote_id", "idempotency_key"),
+        db.CheckConstraint("choice IN ('agree', 'disagree', 'abstain')", name="choice_known"),
+        db.CheckConstraint("channel IN ('web', 'wechat', 'paper')", name="channel_known"),
+    )
+
+    @property
+    def receipt(self) -> str:
+        """The voter's receipt: the first 12 hex digits of the entry hash, in groups of four."""
+        code = self.hash[:12].upper()
+        return f"{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
+class Ballot(db.Model):
+    """The current ballot of a flat in a vote: one row per flat, enforced by the database."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    vote_id = db.Column(db.ForeignKey("vote.id"), nullable=False)
+    flat_id = db.Column(db.ForeignKey("flat.id"), nullable=False)
+    entry_id = db.Column(db.ForeignKey("ballot_entry.id"), nullable=False)
+    choice = db.Column(db.String(10), nullable=False)
+    effective_at = db.Column(UTCDateTime, nullable=False)
+
+    entry = db.relationship("BallotEntry")
+
+    __table_args__ = (UniqueConstraint("vote_id", "flat_id"),)
