@@ -86,6 +86,9 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    # APScheduler creates and owns its job table; it is not ours to migrate.
+    conf_args.setdefault("include_object",
+                         lambda obj, name, type_, reflected, compare_to: not (type_ == "table" and name == "apscheduler_jobs"))
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

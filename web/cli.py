@@ -1,5 +1,7 @@
 """CLI groups: `flask demo`, `flask users`, `flask register`. Each command commits once."""
+import json
 import sys
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
@@ -19,7 +21,7 @@ register = AppGroup("register", help="The household register (一区一档).")
 
 
 def init_app(app):
-    for group in (demo, users, register):
+    for group in (demo, users, register, votes, scheduler):
         app.cli.add_command(group)
 
 
@@ -106,3 +108,68 @@ def register_export(estate_name, out):
     db.session.commit()
     out.write_bytes(data)
     click.echo(f"Wrote {out}.")
+
+
+votes = AppGroup("votes", help="Consent votes: evaluate a case, verify a log, close due votes.")
+scheduler = AppGroup("scheduler", help="The one scheduler process.")
+
+
+@votes.command("evaluate")
+@click.argument("case", type=click.File("r", encoding="utf-8"))
+def votes_evaluate(case):
+    """Evaluate an auditor's CASE.json ({"rule", "flats", "ballots", "fractions"?}) and print the tally as JSON."""
+    from core.consent import RuleError, evaluate, rule_for
+
+    try:
+        data = json.load(case)
+        if not isinstance(data, dict) or not isinstance(data.get("flats"), list) \
+                or not isinstance(data.get("ballots", {}), dict):
+            raise RuleError('expected {"rule": ..., "flats": [{"id": ..., "area": ...}], "ballots": {...}}')
+        flats = []
+        for index, flat in enumerate(data["flats"]):
+            if not isinstance(flat, dict) or "id" not in flat or "area" not in flat:
+                raise RuleError(f"flats[{index}] needs an id and an area")
+            try:
+                flats.append((str(flat["id"]), Decimal(str(flat["area"]))))
+            except InvalidOperation:
+                raise RuleError(f"flats[{index}]: area {flat['area']!r} is not a number") from None
+        ballots = {str(k): v for k, v in data.get("ballots", {}).items()}
+        tally = evaluate(flats, ballots, rule_for(str(data.get("rule", "")), data.get("fractions")))
+    except (json.JSONDecodeError, RuleError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    click.echo(json.dumps(tally.as_dict(), ensure_ascii=False))
+
+
+@votes.command("verify")
+@click.argument("vote_id", type=int)
+def votes_verify(vote_id):
+    """Re-check a vote's electorate digest, hash chain, current ballots and frozen tally."""
+    from core.models import Vote
+    from core.votes import verify_vote
+
+    vote = db.session.get(Vote, vote_id)
+    if vote is None:
+        raise click.ClickException(f"No vote {vote_id}.")
+    report = verify_vote(vote)
+    click.echo(json.dumps({"vote": vote_id, "ok": report.ok, "entries": report.entries, "head": report.head,
+                           "first_broken_seq": report.first_broken_seq, "problems": report.problems}))
+    sys.exit(0 if report.ok else 1)
+
+
+@votes.command("close-due")
+def votes_close_due():
+    """Close every vote past its closing time (the scheduler does this every 15 s)."""
+    from core.jobs import close_votes
+
+    click.echo(f"Closed: {close_votes()}")
+
+
+@scheduler.command("run")
+def scheduler_run():
+    """Run the one scheduler process: closes votes on time, catches up after a restart."""
+    from flask import current_app
+
+    from web.scheduler import build
+
+    build(current_app._get_current_object()).start()

@@ -1,0 +1,118 @@
+"""The auditors' CLI contract, `flask votes verify`, and the one scheduler process closing votes once."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+from sqlalchemy import func, select, text
+
+from core.db import db, db_now
+from core.models import AuditEntry, Vote
+from tests import factories
+
+
+def write(tmp_path, case):
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case, ensure_ascii=False) if not isinstance(case, str) else case, encoding="utf-8")
+    return str(path)
+
+
+def test_evaluate_prints_the_contract(runner, tmp_path):
+    flats = [{"id": f"1-1-{i}01", "area": "89.50"} for i in range(1, 4)]
+    case = {"rule": "headcount_2_3", "flats": flats, "ballots": {"1-1-101": "agree", "1-1-201": "agree"}}
+    result = runner.invoke(args=["votes", "evaluate", write(tmp_path, case)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["passed"] is True and out["agree_count"] == 2 and out["total_count"] == 3
+    assert out["total_area"] == "268.50" and out["agree_area"] == "179.00" and out["participation_area"] == "179.00"
+    assert out["missing"] == {"count": 0, "area": "0.00"}
+
+
+def test_evaluate_civil_code_reports_what_is_missing(runner, tmp_path):
+    flats = [{"id": str(i), "area": "100"} for i in range(300)]
+    ballots = {str(i): "agree" for i in range(150)} | {str(i): "disagree" for i in range(150, 200)}
+    out = json.loads(runner.invoke(args=["votes", "evaluate", write(tmp_path, {
+        "rule": "civil_code_ordinary", "flats": flats, "ballots": ballots})]).output)
+    assert out["passed"] is True
+    ballots = {str(i): "agree" for i in range(150)} | {str(i): "disagree" for i in range(150, 300)}
+    out = json.loads(runner.invoke(args=["votes", "evaluate", write(tmp_path, {
+        "rule": "civil_code_ordinary", "flats": flats, "ballots": ballots})]).output)
+    assert out["passed"] is False  # 150 of 300 is not more than half
+    # One more agreeing flat; by area the law needs only more than half, so a hair over it: 0.01 m².
+    assert out["missing"] == {"count": 1, "area": "0.01"}
+    custom = {"rule": "custom", "fractions": {"participation": "1/2", "approval": "1/2"}, "flats": flats[:2],
+              "ballots": {"0": "agree"}}
+    assert json.loads(runner.invoke(args=["votes", "evaluate", write(tmp_path, custom)]).output)["passed"] is True
+
+
+def test_evaluate_refuses_malformed_cases_with_exit_2(runner, tmp_path):
+    bad_cases = [
+        "{not json",
+        {"rule": "headcount_2_3"},
+        {"rule": "two_thirds", "flats": [], "ballots": {}},
+        {"rule": "headcount_2_3", "flats": [{"id": "a", "area": "big"}], "ballots": {}},
+        {"rule": "headcount_2_3", "flats": [{"id": "a", "area": "1"}], "ballots": {"b": "agree"}},
+        {"rule": "headcount_2_3", "flats": [{"id": "a", "area": "1"}], "ballots": {"a": "yes"}},
+    ]
+    for case in bad_cases:
+        result = runner.invoke(args=["votes", "evaluate", write(tmp_path, case)])
+        assert result.exit_code == 2, (case, result.output)
+        assert "error:" in result.output
+
+
+def test_verify_exit_codes(app, runner):
+    from core.ballots import cast
+
+    estate = factories.estate(buildings=("1",), units=1, floors=2)
+    vote = factories.vote(estate)
+    for i, flat in enumerate(factories.flats_of(estate)):
+        cast(vote.id, flat, "agree", channel="web", idempotency_key=f"k{i}", owner=flat.owners[0])
+    db.session.commit()
+    ok = runner.invoke(args=["votes", "verify", str(vote.id)])
+    assert ok.exit_code == 0 and json.loads(ok.output)["entries"] == 4
+    db.session.execute(text("UPDATE ballot_entry SET flat_id = flat_id WHERE seq = 2"))
+    db.session.execute(text("UPDATE ballot_entry SET paper_ref = 'forged' WHERE seq = 3"))
+    db.session.commit()
+    broken = runner.invoke(args=["votes", "verify", str(vote.id)])
+    assert broken.exit_code == 1 and json.loads(broken.output)["first_broken_seq"] == 3
+
+
+def scheduler_process(database_url, instance):
+    env = dict(os.environ, DATABASE_URL=database_url, YISHI_INSTANCE_PATH=str(instance), SECRET_KEY="x")
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def wait_closed(vote_id, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status = db.session.scalar(select(Vote.status).where(Vote.id == vote_id))
+        db.session.rollback()  # hold no SQLite lock while the scheduler works
+        if status == "closed":
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def test_the_scheduler_closes_a_missed_vote_at_start_and_exactly_once_across_restarts(app, database_url, tmp_path):
+    estate = factories.estate(buildings=("1",), units=1, floors=1)
+    vote = factories.vote(estate)
+    db.session.execute(text("UPDATE vote SET closes_at = :t WHERE id = :id"),
+                       {"t": (db_now(db.session) - timedelta(seconds=5)).replace(tzinfo=None), "id": vote.id})
+    db.session.commit()
+    vote_id = vote.id
+    for _ in range(2):  # start, let it work, kill -9, start again
+        process = scheduler_process(database_url, tmp_path)
+        try:
+            assert wait_closed(vote_id), process.stdout.read1().decode(errors="replace") if process.stdout else ""
+            time.sleep(1)
+        finally:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    closes = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "vote.close"))
+    assert closes == 1
+    db.session.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
+    db.session.commit()

@@ -1,0 +1,47 @@
+"""The one scheduler process (`flask scheduler run`): APScheduler with its jobs stored in the database.
+
+Run exactly one of these beside any number of web workers; web workers start no scheduler
+(APScheduler's FAQ: several schedulers sharing a job store run jobs twice or not at all).
+"""
+import logging
+from datetime import datetime, timezone
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from core.db import db
+from core.jobs import SCHEDULE
+
+log = logging.getLogger("yishi.scheduler")
+JOBS_TABLE = "apscheduler_jobs"
+_app = None  # the process's app: the job store keeps only a textual reference to run_job
+
+
+def run_job(target: str) -> None:
+    """Run one job of core.jobs inside an app context; a failure is logged and rolled back, never fatal."""
+    module, name = target.split(":")
+    function = getattr(__import__(module, fromlist=[name]), name)
+    with _app.app_context():
+        try:
+            log.info("job %s: %s", target, function())
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s failed", target)
+
+
+def build(app) -> BlockingScheduler:
+    """A scheduler with every job of core.jobs.SCHEDULE, due at once so that missed work is caught up."""
+    global _app
+    _app = app
+    scheduler = BlockingScheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=app.config["SQLALCHEMY_DATABASE_URI"], tablename=JOBS_TABLE)},
+        executors={"default": ThreadPoolExecutor(1)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+        timezone=timezone.utc,
+    )
+    for job_id, target, seconds in SCHEDULE:
+        # Fixed ids with replace_existing: a restart updates the stored job instead of adding a twin.
+        scheduler.add_job(run_job, "interval", seconds=seconds, id=job_id, args=[target],
+                          replace_existing=True, next_run_time=datetime.now(timezone.utc))
+    return scheduler
