@@ -64,6 +64,49 @@ def seed(rng_seed: int = 2026) -> dict:
                         db.session.add(flat)
                         flats += 1
     db.session.flush()
-    for username, password, role, display, community, street_name in LOGINS:
-        create_user(username, password, role, display, community=community, street=street_name)
+    users = [create_user(username, password, role, display, community=community, street=street_name)
+             for username, password, role, display, community, street_name in LOGINS]
+    _seed_votes(rng, users[0])
     return {"street": STREET, "estates": len(ESTATES), "flats": flats}
+
+
+def _seed_votes(rng: random.Random, worker) -> None:
+    """An open estate-wide renovation vote and an open elevator vote for one unit, with paper ballots so far."""
+    from datetime import timedelta
+
+    from core.ballots import Paper, cast
+    from core.db import db_now
+    from core.models import Estate
+    from core.votes import create_vote, open_vote, scope_flats_query
+
+    now = db_now(db.session)
+    textile = db.session.scalar(select(Estate).where(Estate.name == "纺织厂宿舍"))
+    grain = db.session.scalar(select(Estate).where(Estate.name == "粮食局家属院"))
+    renovation = create_vote(worker, textile, "纺织厂宿舍纳入老旧小区改造", "headcount_2_3",
+                             now - timedelta(days=7), now + timedelta(days=14),
+                             description="改造内容：雨污分流、屋面防水、楼道照明、加装充电桩。同意改造的业主数须达到总户数 2/3 以上。")
+    unit = grain.buildings[0].units[1]
+    elevator = create_vote(worker, grain, f"{unit.label}加装电梯", "civil_code_major",
+                           now - timedelta(days=3), now + timedelta(days=10), unit=unit,
+                           description="本单元加装电梯，按民法典第二百七十八条：参与 2/3 以上，同意 3/4 以上。")
+    for vote, share, opened_days in ((renovation, 0.55, 7), (elevator, 0.5, 3)):
+        open_vote(vote.id, worker)
+        flats = db.session.scalars(scope_flats_query(vote.estate_id, vote.building_id, vote.unit_id)).all()
+        for n, flat in enumerate(rng.sample(flats, int(len(flats) * share))):
+            choice = rng.choices(("agree", "disagree", "abstain"), weights=(85, 10, 5))[0]
+            collected = now - timedelta(days=opened_days) + timedelta(minutes=rng.randint(10, opened_days * 1440 - 10))
+            cast(vote.id, flat, choice, channel="paper", idempotency_key=f"demo-{vote.id}-{n}", recorded_by=worker,
+                 paper=Paper("李社工", collected, f"纸票-{vote.id}-{n + 1:03d}"))
+
+
+def demo_resident():
+    """An owner in the demo elevator unit (粮食局家属院 1栋2单元) whose flat has not voted yet."""
+    from core.models import Ballot, Building, Estate
+
+    voted = select(Ballot.flat_id)
+    flat = db.session.scalar(
+        select(Flat).join(Unit).join(Building).join(Estate)
+        .where(Estate.name == "粮食局家属院", Building.number == "1", Unit.number == "2", Flat.id.not_in(voted))
+        .order_by(Flat.id)
+    )
+    return flat.representative

@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -65,7 +66,8 @@ def create_vote(actor, estate, matter: str, rule: str, opens_at: datetime, close
 
 def electorate_digest(rows) -> str:
     """sha256 over (flat id, area) of the frozen electorate, in flat order."""
-    text = "\n".join(f"{flat_id}:{area}" for flat_id, area in sorted(rows))
+    # Areas as stored (two decimals), whether they come from memory (45) or the database (45.00).
+    text = "\n".join(f"{flat_id}:{Decimal(area).quantize(Decimal('0.01'))}" for flat_id, area in sorted(rows))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

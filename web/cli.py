@@ -11,6 +11,7 @@ from sqlalchemy import select
 from core import demo as demo_module
 from core.accounts import AccountError, create_user
 from core.db import db
+from core.residents import issue_link
 from core.models import Community, Estate
 from core.register_file import ImportRejected
 from core.register_ops import create_estate, export_register, import_register
@@ -21,7 +22,7 @@ register = AppGroup("register", help="The household register (一区一档).")
 
 
 def init_app(app):
-    for group in (demo, users, register, votes, scheduler):
+    for group in (demo, users, register, residents, votes, scheduler):
         app.cli.add_command(group)
 
 
@@ -37,6 +38,11 @@ def demo_seed():
     click.echo("Demo logins (http://127.0.0.1:5000/login):")
     for username, password, role, display, *_ in demo_module.LOGINS:
         click.echo(f"  {username} / {password}  ({display}, {role})")
+    owner = demo_module.demo_resident()
+    link = issue_link(owner)
+    db.session.commit()
+    click.echo(f"A resident ({owner.flat.label}), one-time link valid 30 minutes:")
+    click.echo(f"  http://127.0.0.1:5000/r/login/{link}")
 
 
 @users.command("create")
@@ -108,6 +114,24 @@ def register_export(estate_name, out):
     db.session.commit()
     out.write_bytes(data)
     click.echo(f"Wrote {out}.")
+
+
+residents = AppGroup("residents", help="Residents' access to the mobile pages.")
+
+
+@residents.command("link")
+@click.option("--estate", "estate_name", required=True, help="Estate name or id.")
+@click.argument("flat_code")
+def residents_link(estate_name, flat_code):
+    """Print a one-time sign-in link for the representative of FLAT_CODE (building-unit-flat, e.g. 1-2-301)."""
+    from core.register_lookup import flat_by_code
+
+    flat = flat_by_code(_estate(estate_name), flat_code)
+    if flat is None or flat.representative is None:
+        raise click.ClickException(f"No flat {flat_code} with an owner in that estate.")
+    token = issue_link(flat.representative)
+    db.session.commit()
+    click.echo(f"/r/login/{token}")
 
 
 votes = AppGroup("votes", help="Consent votes: evaluate a case, verify a log, close due votes.")

@@ -1,0 +1,16 @@
+"""Template helpers: times in Asia/Shanghai, rule labels."""
+from core.ballots import local
+from core.consent import RULES
+
+
+def rule_label(vote) -> str:
+    if vote.rule in RULES:
+        return RULES[vote.rule].label
+    f = vote.fractions or {}
+    part = f"参与 {f['participation']} 以上，" if f.get("participation") else ""
+    return f"自定义：{part}同意{'超过' if f.get('approval_strict') else ''} {f.get('approval')}{'' if f.get('approval_strict') else ' 以上'}"
+
+
+def init_app(app):
+    app.add_template_filter(lambda moment: local(moment) if moment else "", "local")
+    app.add_template_global(rule_label)

@@ -1,0 +1,6 @@
+"""The residents' mobile pages (large type, few steps)."""
+from web.resident.routes import bp
+
+
+def init_app(app):
+    app.register_blueprint(bp)

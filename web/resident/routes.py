@@ -1,0 +1,103 @@
+"""Residents' pages: sign in with a one-time link, see my votes, cast or change my ballot, check a receipt."""
+import uuid
+from functools import wraps
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from core.ballots import BallotRefused, cast
+from core.consent import CHOICE_LABELS
+from core.db import db
+from core.models import BallotEntry, Owner, Vote, VoteFlat
+from core.residents import redeem_link
+from core.tally import STATUS_LABELS, find_receipt, flat_ballot, live_tally, status, votes_for_flat
+
+bp = Blueprint("resident", __name__)
+
+
+def resident_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        owner_id = session.get("owner_id")
+        g.owner = db.session.get(Owner, owner_id) if owner_id else None
+        if g.owner is None:
+            return render_template("resident/signed_out.html"), 401
+        return view(*args, **kwargs)
+    return wrapped
+
+
+@bp.get("/r/login/<token>")
+def login_link(token):
+    # Link previews and scanners fetch GETs: the token is spent only by the button's POST.
+    return render_template("resident/login.html", token=token)
+
+
+@bp.post("/r/login/<token>")
+def login_redeem(token):
+    owner = redeem_link(token)
+    if owner is None:
+        db.session.rollback()
+        return render_template("resident/signed_out.html", expired=True), 403
+    db.session.commit()
+    session.clear()
+    session["owner_id"] = owner.id
+    return redirect(url_for(".home"))
+
+
+@bp.post("/r/logout")
+def logout():
+    session.clear()
+    return redirect(url_for(".home"))
+
+
+@bp.get("/r/")
+@resident_required
+def home():
+    votes = [(v, STATUS_LABELS[status(v, live_tally(v))]) for v in votes_for_flat(g.owner.flat_id)]
+    return render_template("resident/home.html", owner=g.owner, votes=votes)
+
+
+def _my_vote(vote_id) -> Vote:
+    vote = db.session.scalar(select(Vote).join(VoteFlat, VoteFlat.vote_id == Vote.id).where(
+        Vote.id == vote_id, VoteFlat.flat_id == g.owner.flat_id, Vote.status != "draft"))
+    if vote is None:
+        abort(404)
+    return vote
+
+
+@bp.get("/r/votes/<int:vote_id>")
+@resident_required
+def vote(vote_id):
+    vote = _my_vote(vote_id)
+    tally = live_tally(vote)
+    return render_template("resident/vote.html", vote=vote, tally=tally, ballot=flat_ballot(vote, g.owner.flat_id),
+                           choices=CHOICE_LABELS, status=STATUS_LABELS[status(vote, tally)], key=uuid.uuid4().hex,
+                           owner=g.owner)
+
+
+@bp.post("/r/votes/<int:vote_id>/ballot")
+@resident_required
+def ballot(vote_id):
+    vote = _my_vote(vote_id)
+    try:
+        entry = cast(vote.id, g.owner.flat, request.form.get("choice", ""), channel="web",
+                     idempotency_key=request.form.get("key", ""), owner=g.owner)
+    except BallotRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        db.session.commit()
+        flash(f"已记录您的意见：{CHOICE_LABELS[entry.choice]}。回执码 {entry.receipt}，请保存。", "info")
+    return redirect(url_for(".vote", vote_id=vote.id))
+
+
+@bp.get("/votes/<int:vote_id>/receipts")
+def receipts(vote_id):
+    """The public list of receipts (no names), and a check of one receipt."""
+    vote = db.session.get(Vote, vote_id)
+    if vote is None or vote.status == "draft":
+        abort(404)
+    code = request.args.get("code", "").strip()
+    found = find_receipt(vote, code) if code else None
+    entries = db.session.scalars(select(BallotEntry).where(BallotEntry.vote_id == vote.id).order_by(BallotEntry.seq)).all()
+    return render_template("resident/receipts.html", vote=vote, entries=entries, code=code, found=found)
