@@ -1,13 +1,16 @@
 """Writes to the register: creating estates, importing a spreadsheet, exporting it. Flush, never commit."""
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core import audit
 from core.db import db
-from core.models import Building, Estate, Flat, Owner, Unit
+from core.models import Building, Estate, Flat, Owner, SignInLink, Unit
+from core.privacy import mask_name
 from core.register_file import (
     FlatRecord,
+    ImportRejected,
+    RowError,
     building_sort_key,
     normalize_building,
     parse,
@@ -53,6 +56,7 @@ def import_register(estate: Estate, filename: str, data: bytes, actor) -> Import
             select(Flat).join(Unit).join(Building).where(Building.estate_id == estate.id)
         )
     }
+    _refuse_dropping_voters(records, existing)
     units = {(u.building.number, u.number): u for b in estate.buildings for u in b.units}
     created = updated = unchanged = 0
     for record in records:
@@ -74,6 +78,25 @@ def import_register(estate: Estate, filename: str, data: bytes, actor) -> Import
     result = ImportResult(created, updated, unchanged, len(existing))
     audit.record(actor, "register.import", f"estate:{estate.id}", f"{filename}: {result.summary}")
     return result
+
+
+def _refuse_dropping_voters(records, existing) -> None:
+    """An owner who has cast a ballot stays on the register: the ballot log names them."""
+    from core.models import BallotEntry
+
+    errors = []
+    for record in records:
+        flat = existing.get((record.building, record.unit, record.number))
+        if flat is None:
+            continue
+        wanted = {o.name for o in record.owners}
+        for owner in flat.owners:
+            if owner.name not in wanted and db.session.scalar(
+                    select(BallotEntry.id).where(BallotEntry.owner_id == owner.id).limit(1)):
+                errors.append(RowError(record.row, "业主姓名", f"{mask_name(owner.name)} 已参与表决，不能从登记中删除；"
+                                                              "请保留此人，另行登记变更。"))
+    if errors:
+        raise ImportRejected(errors)
 
 
 def _apply(flat: Flat, record: FlatRecord) -> bool:
@@ -101,6 +124,8 @@ def _sync_owners(flat: Flat, record: FlatRecord) -> bool:
         changed = True
     for name, owner in current.items():
         if name not in wanted:
+            # Their one-time sign-in links go with them.
+            db.session.execute(delete(SignInLink).where(SignInLink.owner_id == owner.id))
             flat.owners.remove(owner)
             changed = True
     if changed:

@@ -158,3 +158,38 @@ def test_template_and_export_downloads_are_audited(app, client):
     assert len(rows) == 3
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "register.export"))
     assert entry.actor_id == worker.id and entry.target == f"estate:{estate.id}"
+
+
+def test_an_owner_who_voted_cannot_be_dropped_by_a_reimport_and_nothing_changes(app):
+    from core.ballots import cast
+    from core.register_file import ImportRejected
+    from core.register_ops import import_register
+    from core.residents import issue_link
+
+    estate = empty_estate()
+    import_register(estate, "r.csv", csv_bytes(ROWS), actor=None)
+    db.session.commit()
+    vote = factories.vote(estate)
+    flat = next(f for f in factories.flats_of(estate) if f.code == "1-1-102")
+    cast(vote.id, flat, "agree", channel="web", idempotency_key="k", owner=flat.owners[0])
+    other = next(f for f in factories.flats_of(estate) if f.code == "2-1-101")
+    issue_link(other.owners[0])  # a pending sign-in link must not block a correction
+    db.session.commit()
+    before = snapshot(estate)
+    edited = [r[:] for r in ROWS]
+    edited[1][5] = "王新"  # 102's owner, who voted, replaced
+    edited[0][4] = "91.00"
+    try:
+        import_register(estate, "r.csv", csv_bytes(edited), actor=None)
+    except ImportRejected as rejected:
+        db.session.rollback()
+        [error] = rejected.errors
+        assert (error.row, error.column) == (3, "业主姓名") and "已参与表决" in error.reason
+    else:
+        raise AssertionError("an owner with a ballot was dropped")
+    assert snapshot(estate) == before
+    edited = [r[:] for r in ROWS]
+    edited[2][5] = "赵新"  # 2-1-101's owner, who only had a sign-in link, replaced: fine
+    result = import_register(estate, "r.csv", csv_bytes(edited), actor=None)
+    db.session.commit()
+    assert result.updated == 1
