@@ -13,7 +13,8 @@ from core.db import db, db_now
 from core.models import Ballot, BallotEntry, Role, VoteFlat
 from core.votes import chain_hash, genesis_hash, lock_vote
 
-CHANNELS = ("web", "wechat", "paper")
+CHANNEL_LABELS = {"web": "网页", "wechat": "微信", "paper": "纸质"}
+CHANNELS = tuple(CHANNEL_LABELS)
 
 
 class BallotRefused(Exception):

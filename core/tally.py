@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from core.consent import AGREE, Tally, evaluate, rule_for
 from core.db import db
-from core.models import Ballot, BallotEntry, Building, Community, Estate, Flat, Unit, Vote, VoteFlat
+from core.models import Ballot, BallotEntry, Building, Estate, Flat, Unit, Vote, VoteFlat
 
 
 def electorate_rows(vote: Vote):
@@ -28,7 +28,7 @@ def tally_from_choices(vote: Vote, choices: dict[int, str]) -> Tally:
 
 
 def live_tally(vote: Vote) -> Tally:
-    """The tally now: from the frozen tally once closed, else from the current ballots."""
+    """The tally of the current ballots (once closed, vote.final_tally holds the frozen one)."""
     return tally_from_choices(vote, current_choices(vote))
 
 
@@ -74,10 +74,12 @@ def progress_curve(vote: Vote) -> list[tuple[datetime, int, int]]:
         .where(BallotEntry.vote_id == vote.id).order_by(BallotEntry.effective_at, BallotEntry.seq)
     ).all()
     current: dict[int, str] = {}
+    agreeing = 0
     points = []
     for flat_id, choice, moment, _ in entries:
+        agreeing += (choice == AGREE) - (current.get(flat_id) == AGREE)
         current[flat_id] = choice
-        points.append((moment, sum(1 for c in current.values() if c == AGREE), len(current)))
+        points.append((moment, agreeing, len(current)))
     return points
 
 
@@ -114,6 +116,3 @@ def find_receipt(vote: Vote, receipt: str) -> BallotEntry | None:
         select(BallotEntry).where(BallotEntry.vote_id == vote.id, BallotEntry.hash.startswith(code, autoescape=True))
     )
 
-
-def community_of(vote: Vote) -> Community:
-    return vote.estate.community

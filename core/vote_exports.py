@@ -5,7 +5,7 @@ import openpyxl
 from openpyxl.styles import Font
 
 from core import audit
-from core.ballots import local
+from core.ballots import CHANNEL_LABELS, local
 from core.consent import CHOICE_LABELS
 from core.models import BallotEntry, Flat
 from core.db import db
@@ -57,6 +57,6 @@ def roll_xlsx(vote, actor, full: bool = False) -> bytes:
         name = (rep.name if full else mask_name(rep.name)) if rep else ""
         rows.append([building, unit, number, float(area), name,
                      CHOICE_LABELS.get(entry.choice, "") if entry else "未表决",
-                     {"web": "网页", "wechat": "微信", "paper": "纸质"}.get(entry.channel, "") if entry else "",
+                     CHANNEL_LABELS[entry.channel] if entry else "",
                      local(entry.effective_at) if entry else "", entry.receipt if entry else ""])
     return _book("表决名册", header, rows)

@@ -1,5 +1,5 @@
 """Template helpers: times in Asia/Shanghai, rule labels."""
-from core.ballots import local
+from core.ballots import CHANNEL_LABELS, local
 from core.consent import RULES
 
 
@@ -14,3 +14,4 @@ def rule_label(vote) -> str:
 def init_app(app):
     app.add_template_filter(lambda moment: local(moment) if moment else "", "local")
     app.add_template_global(rule_label)
+    app.add_template_global(CHANNEL_LABELS, "channel_labels")

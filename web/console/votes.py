@@ -12,7 +12,7 @@ from core import scope
 from core.ballots import BallotRefused, Paper, cast
 from core.consent import CHOICE_LABELS, RULES
 from core.db import db, db_now
-from core.models import Building, Flat, Role, Unit, VoteFlat
+from core.models import Building, Flat, Unit, VoteFlat
 from core.tally import STATUS_LABELS, breakdown, live_tally, progress_curve, status, vote_for, votes_query
 from core.vote_exports import roll_xlsx, tally_xlsx
 from core.votes import VoteError, close_vote, create_vote, open_vote
@@ -104,7 +104,6 @@ def vote(vote_id):
         can_manage=scope.can_edit_register(current_user, vote.estate), flats=flats,
         chart=progress_svg(progress_curve(vote), tally.total_count, needed) if tally else "",
         key=uuid.uuid4().hex, now_local=datetime.now(SHANGHAI).strftime("%Y-%m-%dT%H:%M"),
-        is_worker=current_user.role in (Role.WORKER, Role.ADMIN),
     )
 
 
