@@ -28,7 +28,8 @@ run: install
 	mkdir -p instance
 	SESSION_COOKIE_SECURE=0 $(FLASK) db upgrade
 	SESSION_COOKIE_SECURE=0 $(FLASK) demo seed
-	SESSION_COOKIE_SECURE=0 $(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "WeChat simulator: http://127.0.0.1:5000/dev/wechat/"
+	SESSION_COOKIE_SECURE=0 WECHAT_SIMULATOR=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
 # The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL says so.
 test: install-dev

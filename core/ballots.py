@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from core.consent import CHOICES
-from core.db import db, db_now
+from core.db import db, db_now, local
 from core.models import Ballot, BallotEntry, Role, VoteFlat
 from core.votes import chain_hash, genesis_hash, lock_vote
 
@@ -96,9 +96,3 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
     db.session.flush()
     return entry
 
-
-def local(moment: datetime) -> str:
-    """A UTC moment as residents read it: Asia/Shanghai, to the minute."""
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")

@@ -1,5 +1,6 @@
 """The SQLAlchemy handle, a UTC timestamp type and the database clock."""
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, select, text
@@ -13,6 +14,8 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
@@ -41,6 +44,11 @@ class UTCDateTime(TypeDecorator):
 def utcnow() -> datetime:
     """The application's clock, as an aware UTC datetime (for display and logs)."""
     return datetime.now(timezone.utc)
+
+
+def local(moment: datetime) -> str:
+    """A UTC moment as residents read it: Asia/Shanghai, to the minute."""
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
 def db_now(session) -> datetime:

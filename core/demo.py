@@ -110,3 +110,17 @@ def demo_resident():
         .order_by(Flat.id)
     )
     return flat.representative
+
+
+def simulator_residents(count: int = 4) -> list:
+    """Owners a newcomer can play in the WeChat simulator: the demo resident and neighbours, and one elsewhere."""
+    from core.models import Building, Estate
+
+    first = demo_resident()
+    neighbours = db.session.scalars(
+        select(Owner).join(Flat).where(Flat.unit_id == first.flat.unit_id, Owner.is_representative,
+                                       Owner.id != first.id).order_by(Flat.id).limit(count - 2)).all()
+    elsewhere = db.session.scalar(
+        select(Owner).join(Flat).join(Unit).join(Building).join(Estate)
+        .where(Estate.name == "纺织厂宿舍", Owner.is_representative).order_by(Flat.id.desc()).limit(1))
+    return [first, *neighbours, elsewhere]

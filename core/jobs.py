@@ -1,16 +1,45 @@
-"""Scheduled work, listed as data: what runs, how often. Each job is idempotent and commits once."""
-from core.db import db
+"""Scheduled work in the domain, listed as data: what runs, how often. Each job is idempotent and commits once.
+
+Jobs take the app's configuration (a plain dict) and return what they did, for the log.
+"""
+from datetime import timedelta
+
+from sqlalchemy import delete
+
+from core import pushes
+from core.db import db, db_now
+from core.models import InboundMessage
 from core.votes import close_due_votes
 
-# (job id, function, seconds between runs). Closing scans by the database clock, so a
-# scheduler that was down at a vote's close closes it on its first run after restart.
+# (job id, "module:function", seconds between runs). Jobs scan by the database clock, so a
+# scheduler that was down when something fell due does it on its first run after restart.
 SCHEDULE = (
     ("votes.close_due", "core.jobs:close_votes", 15),
+    ("votes.remind", "core.jobs:remind_votes", 300),
+    ("wechat.forget_deliveries", "core.jobs:forget_deliveries", 3600),
 )
 
+# WeChat retries within seconds; a week of delivered keys is plenty to answer any retry.
+DELIVERY_MEMORY = timedelta(days=7)
 
-def close_votes() -> list[int]:
+
+def close_votes(config) -> list[int]:
     """Close every vote past its closing time; returns the ids closed by this run."""
     closed = close_due_votes()
     db.session.commit()
     return closed
+
+
+def remind_votes(config) -> dict[int, int]:
+    """Queue reminders for votes closing within VOTE_REMINDER_HOURS to bound residents who have not voted."""
+    queued = pushes.remind_due_votes(timedelta(hours=config["VOTE_REMINDER_HOURS"]))
+    db.session.commit()
+    return queued
+
+
+def forget_deliveries(config) -> int:
+    """Drop delivered-message records older than a week (they hold replies, which may hold receipts)."""
+    cutoff = db_now(db.session) - DELIVERY_MEMORY
+    deleted = db.session.execute(delete(InboundMessage).where(InboundMessage.received_at < cutoff)).rowcount
+    db.session.commit()
+    return deleted

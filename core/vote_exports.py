@@ -5,10 +5,10 @@ import openpyxl
 from openpyxl.styles import Font
 
 from core import audit
-from core.ballots import CHANNEL_LABELS, local
+from core.ballots import CHANNEL_LABELS
 from core.consent import CHOICE_LABELS
+from core.db import db, local
 from core.models import BallotEntry, Flat
-from core.db import db
 from core.privacy import mask_name
 from core.tally import breakdown, electorate_rows, live_tally
 from core.votes import current_from_log, log_entries

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from core import audit
+from core import audit, pushes
 from core.consent import RuleError, rule_for
 from core.db import db, db_now
 from core.models import Ballot, BallotEntry, Building, Flat, Unit, Vote, VoteFlat
@@ -93,6 +93,7 @@ def open_vote(vote_id: int, actor) -> Vote:
     vote.opened_at = now
     db.session.flush()
     audit.record(actor, "vote.open", f"vote:{vote.id}", f"{len(flats)} flats, electorate {vote.electorate_hash[:12]}")
+    pushes.vote_opened(vote)
     return vote
 
 

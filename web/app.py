@@ -44,11 +44,12 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message = "请先登录。"
     login_manager.session_protection = "strong"
 
-    from web import auth, cli, console, filters, resident, security
+    from web import auth, cli, console, filters, resident, security, wechat
 
     auth.init_app(app)
     console.init_app(app)
     resident.init_app(app)
+    wechat.init_app(app)
     filters.init_app(app)
     security.init_app(app)
     cli.init_app(app)

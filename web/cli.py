@@ -22,7 +22,7 @@ register = AppGroup("register", help="The household register (一区一档).")
 
 
 def init_app(app):
-    for group in (demo, users, register, residents, votes, scheduler):
+    for group in (demo, users, register, residents, votes, scheduler, wechat):
         app.cli.add_command(group)
 
 
@@ -184,16 +184,61 @@ def votes_verify(vote_id):
 @votes.command("close-due")
 def votes_close_due():
     """Close every vote past its closing time (the scheduler does this every 15 s)."""
+    from flask import current_app
+
     from core.jobs import close_votes
 
-    click.echo(f"Closed: {close_votes()}")
+    click.echo(f"Closed: {close_votes(current_app.config)}")
 
 
 @scheduler.command("run")
 def scheduler_run():
-    """Run the one scheduler process: closes votes on time, catches up after a restart."""
+    """Run the one scheduler process: closes votes, reminds, sends pushes; catches up after a restart."""
     from flask import current_app
 
     from web.scheduler import build
 
     build(current_app._get_current_object()).start()
+
+
+wechat = AppGroup("wechat", help="The WeChat official account.")
+menu = AppGroup("menu", help="The account's click menu.")
+wechat.add_command(menu)
+
+
+@menu.command("show")
+def menu_show():
+    """Print the menu as WeChat's menu/create call takes it."""
+    from bot.menu import menu_json
+
+    click.echo(json.dumps(menu_json(), ensure_ascii=False, indent=1))
+
+
+@menu.command("push")
+def menu_push():
+    """Create (replace) the account's menu through WeChat's API."""
+    from flask import current_app
+    from wechatpy.exceptions import WeChatClientException
+
+    from bot.client import make_client
+    from bot.menu import menu_json
+
+    if not (current_app.config["WECHAT_APP_ID"] and current_app.config["WECHAT_APP_SECRET"]):
+        raise click.ClickException("Set WECHAT_APP_ID and WECHAT_APP_SECRET first.")
+    try:
+        make_client(current_app.config).menu.create(menu_json())
+    except WeChatClientException as error:
+        raise click.ClickException(f"WeChat refused the menu: {error.errcode} {error.errmsg}") from None
+    except Exception as error:
+        raise click.ClickException(f"Cannot reach WeChat: {error}") from None
+    click.echo("Menu pushed.")
+
+
+@wechat.command("send-pushes")
+def wechat_send_pushes():
+    """Send the due template messages now (the scheduler does this every 10 s)."""
+    from flask import current_app
+
+    from bot.jobs import send_pushes
+
+    click.echo(json.dumps(send_pushes(current_app.config)))

@@ -3,6 +3,8 @@ import os
 import secrets
 from pathlib import Path
 
+from core.pushes import KINDS as PUSH_KINDS
+
 
 def _flag(env, name: str, default: bool) -> bool:
     value = env.get(name)
@@ -28,7 +30,41 @@ def from_environment(instance_path: str, env=None) -> dict:
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        "VOTE_REMINDER_HOURS": float(env.get("VOTE_REMINDER_HOURS", "24")),
+        **wechat_settings(env),
     }
+
+
+# The simulator's own account: not a real one, so nothing it signs can reach WeChat.
+SIMULATOR_ACCOUNT = {
+    "WECHAT_TOKEN": "yishi-simulator",
+    "WECHAT_APP_ID": "wx00000000simulator",
+    "WECHAT_ENCODING_AES_KEY": "c2ltdWxhdG9yLWtleS1mb3IteWlzaGktZGV2LW9ubHk",
+}
+
+
+def wechat_settings(env) -> dict:
+    """The official account's settings; the simulator fills in its own account and refuses a real secret."""
+    settings = {
+        "WECHAT_TOKEN": env.get("WECHAT_TOKEN", ""),
+        "WECHAT_APP_ID": env.get("WECHAT_APP_ID", ""),
+        "WECHAT_APP_SECRET": env.get("WECHAT_APP_SECRET", ""),
+        "WECHAT_ENCODING_AES_KEY": env.get("WECHAT_ENCODING_AES_KEY", ""),
+        "WECHAT_PREVIOUS_AES_KEY": env.get("WECHAT_PREVIOUS_AES_KEY", ""),
+        "WECHAT_MAX_CLOCK_SKEW": int(env.get("WECHAT_MAX_CLOCK_SKEW", "300")),
+        "WECHAT_API_BASE_URL": env.get("WECHAT_API_BASE_URL", "https://api.weixin.qq.com/").rstrip("/") + "/",
+        "WECHAT_RATE_LIMIT": env.get("WECHAT_RATE_LIMIT", "30 per minute"),
+        "WECHAT_SIMULATOR": _flag(env, "WECHAT_SIMULATOR", False),
+        "WECHAT_TEMPLATES": {kind: env.get(f"WECHAT_TEMPLATE_{kind.upper()}", "") for kind in PUSH_KINDS},
+    }
+    if settings["WECHAT_SIMULATOR"]:
+        if settings["WECHAT_APP_SECRET"]:
+            raise RuntimeError("WECHAT_SIMULATOR=1 refuses to run with WECHAT_APP_SECRET set: "
+                               "the simulator is for machines without a real official account.")
+        settings.update(SIMULATOR_ACCOUNT)
+    return settings
+
 
 
 def _instance_secret(instance_path: str) -> str:

@@ -1,6 +1,7 @@
 """Template helpers: times in Asia/Shanghai, rule labels."""
-from core.ballots import CHANNEL_LABELS, local
+from core.ballots import CHANNEL_LABELS
 from core.consent import RULES
+from core.db import local
 
 
 def rule_label(vote) -> str:

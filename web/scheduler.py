@@ -11,7 +11,8 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from core.db import db
-from core.jobs import SCHEDULE
+from bot import jobs as bot_jobs
+from core import jobs as core_jobs
 
 log = logging.getLogger("yishi.scheduler")
 JOBS_TABLE = "apscheduler_jobs"
@@ -19,19 +20,19 @@ _app = None  # the process's app: the job store keeps only a textual reference t
 
 
 def run_job(target: str) -> None:
-    """Run one job of core.jobs inside an app context; a failure is logged and rolled back, never fatal."""
+    """Run one job inside an app context, given the app's config; a failure is logged and rolled back, never fatal."""
     module, name = target.split(":")
     function = getattr(__import__(module, fromlist=[name]), name)
     with _app.app_context():
         try:
-            log.info("job %s: %s", target, function())
+            log.info("job %s: %s", target, function(_app.config))
         except Exception:
             db.session.rollback()
             log.exception("job %s failed", target)
 
 
 def build(app) -> BlockingScheduler:
-    """A scheduler with every job of core.jobs.SCHEDULE, due at once so that missed work is caught up."""
+    """A scheduler with every job of the domain and of the bot, due at once so that missed work is caught up."""
     global _app
     _app = app
     scheduler = BlockingScheduler(
@@ -40,7 +41,7 @@ def build(app) -> BlockingScheduler:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
         timezone=timezone.utc,
     )
-    for job_id, target, seconds in SCHEDULE:
+    for job_id, target, seconds in core_jobs.SCHEDULE + bot_jobs.SCHEDULE:
         # Fixed ids with replace_existing: a restart updates the stored job instead of adding a twin.
         scheduler.add_job(run_job, "interval", seconds=seconds, id=job_id, args=[target],
                           replace_existing=True, next_run_time=datetime.now(timezone.utc))

@@ -22,6 +22,7 @@ class Vote(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     opened_at = db.Column(UTCDateTime)
     closed_at = db.Column(UTCDateTime)
+    reminded_at = db.Column(UTCDateTime)        # when reminders to non-voters were queued
     electorate_hash = db.Column(db.String(64))  # sha256 of the frozen flats and areas
     final_hash = db.Column(db.String(64))       # the log's head at close
     final_tally = db.Column(JSON)               # the frozen tally at close

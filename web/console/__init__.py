@@ -1,5 +1,5 @@
 """The workers' and street office's console."""
-from web.console import votes  # noqa: F401  (registers the vote pages)
+from web.console import bindings, votes  # noqa: F401  (register their pages)
 from web.console.routes import bp
 
 

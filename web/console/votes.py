@@ -2,7 +2,6 @@
 import io
 import uuid
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
@@ -11,15 +10,13 @@ from sqlalchemy import select
 from core import scope
 from core.ballots import BallotRefused, Paper, cast
 from core.consent import CHOICE_LABELS, RULES
-from core.db import db, db_now
+from core.db import SHANGHAI, db, db_now
 from core.models import Building, Flat, Unit, VoteFlat
 from core.tally import STATUS_LABELS, breakdown, live_tally, progress_curve, status, vote_for, votes_query
 from core.vote_exports import roll_xlsx, tally_xlsx
 from core.votes import VoteError, close_vote, create_vote, open_vote
 from web.charts import progress_svg
 from web.console.routes import XLSX, bp, _estate_or_404
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _vote_or_404(vote_id):

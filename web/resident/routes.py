@@ -2,25 +2,41 @@
 import uuid
 from functools import wraps
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from core.ballots import BallotRefused, cast
 from core.consent import CHOICE_LABELS
 from core.db import db
-from core.models import BallotEntry, Owner, Vote, VoteFlat
+from core.models import BallotEntry, Binding, Owner, Vote, VoteFlat
 from core.residents import redeem_link
 from core.tally import STATUS_LABELS, find_receipt, flat_ballot, live_tally, status, votes_for_flat
 
 bp = Blueprint("resident", __name__)
 
 
+def oauth_available() -> bool:
+    """WeChat sign-in works only inside WeChat's browser, with a real account configured."""
+    config = current_app.config
+    return (bool(config["WECHAT_APP_ID"] and config["WECHAT_APP_SECRET"])
+            and "MicroMessenger" in request.headers.get("User-Agent", ""))
+
+
 def resident_required(view):
+    """The signed-in owner in g.owner; inside WeChat, sign in through OAuth, else say how to get a link."""
     @wraps(view)
     def wrapped(*args, **kwargs):
         owner_id = session.get("owner_id")
         g.owner = db.session.get(Owner, owner_id) if owner_id else None
+        binding_id = session.get("binding_id")
+        if binding_id is not None:  # signed in by WeChat: only while the binding lasts
+            binding = db.session.get(Binding, binding_id)
+            if binding is None or binding.ended_at is not None:
+                session.clear()
+                g.owner = None
         if g.owner is None:
+            if request.method == "GET" and oauth_available():
+                return redirect(url_for(".wechat_signin", next=request.path))
             return render_template("resident/signed_out.html"), 401
         return view(*args, **kwargs)
     return wrapped

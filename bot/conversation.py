@@ -1,0 +1,198 @@
+"""What the bot says: commands a 70-year-old can type (or say, or tap in the menu), answered in short Chinese.
+
+`respond` takes a parsed message and returns the reply text ("" for none). It works in the caller's
+transaction and never commits; the endpoint commits once, together with the delivery record, so that
+a retried delivery can neither vote twice nor answer differently.
+"""
+import re
+import unicodedata
+from typing import Callable
+
+from sqlalchemy import select
+
+from bot.menu import command_for_key
+from bot.protocol import delivery_key
+from core import bindings
+from core.ballots import BallotRefused, cast
+from core.consent import CHOICE_LABELS
+from core.db import db, db_now, local
+from core.models import Vote
+from core.residents import issue_link
+from core.tally import flat_ballot, live_tally, votes_for_flat
+
+HELP = ("您好！可以发送这些字：\n"
+        "【投票】看正在进行的表决\n"
+        "【同意】【不同意】【弃权】表明意见\n"
+        "【我的投票】看我投了什么\n"
+        "【进度】看表决进度\n"
+        "【网页】打开我的网页\n"
+        "【绑定】绑定房屋\n"
+        "【帮助】看这段说明")
+
+BIND_HELP = ("请先绑定您的房屋。两种办法，任选一种：\n"
+             "1. 发送社区给您的8位绑定码，例如：绑定 12345678\n"
+             "2. 发送：绑定 小区名 楼栋-单元-房号 业主姓名 手机后四位\n"
+             "例如：绑定 幸福里 3-2-301 张三 5678")
+
+WELCOME = "欢迎关注！这里可以参加小区改造的表决，提意见，报问题。\n\n" + BIND_HELP
+
+CHOICE_WORDS = {"同意": "agree", "不同意": "disagree", "弃权": "abstain"}
+MAX_LISTED = 5
+
+Url = Callable[[str], str]  # a site path → the absolute address residents open
+
+
+def _normalise(text: str) -> str:
+    """Full-width letters and digits to half-width, spaces collapsed, end punctuation dropped."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return re.sub(r"\s+", " ", text).strip(" 。.!！?？")
+
+
+def respond(message, url: Url) -> str:
+    """The reply to one message or event from WeChat."""
+    kind = message.type
+    if kind == "text":
+        return _command(message.source, _normalise(message.content), message, url)
+    if kind == "voice":
+        heard = _normalise(getattr(message, "recognition", "") or "")
+        return _command(message.source, heard, message, url) if heard else "没有听清，请再说一遍，或者打字发送。"
+    event = getattr(message, "event", "")
+    if event in ("subscribe", "subscribe_scan"):
+        return WELCOME if bindings.live_binding(message.source) is None else "欢迎回来！\n\n" + HELP
+    if event == "unsubscribe":
+        bindings.unbind(message.source, "unsubscribed")
+        return ""
+    if event == "click":
+        command = command_for_key(message.key)
+        return _command(message.source, command, message, url) if command else HELP
+    if kind == "event":
+        return ""  # view, location, template-send reports …: nothing to say
+    return "暂时只能看懂文字和语音。\n\n" + HELP
+
+
+def _command(openid: str, text: str, message, url: Url) -> str:
+    word, _, rest = text.partition(" ")
+    if re.fullmatch(r"\d{8}", text):
+        word, rest = "绑定", text
+    if word == "绑定":
+        return _bind(openid, rest)
+    binding = bindings.live_binding(openid)
+    if word in ("帮助", "菜单", "?", "？", "你好", "您好"):
+        return HELP if binding else WELCOME
+    if binding is None:
+        return BIND_HELP if word in _NEEDS_BINDING or word in CHOICE_WORDS else WELCOME
+    owner = binding.owner
+    if word == "解绑":
+        bindings.unbind(openid)
+        return f"已解除与 {owner.flat.label} 的绑定。"
+    if word == "投票":
+        return _open_votes(owner, url)
+    if word in CHOICE_WORDS:
+        return _ballot(owner, CHOICE_WORDS[word], rest, message)
+    if word == "我的投票":
+        return _my_ballots(owner)
+    if word == "进度":
+        return _progress(owner, rest)
+    if word in ("网页", "链接", "登录"):
+        return f"请在30分钟内打开（只能用一次）：\n{url('/r/login/' + issue_link(owner))}"
+    if word in ("需求", "报修", "投诉", "查询"):
+        return "这项服务正在准备中，开通后会通知您。有急事请直接联系社区。"
+    return HELP
+
+
+_NEEDS_BINDING = ("解绑", "投票", "我的投票", "进度", "网页", "链接", "登录", "需求", "报修", "投诉", "查询")
+
+
+def _bind(openid: str, rest: str) -> str:
+    parts = rest.split()
+    try:
+        if len(parts) == 1 and re.fullmatch(r"\d{8}", parts[0]):
+            binding = bindings.bind_with_code(openid, parts[0])
+        elif len(parts) == 4:
+            binding = bindings.bind_with_register(openid, *parts)
+        else:
+            return BIND_HELP
+    except bindings.BindingRefused as refused:
+        return str(refused)
+    return f"绑定成功：{binding.owner.flat.label}，业主 {binding.owner.name}。\n\n" + HELP
+
+
+def _accepting(owner) -> list[Vote]:
+    """The flat's votes that take ballots now."""
+    now = db_now(db.session)
+    return [v for v in votes_for_flat(owner.flat_id) if v.status == "open" and v.opens_at <= now < v.closes_at]
+
+
+def _open_votes(owner, url: Url) -> str:
+    votes = _accepting(owner)
+    if not votes:
+        return "您的房屋现在没有进行中的表决。有新表决时会通知您。"
+    lines = ["进行中的表决："]
+    for vote in votes[:MAX_LISTED]:
+        ballot = flat_ballot(vote, owner.flat_id)
+        mine = f"您已投：{CHOICE_LABELS[ballot.choice]}" if ballot else "您还没有投"
+        lines.append(f"【{vote.id}】{vote.matter}\n截止 {local(vote.closes_at)}，{mine}\n{url(f'/r/votes/{vote.id}')}")
+    example = "同意" if len(votes) == 1 else f"同意 {votes[0].id}"
+    lines.append(f"直接回复“{example}”、“不同意”或“弃权”即可表决。")
+    return "\n".join(lines)
+
+
+def _pick(owner, rest: str) -> tuple[Vote | None, str]:
+    """The vote a choice is meant for: the only open one, or the one whose number was given."""
+    votes = _accepting(owner)
+    if rest.strip().isdigit():
+        chosen = next((v for v in votes if v.id == int(rest)), None)
+        return (chosen, "") if chosen else (None, f"没有编号为 {rest.strip()} 的进行中表决。请发送“投票”查看。")
+    if len(votes) == 1:
+        return votes[0], ""
+    if not votes:
+        return None, "您的房屋现在没有进行中的表决。"
+    listing = "\n".join(f"【{v.id}】{v.matter}" for v in votes[:MAX_LISTED])
+    return None, f"现在有{len(votes)}项表决，请加上编号，例如“同意 {votes[0].id}”：\n{listing}"
+
+
+def _ballot(owner, choice: str, rest: str, message) -> str:
+    vote, problem = _pick(owner, rest)
+    if vote is None:
+        return problem
+    try:  # the delivery is the idempotency key: a retried delivery never votes twice
+        entry = cast(vote.id, owner.flat, choice, channel="wechat",
+                     idempotency_key=("wx:" + delivery_key(message))[:64], owner=owner)
+    except BallotRefused as refused:
+        return str(refused)
+    return (f"已记录：{CHOICE_LABELS[entry.choice]}《{vote.matter}》。\n"
+            f"回执码 {entry.receipt}，请保存。截止（{local(vote.closes_at)}）前可以改。")
+
+
+def _my_ballots(owner) -> str:
+    votes = votes_for_flat(owner.flat_id)[:MAX_LISTED]
+    if not votes:
+        return "您的房屋还没有参加过表决。"
+    lines = [f"{owner.flat.label} 的投票："]
+    for vote in votes:
+        ballot = flat_ballot(vote, owner.flat_id)
+        if ballot is None:
+            lines.append(f"《{vote.matter}》：未投")
+        else:
+            lines.append(f"《{vote.matter}》：{CHOICE_LABELS[ballot.choice]}，回执码 {ballot.entry.receipt}")
+    return "\n".join(lines)
+
+
+def _progress(owner, rest: str) -> str:
+    votes = [v for v in votes_for_flat(owner.flat_id) if v.status == "open"]
+    if rest.strip().isdigit():
+        votes = [v for v in votes if v.id == int(rest)]
+    if not votes:
+        return "您的房屋现在没有进行中的表决。"
+    lines = []
+    for vote in votes[:3]:
+        tally = live_tally(vote)
+        line = (f"《{vote.matter}》\n已投 {tally.participation_count}/{tally.total_count} 户，"
+                f"同意 {tally.agree_count} 户。")
+        if tally.passed:
+            line += "已达到通过标准。"
+        else:
+            area = f"、面积 {tally.missing_area} 平方米" if tally.missing_area else ""
+            line += f"还差同意 {tally.missing_count} 户{area}。"
+        lines.append(line + f"截止 {local(vote.closes_at)}。")
+    return "\n".join(lines)

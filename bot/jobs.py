@@ -1,0 +1,14 @@
+"""Scheduled work of the WeChat channel (run by the one scheduler process, beside core.jobs)."""
+from bot.client import make_client
+from bot.pushes import send_due
+
+SCHEDULE = (
+    ("wechat.send_pushes", "bot.jobs:send_pushes", 10),
+)
+
+
+def send_pushes(config) -> dict | None:
+    """Send due template messages; does nothing until the official account is configured."""
+    if not (config["WECHAT_APP_ID"] and config["WECHAT_APP_SECRET"]):
+        return None
+    return send_due(make_client(config), config)

@@ -1,0 +1,99 @@
+"""The outbox of WeChat template messages: queued in the transaction of what they announce. Flush, never commit.
+
+A push is a row, not a call: it is sent by the scheduler after the commit (bot.pushes), so a rolled
+back vote announces nothing and a WeChat outage loses nothing. The key says what the push is about,
+and is unique, so the same news is queued once however often the code that queues it runs.
+"""
+from datetime import timedelta
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+
+from core.db import db, db_now, local
+from core.models import Ballot, Binding, Owner, Push, Vote, VoteFlat
+
+KINDS = ("vote_opened", "vote_reminder", "notice_published", "survey_opened", "complaint_status")
+
+
+def enqueue(key: str, openid: str, kind: str, data: dict, url: str = "") -> bool:
+    """Queue one push unless its key is queued already; True if this call queued it."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    if db.session.scalar(select(Push.id).where(Push.key == key)) is not None:
+        return False
+    try:
+        with db.session.begin_nested():  # a concurrent twin loses here without spoiling the caller's transaction
+            db.session.add(Push(key=key, openid=openid, kind=kind, data=data, url=url,
+                                next_attempt_at=db_now(db.session)))
+    except IntegrityError:
+        return False
+    return True
+
+
+def _bound_in_scope(vote: Vote, only_without_ballot: bool = False):
+    query = (select(Binding.openid).join(Owner, Owner.id == Binding.owner_id)
+             .join(VoteFlat, (VoteFlat.flat_id == Owner.flat_id) & (VoteFlat.vote_id == vote.id))
+             .where(Binding.ended_at.is_(None)).order_by(Binding.id))
+    if only_without_ballot:
+        query = query.where(~exists().where(Ballot.vote_id == vote.id, Ballot.flat_id == Owner.flat_id))
+    return db.session.scalars(query).all()
+
+
+def _vote_data(vote: Vote) -> dict:
+    return {"matter": vote.matter, "scope": vote.scope_label, "opens_at": local(vote.opens_at),
+            "closes_at": local(vote.closes_at)}
+
+
+def vote_opened(vote: Vote) -> int:
+    """Tell every bound resident in the vote's electorate that it is open; returns how many were queued."""
+    return sum(enqueue(f"vote_opened:{vote.id}:{openid}", openid, "vote_opened", _vote_data(vote),
+                       f"/r/votes/{vote.id}") for openid in _bound_in_scope(vote))
+
+
+def remind_due_votes(lead: timedelta) -> dict[int, int]:
+    """For open votes closing within `lead`, remind once each bound resident whose flat has not voted.
+
+    Returns {vote id: reminders queued}. A vote is marked reminded, so later runs skip it.
+    """
+    now = db_now(db.session)
+    due = db.session.scalars(select(Vote).where(
+        Vote.status == "open", Vote.reminded_at.is_(None), Vote.opens_at <= now,
+        Vote.closes_at > now, Vote.closes_at <= now + lead).with_for_update()).all()
+    queued = {}
+    for vote in due:
+        queued[vote.id] = sum(
+            enqueue(f"vote_reminder:{vote.id}:{openid}", openid, "vote_reminder", _vote_data(vote),
+                    f"/r/votes/{vote.id}") for openid in _bound_in_scope(vote, only_without_ballot=True))
+        vote.reminded_at = now
+    db.session.flush()
+    return queued
+
+
+def due_pushes(now, limit: int = 50) -> list[Push]:
+    """Pending pushes whose time has come, oldest first, locked so that a second sender skips them."""
+    return db.session.scalars(
+        select(Push).where(Push.status == "pending", Push.next_attempt_at <= now)
+        .order_by(Push.id).limit(limit).with_for_update(skip_locked=True)
+    ).all()
+
+
+RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
+
+
+def mark_sent(push: Push, now, msgid: str = "") -> None:
+    push.status, push.sent_at, push.wechat_msgid, push.last_error = "sent", now, msgid[:40], ""
+    push.attempts += 1
+
+
+def mark_failed(push: Push, now, error: str, permanent: bool = False) -> None:
+    """Record a failed try; retry later with a growing delay, or give up after the last delay."""
+    push.attempts += 1
+    push.last_error = error[:300]
+    if permanent or push.attempts > len(RETRY_DELAYS):
+        push.status = "failed"
+    else:
+        push.next_attempt_at = now + RETRY_DELAYS[push.attempts - 1]
+
+
+def mark_skipped(push: Push, reason: str) -> None:
+    push.status, push.last_error = "skipped", reason[:300]

@@ -1,0 +1,93 @@
+"""Console pages for WeChat bindings: who is bound, one-time codes (singly or as a door-to-door sheet), revoking."""
+import io
+
+import openpyxl
+from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from core import audit, scope
+from core.bindings import CODE_LIFETIME, issue_code, revoke
+from core.db import db, db_now, local
+from core.models import Binding, Building, Flat, Owner, Unit
+from core.privacy import mask_name
+from web.console.routes import XLSX, _estate_or_404, _register_editor_or_404, bp
+
+
+def _owners(estate):
+    """(owner, live binding or None) for every owner of the estate, in register order."""
+    rows = db.session.execute(
+        select(Owner, Binding).join(Flat, Flat.id == Owner.flat_id).join(Unit).join(Building)
+        .outerjoin(Binding, (Binding.owner_id == Owner.id) & Binding.ended_at.is_(None))
+        .where(Building.estate_id == estate.id)
+        .order_by(Building.sort_key, Unit.number, Flat.number, Owner.id)
+    ).all()
+    return [(owner, binding) for owner, binding in rows]
+
+
+def _in_estate(estate, model, row_id):
+    row = db.session.get(model, row_id)
+    owner = row.owner if isinstance(row, Binding) else row
+    if row is None or owner.flat.unit.building.estate_id != estate.id:
+        abort(404)
+    return row
+
+
+@bp.get("/estates/<int:estate_id>/bindings")
+def bindings(estate_id):
+    estate = _estate_or_404(estate_id)
+    rows = _owners(estate)
+    return render_template("console/bindings.html", estate=estate, rows=rows, mask_name=mask_name,
+                           bound=sum(1 for _, b in rows if b), form=FlaskForm(),
+                           can_edit=scope.can_edit_register(current_user, estate))
+
+
+@bp.post("/estates/<int:estate_id>/owners/<int:owner_id>/binding-code")
+def binding_code(estate_id, owner_id):
+    estate = _register_editor_or_404(estate_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    owner = _in_estate(estate, Owner, owner_id)
+    code = issue_code(owner, current_user)
+    expires = local(db_now(db.session) + CODE_LIFETIME)
+    db.session.commit()
+    return render_template("console/binding_code.html", estate=estate, owner=owner, code=code, expires=expires)
+
+
+@bp.post("/estates/<int:estate_id>/bindings/<int:binding_id>/revoke")
+def revoke_binding(estate_id, binding_id):
+    estate = _register_editor_or_404(estate_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    binding = _in_estate(estate, Binding, binding_id)
+    revoke(binding, current_user)
+    db.session.commit()
+    flash(f"已解除 {binding.owner.flat.label} 的微信绑定。", "info")
+    return redirect(url_for(".bindings", estate_id=estate.id))
+
+
+@bp.post("/estates/<int:estate_id>/binding-codes.xlsx")
+def binding_sheet(estate_id):
+    """A door-to-door sheet: a fresh code for every owner not yet bound (earlier codes stop working)."""
+    estate = _register_editor_or_404(estate_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "绑定码"
+    sheet.append(["楼栋", "单元", "户号", "业主", "绑定码", "有效至"])
+    expires = local(db_now(db.session) + CODE_LIFETIME)
+    count = 0
+    for owner, binding in _owners(estate):
+        if binding is None:
+            flat = owner.flat
+            sheet.append([flat.unit.building.number, flat.unit.number, flat.number, owner.name,
+                          issue_code(owner, current_user), expires])
+            count += 1
+    audit.record(current_user, "binding.sheet", f"estate:{estate.id}", f"{count} codes")
+    db.session.commit()
+    data = io.BytesIO()
+    book.save(data)
+    data.seek(0)
+    return send_file(data, mimetype=XLSX, as_attachment=True, download_name=f"{estate.name}-绑定码.xlsx")

@@ -1,0 +1,10 @@
+"""The WeChat server endpoint (/wechat), and the simulator page (/dev/wechat) when WECHAT_SIMULATOR=1."""
+from web.wechat.endpoint import bp
+
+
+def init_app(app):
+    app.register_blueprint(bp)
+    if app.config["WECHAT_SIMULATOR"]:
+        from web.wechat.simulator import bp as simulator
+
+        app.register_blueprint(simulator)
