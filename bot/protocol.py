@@ -124,7 +124,8 @@ def delivery_key(message) -> str:
     """What identifies a delivery across WeChat's retries: MsgId, or sender + CreateTime (+ event) for events."""
     if getattr(message, "id", 0):
         return f"msg:{message.id}"
-    return f"evt:{message.source}:{message.create_time}:{getattr(message, 'event', message.type)}"[:128]
+    created = int(message.create_time.timestamp())  # wechatpy gives CreateTime as a datetime
+    return f"evt:{message.source}:{created}:{getattr(message, 'event', message.type)}"[:128]
 
 
 def fit(text: str, limit: int = MAX_REPLY_BYTES) -> str:

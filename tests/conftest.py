@@ -84,9 +84,10 @@ def make_app(url, **overrides):
 
 
 @pytest.fixture
-def app(database_url, tmp_path, monkeypatch):
+def app(request, database_url, tmp_path, monkeypatch):
+    """The app; parametrize it indirectly with a dict of config overrides."""
     monkeypatch.setenv("YISHI_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = make_app(database_url)
+    app = make_app(database_url, **getattr(request, "param", {}))
     with app.app_context():
         yield app
         db.session.remove()
