@@ -1,0 +1,190 @@
+"""The chat as a resident lives it: subscribe, bind (by code or by the register), vote, check, unbind."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from core.bindings import MAX_FAILURES_PER_OPENID, issue_code
+from core.db import db, db_now
+from core.models import Ballot, BallotEntry, Binding, BindingAttempt
+from core.tally import live_tally
+from tests import factories
+from tests.wechat_helpers import SAFE, Phone, config_for
+
+pytestmark = pytest.mark.parametrize("app", [config_for(SAFE, PUBLIC_BASE_URL="https://yishi.example.cn")],
+                                     indirect=True)
+
+
+@pytest.fixture
+def estate(app):
+    e = factories.estate(name="幸福里", buildings=("3",), units=2, floors=3)
+    db.session.commit()
+    return e
+
+
+@pytest.fixture
+def phone(client):
+    return Phone(client, SAFE, "o-zhang")
+
+
+def flat(estate, code):
+    from core.register_lookup import flat_by_code
+
+    return flat_by_code(estate, code)
+
+
+def bind(phone, owner):
+    return phone.say(f"绑定 幸福里 {owner.flat.code} {owner.name} {owner.phone[-4:]}")
+
+
+def test_subscribe_welcomes_and_explains_binding(phone, estate):
+    reply = phone.event("subscribe")
+    assert "欢迎关注" in reply and "绑定" in reply
+
+
+def test_binding_by_the_register_then_voting_in_the_chat_lands_in_the_tally(phone, estate):
+    vote = factories.vote(estate)
+    owner = flat(estate, "3-2-301").owners[0]
+    db.session.commit()
+    assert "绑定成功：3栋2单元301" in bind(phone, owner)
+
+    listing = phone.say("投票")
+    assert f"【{vote.id}】老旧小区改造" in listing and f"https://yishi.example.cn/r/votes/{vote.id}" in listing
+    reply = phone.say("同意")
+    assert "已记录：同意《老旧小区改造》" in reply and "回执码" in reply
+
+    db.session.expire_all()
+    entry = db.session.scalar(select(BallotEntry).where(BallotEntry.vote_id == vote.id))
+    assert (entry.channel, entry.choice, entry.owner_id) == ("wechat", "agree", owner.id)
+    assert entry.receipt in reply
+    assert live_tally(vote).agree_count == 1
+    assert entry.receipt in phone.say("我的投票")
+
+    assert "不同意" in phone.say("不同意")  # a change before the close
+    db.session.expire_all()
+    assert db.session.scalar(select(Ballot.choice).where(Ballot.vote_id == vote.id)) == "disagree"
+    assert "还差同意" in phone.say("进度")
+
+
+def test_a_voice_message_is_read_like_typed_text(client, estate):
+    vote = factories.vote(estate)
+    owner = flat(estate, "3-1-101").owners[0]
+    db.session.add(Binding(openid="o-voice", owner=owner, method="code"))
+    db.session.commit()
+    voice = ("<xml><ToUserName>gh</ToUserName><FromUserName>o-voice</FromUserName><CreateTime>1</CreateTime>"
+             "<MsgType>voice</MsgType><MediaId>m</MediaId><Format>amr</Format><Recognition>同意。</Recognition>"
+             "<MsgId>424242</MsgId></xml>")
+    phone = Phone(client, SAFE, "o-voice")
+    assert "已记录：同意" in phone.reply(phone.post(voice))
+    db.session.expire_all()
+    assert db.session.scalar(select(Ballot.choice).where(Ballot.vote_id == vote.id)) == "agree"
+
+
+def test_binding_by_a_workers_one_time_code(phone, estate):
+    owner = flat(estate, "3-1-202").owners[0]
+    code = issue_code(owner, None)
+    db.session.commit()
+    assert "绑定成功：3栋1单元202" in phone.say(code)  # eight digits alone are a code
+    db.session.expire_all()
+    assert db.session.scalar(select(Binding.owner_id).where(Binding.openid == "o-zhang")) == owner.id
+    # The code works once.
+    other = Phone(phone.client, SAFE, "o-someone-else")
+    assert "绑定码不对或已失效" in other.say(f"绑定 {code}")
+
+
+def test_wrong_details_are_refused_and_counted_then_locked(phone, estate):
+    owner = flat(estate, "3-1-101").owners[0]
+    db.session.commit()
+    for _ in range(MAX_FAILURES_PER_OPENID):
+        assert "不一致" in phone.say(f"绑定 幸福里 3-1-101 {owner.name} 9999")
+    # Now even the right details are refused for a day: guessing four digits is not an option.
+    assert "尝试次数太多" in bind(phone, owner)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Binding)) == 0
+    assert db.session.scalar(select(func.count()).select_from(BindingAttempt)) == MAX_FAILURES_PER_OPENID
+
+
+def test_an_owner_bound_to_another_wechat_cannot_be_taken_over_by_register_details(client, estate):
+    owner = flat(estate, "3-1-101").owners[0]
+    db.session.commit()
+    assert "绑定成功" in bind(Phone(client, SAFE, "o-first"), owner)
+    assert "已绑定了另一个微信" in bind(Phone(client, SAFE, "o-second"), owner)
+
+
+def test_commands_that_need_a_flat_explain_binding_first(phone, estate):
+    factories.vote(estate)
+    db.session.commit()
+    assert "请先绑定" in phone.say("同意")
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 0
+
+
+def test_with_two_open_votes_a_bare_choice_asks_which(phone, estate):
+    first = factories.vote(estate)
+    unit = estate.buildings[0].units[0]
+    second = factories.vote(estate, unit=unit)
+    owner = unit.flats[0].owners[0]
+    db.session.commit()
+    bind(phone, owner)
+    reply = phone.say("同意")
+    assert "请加上编号" in reply and f"【{first.id}】" in reply and f"【{second.id}】" in reply
+    assert "已记录：同意《加装电梯》" in phone.say(f"同意 {second.id}")
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 1
+
+
+def test_a_ballot_after_the_close_is_refused_and_stores_nothing(phone, estate):
+    vote = factories.vote(estate, opens_in=-7200)
+    owner = flat(estate, "3-1-101").owners[0]
+    db.session.commit()
+    bind(phone, owner)
+    vote.closes_at = db_now(db.session) - timedelta(seconds=1)  # the deadline passes
+    db.session.commit()
+    assert f"没有编号为 {vote.id} 的进行中表决" in phone.say(f"同意 {vote.id}")
+    assert "没有进行中的表决" in phone.say("同意")
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 0
+
+
+def test_the_menu_button_runs_the_same_command_as_typing(phone, estate):
+    factories.vote(estate)
+    owner = flat(estate, "3-1-101").owners[0]
+    db.session.commit()
+    bind(phone, owner)
+    assert phone.event("CLICK", "VOTES") == phone.say("投票")
+
+
+def test_the_pages_command_sends_a_one_time_sign_in_link(phone, client, estate):
+    owner = flat(estate, "3-1-101").owners[0]
+    db.session.commit()
+    bind(phone, owner)
+    reply = phone.say("网页")
+    link = reply.split("\n")[-1]
+    assert link.startswith("https://yishi.example.cn/r/login/")
+    path = link.removeprefix("https://yishi.example.cn")
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, path)
+    assert client.post(path, data={"csrf_token": token}).status_code == 302
+    assert owner.flat.label in client.get("/r/").get_data(as_text=True)
+
+
+def test_unsubscribing_unbinds(phone, estate):
+    owner = flat(estate, "3-1-101").owners[0]
+    db.session.commit()
+    bind(phone, owner)
+    assert phone.event("unsubscribe") == ""
+    db.session.expire_all()
+    binding = db.session.scalar(select(Binding))
+    assert binding.ended_at is not None and binding.end_reason == "unsubscribed"
+    assert "请先绑定" in phone.say("投票")
+
+
+def test_unknown_text_and_other_message_types_get_help(phone, estate):
+    owner = flat(estate, "3-1-101").owners[0]
+    db.session.commit()
+    bind(phone, owner)
+    assert "可以发送这些字" in phone.say("今天天气怎么样")
+    image = ("<xml><ToUserName>gh</ToUserName><FromUserName>o-zhang</FromUserName><CreateTime>1</CreateTime>"
+             "<MsgType>image</MsgType><PicUrl>http://x/y.jpg</PicUrl><MediaId>m</MediaId><MsgId>9191</MsgId></xml>")
+    assert "只能看懂文字和语音" in phone.reply(phone.post(image))
