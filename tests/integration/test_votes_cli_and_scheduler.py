@@ -80,8 +80,8 @@ def test_verify_exit_codes(app, runner):
     assert broken.exit_code == 1 and json.loads(broken.output)["first_broken_seq"] == 3
 
 
-def scheduler_process(database_url, instance):
-    env = dict(os.environ, DATABASE_URL=database_url, YISHI_INSTANCE_PATH=str(instance), SECRET_KEY="x")
+def scheduler_process(database_url, instance, **more_env):
+    env = dict(os.environ, DATABASE_URL=database_url, YISHI_INSTANCE_PATH=str(instance), SECRET_KEY="x", **more_env)
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -114,5 +114,38 @@ def test_the_scheduler_closes_a_missed_vote_at_start_and_exactly_once_across_res
             process.wait()
     closes = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "vote.close"))
     assert closes == 1
+    db.session.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
+    db.session.commit()
+
+
+def test_the_scheduler_reminds_non_voters_through_wechat(app, database_url, tmp_path):
+    from core.models import Binding, Push
+    from tests.wechat_helpers import FakeWeChatAPI
+
+    estate = factories.estate(buildings=("1",), units=1, floors=1)
+    vote = factories.vote(estate, closes_in=3600)  # closes within the day: due for reminders
+    for n, flat in enumerate(factories.flats_of(estate)):
+        db.session.add(Binding(openid=f"o-{n}", owner=flat.owners[0], method="code"))
+    db.session.commit()
+    api = FakeWeChatAPI()
+    process = scheduler_process(database_url, tmp_path, WECHAT_APP_ID="wx1234567890abcdef",
+                                WECHAT_APP_SECRET="secret", WECHAT_API_BASE_URL=api.base_url,
+                                WECHAT_TEMPLATE_VOTE_REMINDER="TPL-REMIND", PUBLIC_BASE_URL="https://yishi.example.cn")
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(api.calls_to("/cgi-bin/message/template/send")) < 2:
+            time.sleep(0.3)
+        time.sleep(1)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        api.close()
+    reminders = [c["json"] for c in api.calls_to("/cgi-bin/message/template/send")
+                 if c["json"]["template_id"] == "TPL-REMIND"]
+    assert sorted(r["touser"] for r in reminders) == ["o-0", "o-1"]
+    assert reminders[0]["url"] == f"https://yishi.example.cn/r/votes/{vote.id}"
+    db.session.expire_all()
+    statuses = dict(db.session.execute(select(Push.kind, Push.status).where(Push.kind == "vote_reminder")).all())
+    assert statuses == {"vote_reminder": "sent"}
     db.session.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
     db.session.commit()

@@ -188,3 +188,24 @@ def test_unknown_text_and_other_message_types_get_help(phone, estate):
     image = ("<xml><ToUserName>gh</ToUserName><FromUserName>o-zhang</FromUserName><CreateTime>1</CreateTime>"
              "<MsgType>image</MsgType><PicUrl>http://x/y.jpg</PicUrl><MediaId>m</MediaId><MsgId>9191</MsgId></xml>")
     assert "只能看懂文字和语音" in phone.reply(phone.post(image))
+
+
+def test_ballots_by_web_paper_and_wechat_land_in_one_tally_and_the_log_verifies(phone, estate):
+    from core.ballots import Paper, cast
+    from core.votes import verify_vote
+
+    vote = factories.vote(estate)
+    worker = factories.user("worker", estate.community)
+    by_web, on_paper, in_chat = (flat(estate, code) for code in ("3-1-101", "3-1-102", "3-2-301"))
+    cast(vote.id, by_web, "agree", channel="web", idempotency_key="w1", owner=by_web.owners[0])
+    cast(vote.id, on_paper, "disagree", channel="paper", idempotency_key="p1", recorded_by=worker,
+         paper=Paper("李社工", db_now(db.session) - timedelta(minutes=5), "纸票-001"))
+    db.session.commit()
+    bind(phone, in_chat.owners[0])
+    phone.say("同意")
+    db.session.expire_all()
+    tally = live_tally(vote)
+    assert (tally.participation_count, tally.agree_count, tally.disagree_count) == (3, 2, 1)
+    channels = sorted(db.session.scalars(select(BallotEntry.channel).where(BallotEntry.vote_id == vote.id)))
+    assert channels == ["paper", "web", "wechat"]
+    assert verify_vote(vote).ok
