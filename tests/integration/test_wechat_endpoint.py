@@ -234,3 +234,12 @@ def test_during_a_key_rotation_messages_under_the_previous_key_still_open(client
     from bot.wechat_side import reply_text
 
     assert "的投票" in reply_text(Account(SAFE.token, SAFE.app_id, "A" * 43), answer.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("app", [config_for(PLAIN, RATELIMIT_ENABLED=True, WECHAT_RATE_LIMIT="3 per minute")],
+                         indirect=True)
+def test_a_flood_from_one_wechat_user_is_limited_without_touching_others(client, bound):
+    flood = Phone(client, PLAIN, "o-flood")
+    answers = [flood.post(text_xml("o-flood", "帮助")).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    assert "的投票" in Phone(client, PLAIN, "o-resident").say("我的投票")

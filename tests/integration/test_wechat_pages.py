@@ -217,3 +217,12 @@ def test_a_newcomer_binds_and_votes_through_the_simulator(monkeypatch, database_
             from tests.conftest import _empty_tables
 
             _empty_tables()
+
+
+def test_revoking_a_binding_that_does_not_exist_is_404(client, estate_and_worker):
+    estate, worker = estate_and_worker
+    login(client, worker.username)
+    token = csrf_token(client, f"/console/estates/{estate.id}/bindings")
+    assert client.post(f"/console/estates/{estate.id}/bindings/999/revoke", data={"csrf_token": token}).status_code == 404
+    assert client.post(f"/console/estates/{estate.id}/owners/999/binding-code",
+                       data={"csrf_token": token}).status_code == 404

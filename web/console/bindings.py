@@ -27,9 +27,10 @@ def _owners(estate):
 
 
 def _in_estate(estate, model, row_id):
+    """An owner or a binding of this estate, else 404."""
     row = db.session.get(model, row_id)
     owner = row.owner if isinstance(row, Binding) else row
-    if row is None or owner.flat.unit.building.estate_id != estate.id:
+    if owner is None or owner.flat.unit.building.estate_id != estate.id:
         abort(404)
     return row
 
