@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.menu import command_for_key
 from bot.protocol import delivery_key
 from core import bindings
+from core.complaints import MAX_TEXT, ComplaintRefused, file_complaint, for_flat
 from core.ballots import BallotRefused, cast
 from core.consent import CHOICE_LABELS
 from core.db import db, db_now, local
@@ -25,6 +26,8 @@ HELP = ("您好！可以发送这些字：\n"
         "【同意】【不同意】【弃权】表明意见\n"
         "【我的投票】看我投了什么\n"
         "【进度】看表决进度\n"
+        "【报修】后面写上问题，如：报修 楼道灯不亮\n"
+        "【查询】看报修和投诉的进展\n"
         "【网页】打开我的网页\n"
         "【绑定】绑定房屋\n"
         "【帮助】看这段说明")
@@ -51,11 +54,11 @@ def _normalise(text: str) -> str:
 def respond(message, url: Url) -> str:
     """The reply to one message or event from WeChat."""
     kind = message.type
-    if kind == "text":
-        return _command(message.source, _normalise(message.content), message, url)
-    if kind == "voice":
-        heard = _normalise(getattr(message, "recognition", "") or "")
-        return _command(message.source, heard, message, url) if heard else "没有听清，请再说一遍，或者打字发送。"
+    if kind in ("text", "voice"):
+        said = (message.content if kind == "text" else getattr(message, "recognition", "")) or ""
+        if not said.strip():
+            return "没有听清，请再说一遍，或者打字发送。"
+        return _command(message.source, said, message, url)
     event = getattr(message, "event", "")
     if event in ("subscribe", "subscribe_scan"):
         return WELCOME if bindings.live_binding(message.source) is None else "欢迎回来！\n\n" + HELP
@@ -70,10 +73,15 @@ def respond(message, url: Url) -> str:
     return "暂时只能看懂文字和语音。\n\n" + HELP
 
 
-def _command(openid: str, text: str, message, url: Url) -> str:
+def _command(openid: str, said: str, message, url: Url) -> str:
+    """`said` as typed (or heard); commands are matched on its normalised form, complaints keep it as is."""
+    text = _normalise(said)
     word, _, rest = text.partition(" ")
     if re.fullmatch(r"\d{8}", text):
         word, rest = "绑定", text
+    for prefix in ("报修", "投诉"):  # "报修楼道灯不亮", typed without a space
+        if text.startswith(prefix) and word != prefix:
+            word, rest = prefix, text[len(prefix):]
     if word == "绑定":
         return _bind(openid, rest)
     binding = bindings.live_binding(openid)
@@ -95,8 +103,12 @@ def _command(openid: str, text: str, message, url: Url) -> str:
         return _progress(owner, rest)
     if word in ("网页", "链接", "登录"):
         return f"请在30分钟内打开（只能用一次）：\n{url('/r/login/' + issue_link(owner))}"
-    if word in ("需求", "报修", "投诉", "查询"):
-        return "这项服务正在准备中，开通后会通知您。有急事请直接联系社区。"
+    if word in ("报修", "投诉"):
+        return _complain(owner, said.strip()[len(word):])
+    if word == "查询":
+        return _my_complaints(owner)
+    if word == "需求":
+        return "现在没有进行中的需求征集。开始时会通知您。"
     return HELP
 
 
@@ -195,4 +207,25 @@ def _progress(owner, rest: str) -> str:
             area = f"、面积 {tally.missing_area} 平方米" if tally.missing_area else ""
             line += f"还差同意 {tally.missing_count} 户{area}。"
         lines.append(line + f"截止 {local(vote.closes_at)}。")
+    return "\n".join(lines)
+
+
+def _complain(owner, text: str) -> str:
+    try:
+        complaint, cut = file_complaint(owner, text, "wechat")
+    except ComplaintRefused as refused:
+        return str(refused)
+    note = f"（内容超过{MAX_TEXT}字，只保存了前{MAX_TEXT}字。）" if cut else ""
+    return (f"已受理，编号 {complaint.ticket}。{note}\n"
+            "我们会尽快交给负责的部门，有进展会通知您。发送“查询”可以随时查看。")
+
+
+def _my_complaints(owner) -> str:
+    tickets = for_flat(owner.flat_id)
+    if not tickets:
+        return "您还没有报修或投诉。需要时发送：报修 + 问题。"
+    lines = ["您的报修和投诉："]
+    for complaint in tickets:
+        summary = complaint.text if len(complaint.text) <= 20 else complaint.text[:20] + "…"
+        lines.append(f"{complaint.ticket} {complaint.status_label}：{summary}")
     return "\n".join(lines)

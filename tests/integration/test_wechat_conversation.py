@@ -209,3 +209,54 @@ def test_ballots_by_web_paper_and_wechat_land_in_one_tally_and_the_log_verifies(
     channels = sorted(db.session.scalars(select(BallotEntry.channel).where(BallotEntry.vote_id == vote.id)))
     assert channels == ["paper", "web", "wechat"]
     assert verify_vote(vote).ok
+
+
+def test_a_repair_request_in_the_chat_gets_a_ticket_that_query_shows_and_workers_see(phone, client, estate):
+    from core.models import Complaint
+    from tests.conftest import login
+
+    owner = flat(estate, "3-2-201").owners[0]
+    worker = factories.user("worker", estate.community)
+    db.session.commit()
+    bind(phone, owner)
+    reply = phone.say("报修3栋2单元楼道灯不亮，晚上看不见")
+    assert "已受理，编号 TS" in reply
+    db.session.expire_all()
+    ticket = db.session.scalar(select(Complaint))
+    assert (ticket.flat_id, ticket.estate_id, ticket.channel, ticket.status) == (owner.flat_id, estate.id, "wechat",
+                                                                                  "received")
+    assert ticket.ticket in reply and ticket.text == "3栋2单元楼道灯不亮，晚上看不见"
+    assert f"{ticket.ticket} 已受理：3栋2单元楼道灯不亮，晚上看不见" in phone.say("查询")
+    login(client, worker.username)
+    page = client.get("/console/complaints").get_data(as_text=True)
+    assert ticket.ticket in page and "楼道灯不亮" in page
+    stranger = factories.user("worker", factories.community())
+    db.session.commit()
+    elsewhere = client.application.test_client()
+    login(elsewhere, stranger.username)
+    assert ticket.ticket not in elsewhere.get("/console/complaints").get_data(as_text=True)
+
+
+def test_an_empty_or_emoji_only_complaint_is_refused_and_stores_nothing(phone, estate):
+    from core.models import Complaint
+
+    owner = flat(estate, "3-1-101").owners[0]
+    db.session.commit()
+    bind(phone, owner)
+    assert "请写上遇到的问题" in phone.say("报修")
+    assert "请用文字说明问题" in phone.say("投诉 😡😡😡")
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Complaint)) == 0
+
+
+def test_an_over_long_complaint_is_cut_and_the_resident_is_told(phone, estate):
+    from core.complaints import MAX_TEXT
+    from core.models import Complaint
+
+    owner = flat(estate, "3-1-101").owners[0]
+    db.session.commit()
+    bind(phone, owner)
+    reply = phone.say("投诉 " + "楼下烧烤油烟太大" * 100)
+    assert f"只保存了前{MAX_TEXT}字" in reply
+    db.session.expire_all()
+    assert len(db.session.scalar(select(Complaint.text))) == MAX_TEXT
