@@ -124,6 +124,16 @@ def client(app):
 
 
 @pytest.fixture
+def api():
+    """A fake of WeChat's API on 127.0.0.1 (tests.wechat_helpers.FakeWeChatAPI); point WECHAT_API_BASE_URL at it."""
+    from tests.wechat_helpers import FakeWeChatAPI
+
+    fake = FakeWeChatAPI()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
 def runner(app):
     return app.test_cli_runner()
 

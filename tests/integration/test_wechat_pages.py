@@ -10,16 +10,8 @@ from core.db import db
 from core.models import AuditEntry, Binding, BindingCode
 from tests import factories
 from tests.conftest import csrf_token, login, make_app
-from tests.wechat_helpers import FakeWeChatAPI
 
 WECHAT_UA = {"User-Agent": "Mozilla/5.0 (iPhone) AppleWebKit MicroMessenger/8.0.50 NetType/WIFI"}
-
-
-@pytest.fixture
-def api():
-    fake = FakeWeChatAPI()
-    yield fake
-    fake.close()
 
 
 @pytest.fixture
@@ -226,3 +218,17 @@ def test_revoking_a_binding_that_does_not_exist_is_404(client, estate_and_worker
     assert client.post(f"/console/estates/{estate.id}/bindings/999/revoke", data={"csrf_token": token}).status_code == 404
     assert client.post(f"/console/estates/{estate.id}/owners/999/binding-code",
                        data={"csrf_token": token}).status_code == 404
+
+
+def test_binding_changes_without_a_csrf_token_are_refused(client, estate_and_worker):
+    estate, worker = estate_and_worker
+    owner = factories.flats_of(estate)[0].owners[0]
+    binding = Binding(openid="o-x", owner=owner, method="register")
+    db.session.add(binding)
+    db.session.commit()
+    login(client, worker.username)
+    assert client.post(f"/console/estates/{estate.id}/bindings/{binding.id}/revoke").status_code == 400
+    assert client.post(f"/console/estates/{estate.id}/owners/{owner.id}/binding-code").status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Binding, binding.id).ended_at is None
+    assert db.session.scalar(select(func.count()).select_from(BindingCode)) == 0

@@ -12,16 +12,8 @@ from core.jobs import remind_votes
 from core.models import Binding, CachedToken, Push
 from core.votes import open_vote
 from tests import factories
-from tests.wechat_helpers import FakeWeChatAPI
 
 TEMPLATES = {kind: f"TPL-{kind}" for kind in pushes.KINDS}
-
-
-@pytest.fixture
-def api():
-    fake = FakeWeChatAPI()
-    yield fake
-    fake.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import io
 import openpyxl
 from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from core import audit, scope
@@ -17,13 +16,12 @@ from web.console.routes import XLSX, _estate_or_404, _register_editor_or_404, bp
 
 def _owners(estate):
     """(owner, live binding or None) for every owner of the estate, in register order."""
-    rows = db.session.execute(
+    return db.session.execute(
         select(Owner, Binding).join(Flat, Flat.id == Owner.flat_id).join(Unit).join(Building)
         .outerjoin(Binding, (Binding.owner_id == Owner.id) & Binding.ended_at.is_(None))
         .where(Building.estate_id == estate.id)
         .order_by(Building.sort_key, Unit.number, Flat.number, Owner.id)
     ).all()
-    return [(owner, binding) for owner, binding in rows]
 
 
 def _in_estate(estate, model, row_id):
@@ -40,15 +38,13 @@ def bindings(estate_id):
     estate = _estate_or_404(estate_id)
     rows = _owners(estate)
     return render_template("console/bindings.html", estate=estate, rows=rows, mask_name=mask_name,
-                           bound=sum(1 for _, b in rows if b), form=FlaskForm(),
+                           bound=sum(1 for _, b in rows if b),
                            can_edit=scope.can_edit_register(current_user, estate))
 
 
 @bp.post("/estates/<int:estate_id>/owners/<int:owner_id>/binding-code")
 def binding_code(estate_id, owner_id):
     estate = _register_editor_or_404(estate_id)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     owner = _in_estate(estate, Owner, owner_id)
     code = issue_code(owner, current_user)
     expires = local(db_now(db.session) + CODE_LIFETIME)
@@ -59,8 +55,6 @@ def binding_code(estate_id, owner_id):
 @bp.post("/estates/<int:estate_id>/bindings/<int:binding_id>/revoke")
 def revoke_binding(estate_id, binding_id):
     estate = _register_editor_or_404(estate_id)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     binding = _in_estate(estate, Binding, binding_id)
     revoke(binding, current_user)
     db.session.commit()
@@ -72,8 +66,6 @@ def revoke_binding(estate_id, binding_id):
 def binding_sheet(estate_id):
     """A door-to-door sheet: a fresh code for every owner not yet bound (earlier codes stop working)."""
     estate = _register_editor_or_404(estate_id)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "绑定码"
