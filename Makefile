@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev serve-prod clean
+.PHONY: run test test-services install install-dev serve-prod clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,13 @@ run: install
 	@echo "WeChat simulator: http://127.0.0.1:5000/dev/wechat/"
 	SESSION_COOKIE_SECURE=0 WECHAT_SIMULATOR=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
+# The suite starts a private redis-server; install Debian's package when the machine lacks it.
+test-services:
+	@command -v redis-server >/dev/null || { echo "Installing redis-server (Debian package)"; \
+		SUDO=$$(command -v sudo || true); $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq redis-server; }
+
 # The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL says so.
-test: install-dev
+test: install-dev test-services
 	$(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on $$TEST_DATABASE_URL =="; \

@@ -158,20 +158,45 @@ def test_menu_push_reports_wechats_refusal(config, api, runner):
     assert result.exit_code == 1 and "48001" in result.output
 
 
-def test_the_token_can_live_in_redis(config, api):
+@pytest.fixture
+def redis_url(tmp_path):
+    """A Redis server of the test's own on a free loopback port (make test installs redis-server)."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
     import redis
 
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.fail("Redis on 127.0.0.1:6379 is not running (.ci/run starts it)")
-    client.flushdb()
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail("redis-server is not installed: `make test` installs it (Debian package redis-server)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("redis-server did not start")
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(10)
+
+
+def test_the_token_can_live_in_redis(config, api, redis_url):
     from bot.client import make_client
 
-    config["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+    config["REDIS_URL"] = redis_url
     assert make_client(config).access_token == "TOKEN-1"
     assert make_client(config).access_token == "TOKEN-1"  # a second process reads the same token
     assert len(api.calls_to("/cgi-bin/token")) == 1
     assert db.session.scalar(select(func.count()).select_from(CachedToken)) == 0
-    client.flushdb()
