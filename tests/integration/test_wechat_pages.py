@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import db
-from core.models import AuditEntry, Binding, BindingCode
+from core.models import AuditEntry, Binding, BindingCode, InboundMessage
 from tests import factories
 from tests.conftest import csrf_token, login, make_app
 
@@ -200,6 +200,10 @@ def test_a_newcomer_binds_and_votes_through_the_simulator(monkeypatch, database_
                 assert data["status"] == 200 and data["safe_mode"] is True
                 return data["reply"]
 
+            stranger = client.post("/dev/wechat/send", json={"openid": "o-real-user", "text": "同意"},
+                                   headers={"X-CSRFToken": token})
+            assert stranger.status_code == 400 and "请选择一位模拟居民" in stranger.get_json()["error"]
+            assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 0
             assert "欢迎关注" in send(event="subscribe")
             assert "绑定成功" in send(text=bind)
             assert "已记录：同意《1栋2单元加装电梯》" in send(text="同意")
