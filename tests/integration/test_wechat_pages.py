@@ -98,6 +98,16 @@ def estate_and_worker(app):
     return estate, worker
 
 
+@pytest.fixture
+def bound_owner(estate_and_worker):
+    """The estate's first owner, bound to WeChat by the register."""
+    estate, _ = estate_and_worker
+    binding = Binding(openid="o-x", owner=factories.flats_of(estate)[0].owners[0], method="register")
+    db.session.add(binding)
+    db.session.commit()
+    return binding
+
+
 def test_a_worker_issues_a_code_that_the_resident_then_binds_with(client, estate_and_worker):
     estate, worker = estate_and_worker
     owner = factories.flats_of(estate)[0].owners[0]
@@ -114,12 +124,9 @@ def test_a_worker_issues_a_code_that_the_resident_then_binds_with(client, estate
     assert 'id="bound-count">1<' in listing and "已绑定（绑定码" in listing
 
 
-def test_a_worker_revokes_a_binding(client, estate_and_worker):
+def test_a_worker_revokes_a_binding(client, estate_and_worker, bound_owner):
     estate, worker = estate_and_worker
-    owner = factories.flats_of(estate)[0].owners[0]
-    binding = Binding(openid="o-x", owner=owner, method="register")
-    db.session.add(binding)
-    db.session.commit()
+    binding = bound_owner
     login(client, worker.username)
     url = f"/console/estates/{estate.id}/bindings"
     answer = client.post(f"/console/estates/{estate.id}/bindings/{binding.id}/revoke",
@@ -131,11 +138,9 @@ def test_a_worker_revokes_a_binding(client, estate_and_worker):
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "binding.revoked")) == 1
 
 
-def test_the_door_to_door_sheet_has_a_code_for_every_unbound_owner(client, estate_and_worker):
+def test_the_door_to_door_sheet_has_a_code_for_every_unbound_owner(client, estate_and_worker, bound_owner):
     estate, worker = estate_and_worker
     flats = factories.flats_of(estate)
-    db.session.add(Binding(openid="o-x", owner=flats[0].owners[0], method="register"))
-    db.session.commit()
     login(client, worker.username)
     url = f"/console/estates/{estate.id}/bindings"
     answer = client.post(f"/console/estates/{estate.id}/binding-codes.xlsx", data={"csrf_token": csrf_token(client, url)})
@@ -148,11 +153,9 @@ def test_the_door_to_door_sheet_has_a_code_for_every_unbound_owner(client, estat
     assert db.session.scalar(select(func.count()).select_from(BindingCode)) == len(flats) - 1
 
 
-def test_another_communitys_worker_cannot_see_or_revoke_bindings(client, estate_and_worker):
+def test_another_communitys_worker_cannot_see_or_revoke_bindings(client, estate_and_worker, bound_owner):
     estate, _ = estate_and_worker
-    owner = factories.flats_of(estate)[0].owners[0]
-    binding = Binding(openid="o-x", owner=owner, method="register")
-    db.session.add(binding)
+    binding = bound_owner
     stranger = factories.user("worker", factories.community())
     db.session.commit()
     login(client, stranger.username)
@@ -224,12 +227,9 @@ def test_revoking_a_binding_that_does_not_exist_is_404(client, estate_and_worker
                        data={"csrf_token": token}).status_code == 404
 
 
-def test_binding_changes_without_a_csrf_token_are_refused(client, estate_and_worker):
+def test_binding_changes_without_a_csrf_token_are_refused(client, estate_and_worker, bound_owner):
     estate, worker = estate_and_worker
-    owner = factories.flats_of(estate)[0].owners[0]
-    binding = Binding(openid="o-x", owner=owner, method="register")
-    db.session.add(binding)
-    db.session.commit()
+    binding, owner = bound_owner, bound_owner.owner
     login(client, worker.username)
     assert client.post(f"/console/estates/{estate.id}/bindings/{binding.id}/revoke").status_code == 400
     assert client.post(f"/console/estates/{estate.id}/owners/{owner.id}/binding-code").status_code == 400
