@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.menu import command_for_key
 from bot.protocol import delivery_key
 from core import bindings
-from core.complaints import MAX_TEXT, ComplaintRefused, file_complaint, for_flat
+from core.complaints import MAX_TEXT, ComplaintRefused, Router, file_complaint, for_flat, rate
 from core.ballots import BallotRefused, cast
 from core.consent import CHOICE_LABELS
 from core.db import db, db_now, local
@@ -28,6 +28,7 @@ HELP = ("您好！可以发送这些字：\n"
         "【进度】看表决进度\n"
         "【报修】后面写上问题，如：报修 楼道灯不亮\n"
         "【查询】看报修和投诉的进展\n"
+        "【评价】给办结的报修打分，如：评价 5\n"
         "【网页】打开我的网页\n"
         "【绑定】绑定房屋\n"
         "【帮助】看这段说明")
@@ -51,14 +52,14 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" 。.!！?？")
 
 
-def respond(message, url: Url) -> str:
-    """The reply to one message or event from WeChat."""
+def respond(message, url: Url, router: Router) -> str:
+    """The reply to one message or event from WeChat; `router` routes the complaints it files."""
     kind = message.type
     if kind in ("text", "voice"):
         said = (message.content if kind == "text" else getattr(message, "recognition", "")) or ""
         if not said.strip():
             return "没有听清，请再说一遍，或者打字发送。"
-        return _command(message.source, said, message, url)
+        return _command(message.source, said, message, url, router)
     event = getattr(message, "event", "")
     if event in ("subscribe", "subscribe_scan"):
         return WELCOME if bindings.live_binding(message.source) is None else "欢迎回来！\n\n" + HELP
@@ -67,19 +68,21 @@ def respond(message, url: Url) -> str:
         return ""
     if event == "click":
         command = command_for_key(message.key)
-        return _command(message.source, command, message, url) if command else HELP
+        return _command(message.source, command, message, url, router) if command else HELP
     if kind == "event":
         return ""  # view, location, template-send reports …: nothing to say
+    if kind == "image":
+        return "收到照片。要给报修加照片，请发送“网页”，在“我的报修”里上传。"
     return "暂时只能看懂文字和语音。\n\n" + HELP
 
 
-def _command(openid: str, said: str, message, url: Url) -> str:
+def _command(openid: str, said: str, message, url: Url, router: Router) -> str:
     """`said` as typed (or heard); commands are matched on its normalised form, complaints keep it as is."""
     text = _normalise(said)
     word, _, rest = text.partition(" ")
     if re.fullmatch(r"\d{8}", text):
         word, rest = "绑定", text
-    for prefix in ("报修", "投诉"):  # "报修楼道灯不亮", typed without a space
+    for prefix in ("报修", "投诉", "评价"):  # "报修楼道灯不亮", typed without a space
         if text.startswith(prefix) and word != prefix:
             word, rest = prefix, text[len(prefix):]
     if word == "绑定":
@@ -104,15 +107,17 @@ def _command(openid: str, said: str, message, url: Url) -> str:
     if word in ("网页", "链接", "登录"):
         return f"请在30分钟内打开（只能用一次）：\n{url('/r/login/' + issue_link(owner))}"
     if word in ("报修", "投诉"):
-        return _complain(owner, said.strip()[len(word):])
+        return _complain(owner, said.strip()[len(word):], router)
     if word == "查询":
         return _my_complaints(owner)
+    if word == "评价":
+        return _rate(owner, rest)
     if word == "需求":
         return "现在没有进行中的需求征集。开始时会通知您。"
     return HELP
 
 
-_NEEDS_BINDING = ("解绑", "投票", "我的投票", "进度", "网页", "链接", "登录", "需求", "报修", "投诉", "查询")
+_NEEDS_BINDING = ("解绑", "投票", "我的投票", "进度", "网页", "链接", "登录", "需求", "报修", "投诉", "查询", "评价")
 
 
 def _bind(openid: str, rest: str) -> str:
@@ -210,14 +215,17 @@ def _progress(owner, rest: str) -> str:
     return "\n".join(lines)
 
 
-def _complain(owner, text: str) -> str:
+def _complain(owner, text: str, router: Router) -> str:
     try:
-        complaint, cut = file_complaint(owner, text, "wechat")
+        complaint, cut = file_complaint(text, "wechat", router, owner=owner)
     except ComplaintRefused as refused:
         return str(refused)
     note = f"（内容超过{MAX_TEXT}字，只保存了前{MAX_TEXT}字。）" if cut else ""
-    return (f"已受理，编号 {complaint.ticket}。{note}\n"
-            "我们会尽快交给负责的部门，有进展会通知您。发送“查询”可以随时查看。")
+    if complaint.department is not None:
+        handling = f"已转给{complaint.department.name}，{complaint.department.sla_hours}小时内处理。"
+    else:
+        handling = "社区工作人员会尽快交给负责的部门。"
+    return f"已受理，编号 {complaint.ticket}。{note}\n{handling}\n有进展会通知您。发送“查询”可以随时查看。"
 
 
 def _my_complaints(owner) -> str:
@@ -226,6 +234,30 @@ def _my_complaints(owner) -> str:
         return "您还没有报修或投诉。需要时发送：报修 + 问题。"
     lines = ["您的报修和投诉："]
     for complaint in tickets:
-        summary = complaint.text if len(complaint.text) <= 20 else complaint.text[:20] + "…"
-        lines.append(f"{complaint.ticket} {complaint.status_label}：{summary}")
+        where = f"（{complaint.department.name}）" if complaint.department and complaint.status != "returned" else ""
+        lines.append(f"{complaint.ticket} {complaint.status_label}{where}：{complaint.summary}")
+    if any(c.status == "resolved" for c in tickets):
+        lines.append("已办结的请打分：评价 5（5分最满意）。")
     return "\n".join(lines)
+
+
+def _rate(owner, rest: str) -> str:
+    """评价 [编号] 分数 [意见]: the named ticket, or the flat's latest one waiting for a rating."""
+    parts = rest.split(" ", 2)
+    ticket = parts.pop(0).upper() if parts and parts[0].upper().startswith("TS") else None
+    stars = parts.pop(0) if parts else ""
+    comment = " ".join(parts)
+    tickets = for_flat(owner.flat_id, limit=50)
+    if ticket:
+        complaint = next((c for c in tickets if c.ticket == ticket), None)
+        if complaint is None:
+            return f"没有找到您房屋的工单 {ticket}。发送“查询”看看编号。"
+    else:
+        complaint = next((c for c in tickets if c.status == "resolved"), None)
+        if complaint is None:
+            return "您没有等待评价的报修。办结后会通知您。"
+    try:
+        rate(complaint, owner, stars, comment)
+    except ComplaintRefused as refused:
+        return str(refused)
+    return f"谢谢您的评价：{complaint.ticket} {complaint.rating}分。"

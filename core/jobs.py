@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
-from core import pushes
+from core import complaints, pushes
 from core.db import db, db_now
 from core.models import InboundMessage
 from core.votes import close_due_votes
@@ -17,6 +17,7 @@ SCHEDULE = (
     ("votes.close_due", "core.jobs:close_votes", 15),
     ("votes.remind", "core.jobs:remind_votes", 300),
     ("wechat.forget_deliveries", "core.jobs:forget_deliveries", 3600),
+    ("complaints.flag_overdue", "core.jobs:flag_overdue_complaints", 300),
 )
 
 # WeChat retries within seconds; a week of delivered keys is plenty to answer any retry.
@@ -43,3 +44,10 @@ def forget_deliveries(config) -> int:
     deleted = db.session.execute(delete(InboundMessage).where(InboundMessage.received_at < cutoff)).rowcount
     db.session.commit()
     return deleted
+
+
+def flag_overdue_complaints(config) -> list[int]:
+    """Flag open tickets past their department's deadline; the console lists them first."""
+    flagged = complaints.flag_overdue()
+    db.session.commit()
+    return flagged

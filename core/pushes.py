@@ -97,3 +97,18 @@ def mark_failed(push: Push, now, error: str, permanent: bool = False) -> None:
 
 def mark_skipped(push: Push, reason: str) -> None:
     push.status, push.last_error = "skipped", reason[:300]
+
+
+def complaint_status(complaint, event) -> bool:
+    """Tell the resident who filed the ticket of a change in its status, if they are bound to WeChat."""
+    if complaint.owner_id is None:
+        return False
+    openid = db.session.scalar(select(Binding.openid).where(Binding.owner_id == complaint.owner_id,
+                                                            Binding.ended_at.is_(None)))
+    if openid is None:
+        return False
+    # A template's `phrase` keyword holds 5 characters: the request to rate goes into the summary.
+    summary = "已办结，请点开评价" if event.status == "resolved" else complaint.summary
+    return enqueue(f"complaint_status:{event.id}", openid, "complaint_status",
+                   {"ticket": complaint.ticket, "status": event.status_label, "summary": summary},
+                   f"/r/complaints/{complaint.id}")

@@ -152,3 +152,24 @@ def csrf_token(client, url: str) -> str:
 def login(client, username: str, password: str = "password-123"):
     token = csrf_token(client, "/login")
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+@pytest.fixture(scope="session")
+def shipped_model():
+    """The default classifier, trained once per run on the team's corpus (about a second)."""
+    from nlp.corpus import shipped
+    from nlp.training import train
+
+    return train(shipped(), source="shipped corpus")
+
+
+@pytest.fixture
+def routing(app, shipped_model):
+    """The default departments, and the shipped model promoted in the app's model folder."""
+    from core.departments import seed_defaults
+    from web.classifier import store
+
+    seed_defaults()
+    db.session.commit()
+    store().promote(shipped_model)
+    return shipped_model

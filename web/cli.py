@@ -19,10 +19,11 @@ from core.register_ops import create_estate, export_register, import_register
 demo = AppGroup("demo", help="The demo street.")
 users = AppGroup("users", help="Staff accounts.")
 register = AppGroup("register", help="The household register (一区一档).")
+departments = AppGroup("departments", help="Departments that complaints are routed to.")
 
 
 def init_app(app):
-    for group in (demo, users, register, residents, votes, scheduler, wechat):
+    for group in (demo, users, register, departments, residents, votes, scheduler, wechat):
         app.cli.add_command(group)
 
 
@@ -43,6 +44,16 @@ def demo_seed():
     db.session.commit()
     click.echo(f"A resident ({owner.flat.label}), one-time link valid 30 minutes:")
     click.echo(f"  http://127.0.0.1:5000/r/login/{link}")
+
+
+@departments.command("seed")
+def departments_seed():
+    """Add the default departments that are missing (the street office edits them in the console)."""
+    from core.departments import seed_defaults
+
+    added = seed_defaults()
+    db.session.commit()
+    click.echo(f"Added {added} department(s).")
 
 
 @users.command("create")

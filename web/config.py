@@ -32,6 +32,8 @@ def from_environment(instance_path: str, env=None) -> dict:
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
         "VOTE_REMINDER_HOURS": float(env.get("VOTE_REMINDER_HOURS", "24")),
+        "NLP_MODEL_DIR": env.get("NLP_MODEL_DIR") or str(Path(instance_path) / "models"),
+        "ROUTING_THRESHOLD": float(env.get("ROUTING_THRESHOLD", "0.6")),
         **wechat_settings(env),
     }
 

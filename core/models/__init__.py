@@ -5,4 +5,5 @@ from core.models.audit import AuditEntry  # noqa: F401
 from core.models.vote import Vote, VoteFlat, BallotEntry, Ballot  # noqa: F401
 from core.models.resident import SignInLink  # noqa: F401
 from core.models.wechat import Binding, BindingCode, BindingAttempt, InboundMessage, Push, CachedToken  # noqa: F401
-from core.models.complaint import Complaint, ComplaintEvent  # noqa: F401
+from core.models.department import Department  # noqa: F401
+from core.models.complaint import Complaint, ComplaintEvent, ComplaintPhoto, RoutingCorrection  # noqa: F401

@@ -187,7 +187,11 @@ def test_unknown_text_and_other_message_types_get_help(phone, estate):
     assert "可以发送这些字" in phone.say("今天天气怎么样")
     image = ("<xml><ToUserName>gh</ToUserName><FromUserName>o-zhang</FromUserName><CreateTime>1</CreateTime>"
              "<MsgType>image</MsgType><PicUrl>http://x/y.jpg</PicUrl><MediaId>m</MediaId><MsgId>9191</MsgId></xml>")
-    assert "只能看懂文字和语音" in phone.reply(phone.post(image))
+    assert "请发送“网页”" in phone.reply(phone.post(image))  # photos are added on the complaint's page
+    location = ("<xml><ToUserName>gh</ToUserName><FromUserName>o-zhang</FromUserName><CreateTime>1</CreateTime>"
+                "<MsgType>location</MsgType><Location_X>30.1</Location_X><Location_Y>104.6</Location_Y>"
+                "<Scale>15</Scale><Label>x</Label><MsgId>9192</MsgId></xml>")
+    assert "只能看懂文字和语音" in phone.reply(phone.post(location))
 
 
 def test_ballots_by_web_paper_and_wechat_land_in_one_tally_and_the_log_verifies(phone, estate):
@@ -244,7 +248,8 @@ def test_an_empty_or_emoji_only_complaint_is_refused_and_stores_nothing(phone, e
     db.session.commit()
     bind(phone, owner)
     assert "请写上遇到的问题" in phone.say("报修")
-    assert "请用文字说明问题" in phone.say("投诉 😡😡😡")
+    assert "请用中文写清楚问题" in phone.say("投诉 😡😡😡")
+    assert "请用中文写清楚问题" in phone.say("报修 the light is broken")
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Complaint)) == 0
 

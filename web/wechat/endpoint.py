@@ -14,6 +14,7 @@ from bot import protocol
 from bot.conversation import respond
 from core.db import db
 from core.models import InboundMessage
+from web.classifier import router
 from web.extensions import csrf, limiter
 
 log = logging.getLogger("yishi.wechat")
@@ -89,7 +90,7 @@ def handle(message) -> str:
         log.info("wechat delivery %s repeated", key)
         return earlier.reply if earlier else ""
     try:
-        reply = respond(message, public_url)
+        reply = respond(message, public_url, router())
     except Exception:
         db.session.rollback()
         log.exception("wechat delivery %s failed", key)

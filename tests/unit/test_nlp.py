@@ -1,0 +1,154 @@
+"""The classifier on its own: words, the shipped corpus, training, scores, model files, bad corpora."""
+import json
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from nlp.corpus import SHIPPED, Corpus, CorpusError, read_csv, shipped
+from nlp.model import Classifier, ModelFileError
+from nlp.store import ModelStore
+from nlp.training import evaluate, held_out, retrain, split, train
+from nlp.words import cut
+
+
+def test_renovation_words_stay_whole():
+    words = cut("楼下有人飞线充电，加装电梯和雨污分流什么时候搞？违章搭建也没人管")
+    assert {"飞线充电", "加装电梯", "雨污分流", "违章搭建"} <= set(words)
+    assert "，" not in words and "？" not in words
+
+
+def test_the_shipped_corpus_has_at_least_60_distinct_messages_for_each_department():
+    from core.departments import DEFAULTS
+
+    corpus = shipped()
+    counts = Counter(corpus.labels)
+    assert set(counts) == {code for code, *_ in DEFAULTS}
+    assert min(counts.values()) >= 60
+    assert len(set(corpus.texts)) == len(corpus)
+    lengths = [len(text) for text in corpus.texts]
+    assert min(lengths) <= 4 and max(lengths) >= 30  # short and long, as residents write
+
+
+def test_training_reports_the_held_out_scores_in_the_model(shipped_model):
+    meta = shipped_model.meta
+    held = meta["held_out"]
+    print(f"shipped corpus, held-out macro-F1 {held['macro_f1']:.3f}, accuracy {held['accuracy']:.3f}")
+    assert 0.7 <= held["macro_f1"] <= 1 and held["examples"] >= 100
+    assert set(held["per_label_f1"]) == set(meta["labels"])
+    assert len(held["confusion"]["matrix"]) == len(held["confusion"]["labels"])
+    assert meta["data_digest"] == shipped().digest and meta["version"] and meta["trained_at"]
+    assert meta["training_examples"] + held["examples"] == len(shipped())
+
+
+def test_a_prediction_names_the_top_three_departments_and_the_words_behind_the_first(shipped_model):
+    prediction = shipped_model.predict("楼道灯坏了一个多月，晚上摸黑上楼")
+    assert prediction.best.label == "物业"
+    assert len(prediction.suggestions) == 3
+    probabilities = [s.probability for s in prediction.suggestions]
+    assert probabilities == sorted(probabilities, reverse=True) and sum(probabilities) <= 1.0001
+    assert "楼道灯" in prediction.words
+    for text, department in (("暖气不热，家里才十五度", "供热"), ("家里停水了", "供水"), ("楼下烧烤摊占道经营", "城管执法")):
+        assert shipped_model.predict(text).best.label == department
+
+
+def test_our_probabilities_are_scikit_learns(shipped_model):
+    texts = list(split(shipped())[1].texts)
+    ours = shipped_model.probabilities(shipped_model.transform(texts))
+    assert np.allclose(ours, shipped_model.pipeline.predict_proba(texts), atol=1e-12)
+    assert shipped_model.top_labels(texts) == list(shipped_model.pipeline.predict(texts))
+
+
+def test_the_held_out_part_is_the_same_whatever_the_order():
+    corpus = shipped()
+    reversed_corpus = Corpus(corpus.texts[::-1], corpus.labels[::-1])
+    assert set(split(corpus)[1].texts) == set(split(reversed_corpus)[1].texts)
+    assert corpus.digest == reversed_corpus.digest
+    share = sum(map(held_out, corpus.texts)) / len(corpus)
+    assert 0.15 < share < 0.35
+
+
+def test_a_model_file_round_trips_and_a_damaged_one_is_refused(shipped_model, tmp_path):
+    path = tmp_path / "m.joblib"
+    shipped_model.save(path)
+    loaded = Classifier.load(path)
+    assert loaded.meta == shipped_model.meta
+    assert loaded.predict("暖气不热").suggestions == shipped_model.predict("暖气不热").suggestions
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ModelFileError):
+        Classifier.load(path)
+    with pytest.raises(ModelFileError):
+        Classifier.load(tmp_path / "missing.joblib")
+    assert not list(tmp_path.glob(".model-*"))  # no temporary file left behind
+
+
+def test_a_store_picks_up_a_model_promoted_by_another_process_and_keeps_the_old_one_if_the_new_is_broken(
+        shipped_model, tmp_path):
+    reader, writer = ModelStore(tmp_path), ModelStore(tmp_path)
+    assert reader.current() is None
+    writer.promote(shipped_model)
+    first = reader.current()
+    assert first.version == shipped_model.version and reader.current() is first  # loaded once
+    (tmp_path / "broken.joblib").write_bytes(b"not a model")
+    (tmp_path / "current.json").write_text(json.dumps({"file": "broken.joblib", "version": "x"}))
+    assert reader.current() is first
+
+
+def _csv(tmp_path, text: str, encoding="utf-8"):
+    path = tmp_path / "c.csv"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_a_csv_with_two_text_columns_is_joined(tmp_path):
+    corpus = read_csv(_csv(tmp_path, "title,body,label\n停水,三天了,供水\n,只有正文,供水\n"), ["title", "body"], "label")
+    assert corpus.texts == ("停水。三天了", "只有正文")
+
+
+@pytest.mark.parametrize("content, encoding, expected", [
+    ("text,label\n停水了,供水\n", "utf-8", "has no column department"),
+    ("文本,部门\n停水了,供水\n", "gbk", "not UTF-8"),
+    ("text,department\n停水了,\n,供水\n", "utf-8", "line 2: no label; line 3: no text"),
+    ("text,department\n", "utf-8", "has no rows"),
+    ("", "utf-8", "the file is empty"),
+])
+def test_a_bad_corpus_is_refused_with_the_reason(tmp_path, content, encoding, expected):
+    with pytest.raises(CorpusError, match=expected):
+        read_csv(_csv(tmp_path, content, encoding), ["text"], "department")
+
+
+def test_gbk_is_named_when_the_file_looks_like_it(tmp_path):
+    with pytest.raises(CorpusError, match="GBK"):
+        read_csv(_csv(tmp_path, "text,department\n停水了,供水\n", "gbk"), ["text"], "department")
+
+
+def test_too_few_messages_for_a_label_or_too_few_labels_are_refused():
+    corpus = shipped()
+    thin = corpus + Corpus(("新部门的一条", "新部门的两条"), ("新部门", "新部门"))
+    with pytest.raises(CorpusError, match="新部门"):
+        train(thin)
+    with pytest.raises(CorpusError, match="three labels"):
+        train(Corpus(tuple(f"停水{i}" for i in range(20)) + tuple(f"停电{i}" for i in range(20)),
+                     ("供水",) * 20 + ("供电",) * 20))
+
+
+def test_evaluation_refuses_labels_the_model_does_not_know(shipped_model):
+    with pytest.raises(CorpusError, match="does not know: 消防"):
+        evaluate(shipped_model, Corpus(("着火了",), ("消防",)))
+
+
+def test_retraining_promotes_a_candidate_no_worse_and_refuses_a_worse_one(shipped_model):
+    helpful = Corpus(tuple(f"{place}的充电桩坏了，充不上电" for place in "东南西北中上下左右前后"), ("供电",) * 11)
+    result = retrain(shipped(), helpful, shipped_model)
+    assert result.current_scores is not None
+    assert result.promote == (result.candidate_scores["macro_f1"] >= result.current_scores["macro_f1"])
+    # Workers who route every message to one department make a worse model: it is not promoted.
+    corpus = shipped()
+    noise = Corpus(corpus.texts, ("社区居委会",) * len(corpus))
+    worse = retrain(corpus, noise, shipped_model)
+    assert not worse.promote
+    assert worse.candidate_scores["macro_f1"] < worse.current_scores["macro_f1"]
+
+
+def test_the_shipped_corpus_file_is_utf8_csv_with_a_header():
+    assert SHIPPED.read_text(encoding="utf-8").splitlines()[0] == "text,department"

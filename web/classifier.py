@@ -1,0 +1,131 @@
+"""The classifier inside the app: each process's model store, the router built from it, and `flask nlp`."""
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from core.complaints import Router, corrections
+from core.db import db
+from nlp.corpus import Corpus, CorpusError, read_csv, shipped
+from nlp.model import Classifier, ModelFileError
+from nlp.store import ModelStore
+from nlp.training import evaluate, retrain, train
+
+nlp = AppGroup("nlp", help="The complaint classifier: train, evaluate, retrain, promote.")
+
+
+def init_app(app):
+    app.extensions["yishi.models"] = ModelStore(Path(app.config["NLP_MODEL_DIR"]))
+    app.cli.add_command(nlp)
+
+
+def store() -> ModelStore:
+    return current_app.extensions["yishi.models"]
+
+
+def router() -> Router:
+    """The classifier promoted now (picked up after a promotion by another process) and the threshold."""
+    return Router(store().current(), current_app.config["ROUTING_THRESHOLD"])
+
+
+def _corpus(csv_path: Path, text_cols, label_col) -> Corpus:
+    try:
+        return read_csv(csv_path, list(text_cols), label_col)
+    except CorpusError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _scores(scores: dict | None) -> dict | None:
+    return scores and {k: v for k, v in scores.items() if k != "confusion"}
+
+
+@nlp.command("train")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--text-col", "text_cols", multiple=True, required=True, help="May be given twice; joined.")
+@click.option("--label-col", required=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The model file.")
+@click.option("--promote", is_flag=True, help="Also make it the model the app uses.")
+def nlp_train(csv_path, text_cols, label_col, out, promote):
+    """Train on a labelled CSV (UTF-8, header row); scores on a held-out quarter go into the model file."""
+    try:
+        model = train(_corpus(csv_path, text_cols, label_col), source=csv_path.name)
+    except CorpusError as error:
+        raise click.ClickException(str(error)) from None
+    model.save(out)
+    if promote:
+        store().promote_file(out)
+    click.echo(json.dumps({"model": str(out), "version": model.version, "promoted": promote,
+                           "held_out": _scores(model.meta["held_out"])}, ensure_ascii=False))
+
+
+@nlp.command("evaluate")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--text-col", "text_cols", multiple=True, required=True)
+@click.option("--label-col", required=True)
+def nlp_evaluate(model_path, csv_path, text_cols, label_col):
+    """Print one JSON object: accuracy, macro_f1, per-label F1 and the confusion matrix."""
+    try:
+        model = Classifier.load(model_path)
+        scores = evaluate(model, _corpus(csv_path, text_cols, label_col))
+    except (ModelFileError, CorpusError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(json.dumps(scores, ensure_ascii=False))
+
+
+@nlp.command("retrain")
+def nlp_retrain():
+    """Train a candidate on the shipped corpus plus workers' re-routings; promote it if no worse."""
+    texts, labels = corrections()
+    db.session.rollback()  # nothing to write; release the read before the long training
+    try:
+        result = retrain(shipped(), Corpus(texts, labels), store().current())
+    except CorpusError as error:
+        raise click.ClickException(str(error)) from None
+    if result.promote:
+        path = store().promote(result.candidate)
+    else:
+        path = store().directory / f"candidate-{result.candidate.version}.joblib"
+        result.candidate.save(path)
+    summary = {**result.summary(), "corrections": len(texts), "file": path.name,
+               "candidate_scores": _scores(result.candidate_scores),
+               "current_scores": _scores(result.current_scores)}
+    store().record_retraining(summary)
+    click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+@nlp.command("promote")
+@click.argument("model_path", type=click.Path(dir_okay=False, path_type=Path))
+def nlp_promote(model_path):
+    """Make MODEL_PATH the model every process uses (they pick it up on their next prediction)."""
+    try:
+        model = store().promote_file(model_path)
+    except ModelFileError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Promoted {model.version}.")
+
+
+@nlp.command("install-default")
+def nlp_install_default():
+    """Train the shipped corpus's model and promote it, unless a model is promoted already."""
+    current = store().current()
+    if current is not None:
+        click.echo(f"Model {current.version} is in use already.")
+        return
+    model = train(shipped(), source="shipped corpus")
+    store().promote(model)
+    click.echo(f"Trained and promoted {model.version} "
+               f"(held-out macro-F1 {model.meta['held_out']['macro_f1']:.3f}).")
+
+
+@nlp.command("status")
+def nlp_status():
+    """Print the promoted model's metadata and the last retraining, as JSON."""
+    current = store().current()
+    meta = {**current.meta, "held_out": _scores(current.meta.get("held_out"))} if current else None
+    click.echo(json.dumps({"current": meta, "last_retraining": store().last_retraining()}, ensure_ascii=False))
+    if current is None:
+        sys.exit(1)
