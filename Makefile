@@ -27,6 +27,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	mkdir -p instance
 	SESSION_COOKIE_SECURE=0 $(FLASK) db upgrade
+	SESSION_COOKIE_SECURE=0 $(FLASK) nlp install-default
 	SESSION_COOKIE_SECURE=0 $(FLASK) demo seed
 	@echo "WeChat simulator: http://127.0.0.1:5000/dev/wechat/"
 	SESSION_COOKIE_SECURE=0 WECHAT_SIMULATOR=1 $(FLASK) run --host 127.0.0.1 --port 5000

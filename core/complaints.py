@@ -18,6 +18,8 @@ from core.db import db, db_now, local
 from core.models import Complaint, ComplaintEvent, ComplaintPhoto, Department, RoutingCorrection
 
 MAX_TEXT = 500
+# The same text from the same flat this soon after is a double tap or a resend, not a new problem.
+REPEAT_WINDOW = timedelta(minutes=10)
 MAX_NOTE = 300
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -57,6 +59,11 @@ def file_complaint(text: str, channel: str, router: Router, *, flat=None, owner=
     flat = flat or (owner.flat if owner else None)
     estate_id = flat.unit.building.estate_id if flat else estate.id
     now = db_now(db.session)
+    if flat is not None:
+        earlier = db.session.scalar(select(Complaint.ticket).where(
+            Complaint.flat_id == flat.id, Complaint.text == text, Complaint.created_at > now - REPEAT_WINDOW))
+        if earlier:
+            raise ComplaintRefused(f"这个问题刚才已经受理了，编号 {earlier}，不用再报。")
     owner = owner or (flat.representative if flat else None)
     complaint = Complaint(estate_id=estate_id, flat_id=flat.id if flat else None, owner_id=owner.id if owner else None,
                           channel=channel, text=text, status="received", created_at=now, updated_at=now)

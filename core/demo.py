@@ -34,8 +34,14 @@ def is_seeded() -> bool:
     return db.session.scalar(select(Street).where(Street.name == STREET)) is not None
 
 
-def seed(rng_seed: int = 2026) -> dict:
-    """Build the demo street once; returns what was made, or {} if it was already there."""
+def seed(router=None, rng_seed: int = 2026) -> dict:
+    """Build the demo street once; returns what was made, or {} if it was already there.
+
+    `router` (core.complaints.Router) routes the demo complaints; without one they wait in triage."""
+    from core.complaints import Router
+    from core.departments import seed_defaults
+
+    seed_defaults()
     if is_seeded():
         return {}
     rng = random.Random(rng_seed)
@@ -67,6 +73,7 @@ def seed(rng_seed: int = 2026) -> dict:
     users = [create_user(username, password, role, display, community=community, street=street_name)
              for username, password, role, display, community, street_name in LOGINS]
     _seed_votes(rng, users[0])
+    _seed_complaints(users[0], router or Router())
     return {"street": STREET, "estates": len(ESTATES), "flats": flats}
 
 
@@ -97,6 +104,32 @@ def _seed_votes(rng: random.Random, worker) -> None:
             collected = now - timedelta(days=opened_days) + timedelta(minutes=rng.randint(10, opened_days * 1440 - 10))
             cast(vote.id, flat, choice, channel="paper", idempotency_key=f"demo-{vote.id}-{n}", recorded_by=worker,
                  paper=Paper("李社工", collected, f"纸票-{vote.id}-{n + 1:03d}"))
+
+
+COMPLAINTS = (
+    # estate, flat code, text, what the worker has done since
+    ("纺织厂宿舍", "2-1-301", "楼道灯坏了一个多月，晚上摸黑上楼，老人差点摔倒", "resolved"),
+    ("纺织厂宿舍", "1-2-502", "楼下烧烤摊每天晚上占道经营，油烟太大，窗户都不敢开", "in_progress"),
+    ("纺织厂宿舍", "3-1-201", "家里自来水发黄，有铁锈味", ""),
+    ("粮食局家属院", "2-3-101", "改造的时候能不能给单元门口做个坡道，轮椅出不去", ""),
+    ("和平小区", "4-2-602", "楼顶漏水，天花板发霉了，找了好几次没人修", ""),
+)
+
+
+def _seed_complaints(worker, router) -> None:
+    """A few tickets at different stages, so the queue, the resident's page and the rates have something to show."""
+    from core.complaints import file_complaint, rate, resolve, start
+    from core.models import Estate
+    from core.register_lookup import flat_by_code
+
+    for estate_name, code, text, stage in COMPLAINTS:
+        flat = flat_by_code(db.session.scalar(select(Estate).where(Estate.name == estate_name)), code)
+        ticket, _ = file_complaint(text, "wechat", router, flat=flat)
+        if stage and ticket.department is not None:
+            start(ticket, worker, "部门已接单")
+            if stage == "resolved":
+                resolve(ticket, worker, "已修好")
+                rate(ticket, flat.representative, 5, "修得很快")
 
 
 def demo_resident():

@@ -20,6 +20,7 @@ def estate_for(user, estate_id: int):
     return db.session.scalars(estates_query(user).where(Estate.id == estate_id)).first()
 
 
-def can_edit_register(user, estate) -> bool:
-    """Only the estate's own community workers (and admins) change its register."""
+def can_manage(user, estate) -> bool:
+    """Only the estate's own community workers (and admins) change its records: the register, bindings,
+    complaints. Street-office staff follow them read-only."""
     return user.role == Role.ADMIN or (user.role == Role.WORKER and user.community_id == estate.community_id)

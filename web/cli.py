@@ -30,7 +30,9 @@ def init_app(app):
 @demo.command("seed")
 def demo_seed():
     """Build the demo street unless it is there already, and print the demo logins."""
-    made = demo_module.seed()
+    from web.classifier import router
+
+    made = demo_module.seed(router())
     db.session.commit()
     if made:
         click.echo(f"Demo seeded: {made['estates']} estates, {made['flats']} flats in {made['street']}.")

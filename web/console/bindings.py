@@ -39,7 +39,7 @@ def bindings(estate_id):
     rows = _owners(estate)
     return render_template("console/bindings.html", estate=estate, rows=rows, mask_name=mask_name,
                            bound=sum(1 for _, b in rows if b),
-                           can_edit=scope.can_edit_register(current_user, estate))
+                           can_edit=scope.can_manage(current_user, estate))
 
 
 @bp.post("/estates/<int:estate_id>/owners/<int:owner_id>/binding-code")

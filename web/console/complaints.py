@@ -1,18 +1,177 @@
-"""Console page for complaints: the tickets of the estates in the user's scope, newest first."""
-from flask import render_template
+"""Console pages for complaints: the work queue, one ticket (routing, actions, history), phone entry,
+photos, the handling rates, the departments and the classifier in use."""
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import scope
+from core import complaint_queries, complaints, departments, scope
 from core.db import db
-from core.models import Complaint, Estate
+from core.models import Department, Role
 from core.privacy import mask_name
+from core.register_lookup import flat_by_code
+from web.classifier import router, store
 from web.console.routes import bp
 
 
-@bp.get("/complaints")
-def complaints():
-    estate_ids = scope.estates_query(current_user).with_only_columns(Estate.id)
-    rows = db.session.scalars(select(Complaint).where(Complaint.estate_id.in_(estate_ids))
-                              .order_by(Complaint.id.desc()).limit(200)).all()
-    return render_template("console/complaints.html", rows=rows, mask_name=mask_name)
+def _ticket_or_404(complaint_id: int, lock: bool = False):
+    complaint = complaint_queries.in_scope(current_user, complaint_id)
+    if complaint is None:
+        abort(404)
+    if lock:
+        complaint = complaints.for_update(complaint.id)
+    return complaint
+
+
+@bp.get("/complaints", endpoint="complaints")
+def complaints_list():
+    view = request.args.get("view", "open")
+    if view not in complaint_queries.VIEWS:
+        view = "open"
+    department_id = request.args.get("department", type=int)
+    return render_template(
+        "console/complaints.html", rows=complaint_queries.queue(current_user, view, department_id), view=view,
+        views=complaint_queries.VIEWS, counts=complaint_queries.counts(current_user),
+        departments=departments.all_departments(), department_id=department_id, mask_name=mask_name,
+    )
+
+
+@bp.get("/complaints/<int:complaint_id>")
+def complaint(complaint_id):
+    ticket = _ticket_or_404(complaint_id)
+    by_code = {d.code: d for d in departments.all_departments()}
+    suggestions = [(by_code.get(s["code"]), s["code"], s["probability"]) for s in ticket.suggestions]
+    return render_template(
+        "console/complaint.html", ticket=ticket, suggestions=suggestions, mask_name=mask_name,
+        departments=departments.all_departments(active_only=True),
+        can_act=scope.can_manage(current_user, ticket.estate),
+    )
+
+
+def _act(complaint_id, action):
+    ticket = _ticket_or_404(complaint_id, lock=True)
+    if not scope.can_manage(current_user, ticket.estate):
+        abort(404)
+    try:
+        action(ticket, request.form.get("note", "").strip())
+    except complaints.ComplaintRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        db.session.commit()
+        flash(f"{ticket.ticket}：{ticket.status_label}", "info")
+    return redirect(url_for(".complaint", complaint_id=complaint_id))
+
+
+@bp.post("/complaints/<int:complaint_id>/assign")
+def complaint_assign(complaint_id):
+    department = db.session.get(Department, request.form.get("department", type=int) or 0)
+    if department is None:
+        flash("请选择部门。", "error")
+        return redirect(url_for(".complaint", complaint_id=complaint_id))
+    return _act(complaint_id, lambda ticket, note: complaints.assign(ticket, department, current_user, note))
+
+
+@bp.post("/complaints/<int:complaint_id>/start")
+def complaint_start(complaint_id):
+    return _act(complaint_id, lambda ticket, note: complaints.start(ticket, current_user, note))
+
+
+@bp.post("/complaints/<int:complaint_id>/return")
+def complaint_return(complaint_id):
+    return _act(complaint_id, lambda ticket, note: complaints.send_back(ticket, current_user, note))
+
+
+@bp.post("/complaints/<int:complaint_id>/resolve")
+def complaint_resolve(complaint_id):
+    return _act(complaint_id, lambda ticket, note: complaints.resolve(ticket, current_user, note))
+
+
+@bp.get("/complaints/<int:complaint_id>/photos/<int:photo_id>")
+def complaint_photo(complaint_id, photo_id):
+    ticket = _ticket_or_404(complaint_id)
+    photo = next((p for p in ticket.photos if p.id == photo_id), None)
+    if photo is None:
+        abort(404)
+    return Response(photo.data, mimetype=photo.content_type, headers={"Cache-Control": "private, max-age=3600"})
+
+
+def _manageable_estates():
+    return [e for e in db.session.scalars(scope.estates_query(current_user)) if scope.can_manage(current_user, e)]
+
+
+@bp.route("/complaints/new", methods=["GET", "POST"])
+def complaint_new():
+    """A worker files a ticket for a resident who called or came by."""
+    estates = _manageable_estates()
+    if not estates:
+        abort(404)
+    form = {"estate": request.form.get("estate", type=int), "flat": request.form.get("flat", "").strip(),
+            "text": request.form.get("text", "")}
+    if request.method == "POST":
+        estate = next((e for e in estates if e.id == form["estate"]), None)
+        flat = flat_by_code(estate, form["flat"]) if estate and form["flat"] else None
+        problem = ("请选择小区。" if estate is None else
+                   f"{estate.name}没有房屋 {form['flat']}，请按“楼栋-单元-房号”填写，如 1-2-301。"
+                   if form["flat"] and flat is None else None)
+        if problem is None:
+            try:
+                ticket, cut = complaints.file_complaint(form["text"], "phone", router(), flat=flat, estate=estate,
+                                                        actor=current_user)
+                for upload in request.files.getlist("photos"):
+                    if upload and upload.filename:
+                        complaints.add_photo(ticket, upload.read())
+            except complaints.ComplaintRefused as refused:
+                db.session.rollback()
+                problem = str(refused)
+        if problem is None:
+            db.session.commit()
+            flash(f"已登记 {ticket.ticket}" + ("（内容过长，已截断）" if cut else ""), "info")
+            return redirect(url_for(".complaint", complaint_id=ticket.id))
+        flash(problem, "error")
+        return render_template("console/complaint_new.html", estates=estates, form=form), 422
+    return render_template("console/complaint_new.html", estates=estates, form=form)
+
+
+def _percent(value) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+@bp.get("/complaints/stats")
+def complaint_stats():
+    return render_template("console/complaint_stats.html", percent=_percent,
+                           by_department=complaint_queries.rates_by_department(current_user),
+                           by_estate=complaint_queries.rates_by_estate(current_user))
+
+
+@bp.get("/departments")
+def departments_list():
+    return render_template("console/departments.html", rows=departments.all_departments(),
+                           can_edit=departments.can_edit(current_user))
+
+
+@bp.post("/departments/<int:department_id>")
+def department_update(department_id):
+    if not departments.can_edit(current_user):
+        abort(404)
+    department = db.session.get(Department, department_id) or abort(404)
+    form = request.form
+    try:
+        departments.update(current_user, department, form.get("name", ""), form.get("handles", ""),
+                           form.get("sla_hours", ""), form.get("phone", ""), form.get("active") == "1")
+    except departments.DepartmentRefused as refused:
+        db.session.rollback()
+        flash(f"{department.name}：{refused}", "error")
+        return redirect(url_for(".departments_list"))
+    db.session.commit()
+    flash(f"已保存：{department.name}", "info")
+    return redirect(url_for(".departments_list"))
+
+
+@bp.get("/classifier")
+def classifier_status():
+    if current_user.role not in (Role.STREET, Role.ADMIN):
+        abort(404)
+    current = store().current()
+    return render_template("console/classifier.html", current=current, last=store().last_retraining(),
+                           threshold=router().threshold)

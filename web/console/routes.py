@@ -35,7 +35,7 @@ def _estate_or_404(estate_id: int):
 
 def _register_editor_or_404(estate_id: int):
     estate = _estate_or_404(estate_id)
-    if not scope.can_edit_register(current_user, estate):
+    if not scope.can_manage(current_user, estate):
         abort(404)
     return estate
 
@@ -52,7 +52,7 @@ def estate(estate_id):
     estate = _estate_or_404(estate_id)
     return render_template(
         "console/estate.html", estate=estate, assessment=eligibility.assess(estate),
-        can_edit=scope.can_edit_register(current_user, estate), form=ImportForm(),
+        can_edit=scope.can_manage(current_user, estate), form=ImportForm(),
         mask_name=mask_name, mask_phone=mask_phone,
     )
 

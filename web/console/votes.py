@@ -29,7 +29,7 @@ def _vote_or_404(vote_id):
 def _manager_or_404(vote_id):
     """Only the estate's own community workers (and admins) run a vote; others get 404."""
     vote = _vote_or_404(vote_id)
-    if not scope.can_edit_register(current_user, vote.estate):
+    if not scope.can_manage(current_user, vote.estate):
         abort(404)
     return vote
 
@@ -51,7 +51,7 @@ def votes():
 @bp.route("/estates/<int:estate_id>/votes/new", methods=["GET", "POST"])
 def new_vote(estate_id):
     estate = _estate_or_404(estate_id)
-    if not scope.can_edit_register(current_user, estate):
+    if not scope.can_manage(current_user, estate):
         abort(404)
     if request.method == "POST":
         form = request.form
@@ -98,7 +98,7 @@ def vote(vote_id):
     return render_template(
         "console/vote.html", vote=vote, tally=tally, groups=breakdown(vote) if tally else [],
         status=STATUS_LABELS[status(vote, tally) if tally else "draft"], choices=CHOICE_LABELS,
-        can_manage=scope.can_edit_register(current_user, vote.estate), flats=flats,
+        can_manage=scope.can_manage(current_user, vote.estate), flats=flats,
         chart=progress_svg(progress_curve(vote), tally.total_count, needed) if tally else "",
         key=uuid.uuid4().hex, now_local=datetime.now(SHANGHAI).strftime("%Y-%m-%dT%H:%M"),
     )
@@ -158,7 +158,7 @@ def vote_tally_xlsx(vote_id):
 def vote_roll_xlsx(vote_id):
     vote = _vote_or_404(vote_id)
     full = request.args.get("full") == "1"
-    if full and not scope.can_edit_register(current_user, vote.estate):
+    if full and not scope.can_manage(current_user, vote.estate):
         abort(404)
     data = roll_xlsx(vote, current_user, full=full)
     db.session.commit()  # the audit entry

@@ -1,5 +1,5 @@
 """The residents' mobile pages (large type, few steps)."""
-from web.resident import oauth  # noqa: F401  (registers the WeChat sign-in)
+from web.resident import complaints, oauth  # noqa: F401  (register their pages)
 from web.resident.routes import bp
 
 

@@ -1,0 +1,281 @@
+"""Complaints end to end: filed in the chat, on the mobile page or by phone; routed by the classifier or
+triaged by a worker; taken up, returned, resolved, rated; overdue tickets flagged; the rates counted."""
+import base64
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from core.db import db, db_now
+from core.departments import by_code
+from core.models import Complaint, ComplaintEvent, ComplaintPhoto, Push, RoutingCorrection
+from core.residents import issue_link
+from tests import factories
+from tests.conftest import csrf_token, login
+from tests.wechat_helpers import SAFE, Phone, config_for
+
+CONFIG = config_for(SAFE, PUBLIC_BASE_URL="https://yishi.example.cn")
+pytestmark = pytest.mark.parametrize("app", [CONFIG], indirect=True)
+# A 1×1 PNG, as a phone's upload would start.
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
+@pytest.fixture
+def estate(app, routing):
+    e = factories.estate(name="幸福里", buildings=("3",), units=2, floors=3)
+    db.session.commit()
+    return e
+
+
+@pytest.fixture
+def worker(estate):
+    w = factories.user("worker", estate.community)
+    db.session.commit()
+    return w
+
+
+@pytest.fixture
+def phone(client, estate):
+    """A resident of 3-1-101, bound in the chat."""
+    from core.register_lookup import flat_by_code
+
+    owner = flat_by_code(estate, "3-1-101").owners[0]
+    db.session.commit()
+    p = Phone(client, SAFE, "o-zhang")
+    assert "绑定成功" in p.say(f"绑定 幸福里 3-1-101 {owner.name} {owner.phone[-4:]}")
+    p.owner = owner
+    return p
+
+
+def count(model) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def pushes_for(ticket) -> list[Push]:
+    db.session.expire_all()
+    return db.session.scalars(select(Push).where(Push.kind == "complaint_status").order_by(Push.id)).all()
+
+
+def test_a_clear_complaint_in_the_chat_goes_straight_to_the_department(phone):
+    reply = phone.say("报修 楼道灯坏了一个多月，晚上摸黑上楼")
+    ticket = db.session.scalar(select(Complaint))
+    assert ticket.status == "assigned" and ticket.department.code == "物业" and ticket.routed_by == "model"
+    assert f"已受理，编号 {ticket.ticket}" in reply and "已转给物业服务企业，24小时内处理" in reply
+    assert [s["code"] for s in ticket.suggestions][0] == "物业" and len(ticket.suggestions) == 3
+    assert "楼道灯" in ticket.key_words and ticket.model_version
+    assert (ticket.due_at - ticket.assigned_at) == timedelta(hours=24)
+    assert [e.status for e in ticket.events] == ["received", "assigned"]
+    assert pushes_for(ticket) == []  # the reply told the resident already
+    assert f"{ticket.ticket} 已派单（物业服务企业）" in phone.say("查询")
+
+
+def test_an_unsure_complaint_waits_in_triage_and_the_workers_choice_is_kept_as_a_label(phone, client, worker, app):
+    app.config["ROUTING_THRESHOLD"] = 0.999
+    reply = phone.say("投诉 楼下那家天天很吵")
+    ticket = db.session.scalar(select(Complaint))
+    assert ticket.status == "received" and ticket.department is None and ticket.in_triage
+    assert "社区工作人员会尽快交给负责的部门" in reply
+
+    login(client, worker.username)
+    queue = client.get("/console/complaints?view=triage").get_data(as_text=True)
+    assert ticket.ticket in queue and "待分派（1）" in queue
+    page = client.get(f"/console/complaints/{ticket.id}").get_data(as_text=True)
+    names = {d.code: d.name for d in [by_code(s["code"]) for s in ticket.suggestions]}
+    assert all(f"{name}：" in page for name in names.values())  # the top three, with their chances
+
+    police = by_code("公安")
+    response = client.post(f"/console/complaints/{ticket.id}/assign", data={
+        "department": police.id, "note": "夜间噪音扰民", "csrf_token": csrf_token(client, f"/console/complaints/{ticket.id}")})
+    assert response.status_code == 302
+    db.session.expire_all()
+    ticket = db.session.get(Complaint, ticket.id)
+    assert (ticket.status, ticket.department_id, ticket.routed_by) == ("assigned", police.id, "worker")
+    correction = db.session.scalar(select(RoutingCorrection))
+    assert (correction.text, correction.department_code, correction.actor_id) == (ticket.text, "公安", worker.id)
+    assert ticket.events[-1].actor_id == worker.id and ticket.events[-1].note == "夜间噪音扰民"
+    (push,) = pushes_for(ticket)
+    assert (push.openid, push.data["ticket"], push.data["status"]) == ("o-zhang", ticket.ticket, "已派单")
+    assert push.url == f"/r/complaints/{ticket.id}"
+    assert "待分派（0）" in client.get("/console/complaints?view=triage").get_data(as_text=True)
+
+
+def _act(client, ticket, action, **data):
+    token = csrf_token(client, f"/console/complaints/{ticket.id}")
+    return client.post(f"/console/complaints/{ticket.id}/{action}", data={"csrf_token": token, **data},
+                       follow_redirects=True)
+
+
+def test_taken_up_resolved_and_rated_in_the_chat_with_the_resident_told_at_each_step(phone, client, worker):
+    phone.say("报修 家里停水两天了，一点水都没有")
+    ticket = db.session.scalar(select(Complaint))
+    assert ticket.department.code == "供水"
+    login(client, worker.username)
+    assert "处理中" in _act(client, ticket, "start").get_data(as_text=True)
+    refused = _act(client, ticket, "resolve", note="")
+    assert "请写明办理结果" in refused.get_data(as_text=True)
+    assert _act(client, ticket, "resolve", note="更换了入户水管，已恢复供水").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Complaint, ticket.id).status == "resolved"
+    statuses = [(p.data["status"], p.data["summary"]) for p in pushes_for(ticket)]
+    assert statuses == [("处理中", ticket.summary), ("已办结", "已办结，请点开评价")]
+
+    assert "已办结（供水公司）" in phone.say("查询") and "评价 5" in phone.say("查询")
+    assert "请打1到5分" in phone.say("评价 9")
+    assert f"谢谢您的评价：{ticket.ticket} 5分" in phone.say("评价 5 修得很快")
+    assert "已经评价过了" in phone.say(f"评价 {ticket.ticket} 1")
+    db.session.expire_all()
+    ticket = db.session.get(Complaint, ticket.id)
+    assert (ticket.status, ticket.rating, ticket.rating_comment) == ("rated", 5, "修得很快")
+
+    stats = client.get("/console/complaints/stats").get_data(as_text=True)
+    row = stats[stats.index("供水公司"):].split("</tr>")[0]
+    assert row.count("100%") == 3  # responded, resolved, satisfied
+
+
+def test_a_department_returns_a_ticket_with_a_reason_and_it_is_back_in_triage(phone, client, worker):
+    phone.say("报修 楼道灯坏了一个多月，晚上摸黑上楼")
+    ticket = db.session.scalar(select(Complaint))
+    login(client, worker.username)
+    events = count(ComplaintEvent)
+    assert "请写明退回原因" in _act(client, ticket, "return", note=" ").get_data(as_text=True)
+    assert count(ComplaintEvent) == events
+    _act(client, ticket, "return", note="路灯归市政，不归物业")
+    db.session.expire_all()
+    ticket = db.session.get(Complaint, ticket.id)
+    assert ticket.status == "returned" and ticket.in_triage
+    assert ticket.ticket in client.get("/console/complaints?view=triage").get_data(as_text=True)
+    assert "退回（" not in phone.say("查询") and "退回" in phone.say("查询")
+
+
+def test_a_change_the_workflow_does_not_allow_is_refused_and_changes_nothing(phone, client, worker):
+    phone.say("报修 楼道灯坏了一个多月，晚上摸黑上楼")
+    ticket = db.session.scalar(select(Complaint))
+    login(client, worker.username)
+    _act(client, ticket, "start")
+    page = _act(client, ticket, "start").get_data(as_text=True)
+    assert "工单现在是“处理中”，不能标记为处理中" in page
+    same = _act(client, ticket, "assign", department=ticket.department_id).get_data(as_text=True)
+    assert "工单已经在物业服务企业" in same
+    db.session.expire_all()
+    assert [e.status for e in db.session.get(Complaint, ticket.id).events] == ["received", "assigned", "in_progress"]
+
+
+def test_street_staff_follow_tickets_but_do_not_act_and_other_communities_see_nothing(phone, client, estate):
+    phone.say("报修 楼道灯坏了一个多月，晚上摸黑上楼")
+    ticket = db.session.scalar(select(Complaint))
+    staff = factories.user("street", street_=estate.community.street)
+    stranger = factories.user("worker", factories.community())
+    db.session.commit()
+    login(client, staff.username)
+    page = client.get(f"/console/complaints/{ticket.id}").get_data(as_text=True)
+    assert ticket.text in page and 'id="actions"' not in page
+    token = csrf_token(client, f"/console/complaints/{ticket.id}")
+    assert client.post(f"/console/complaints/{ticket.id}/start", data={"csrf_token": token}).status_code == 404
+    other = client.application.test_client()
+    login(other, stranger.username)
+    assert other.get(f"/console/complaints/{ticket.id}").status_code == 404
+    assert ticket.ticket not in other.get("/console/complaints?view=all").get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Complaint, ticket.id).status == "assigned"
+
+
+def test_the_overdue_job_flags_tickets_past_the_deadline_and_the_queue_shows_them_first(phone, client, worker, app):
+    from core.jobs import flag_overdue_complaints
+
+    phone.say("报修 楼道灯坏了一个多月，晚上摸黑上楼")
+    phone.say("报修 家里停水两天了，一点水都没有")
+    late, on_time = db.session.scalars(select(Complaint).order_by(Complaint.id)).all()
+    late.due_at = db_now(db.session) - timedelta(minutes=1)
+    db.session.commit()
+    assert flag_overdue_complaints(app.config) == [late.id]
+    assert flag_overdue_complaints(app.config) == []  # flagged once
+    login(client, worker.username)
+    queue = client.get("/console/complaints").get_data(as_text=True)
+    assert queue.index(late.ticket) < queue.index(on_time.ticket) and "已超时" in queue
+    assert on_time.ticket not in client.get("/console/complaints?view=overdue").get_data(as_text=True)
+
+
+def test_a_worker_files_a_phone_call_with_a_photo_and_the_bound_resident_gets_the_ticket_number(phone, client, worker,
+                                                                                                estate):
+    login(client, worker.username)
+    token = csrf_token(client, "/console/complaints/new")
+    bad = client.post("/console/complaints/new", data={"csrf_token": token, "estate": estate.id, "flat": "9-9-999",
+                                                       "text": "暖气不热"})
+    assert bad.status_code == 422 and "没有房屋 9-9-999" in bad.get_data(as_text=True)
+    assert count(Complaint) == 0
+    response = client.post("/console/complaints/new", data={
+        "csrf_token": token, "estate": estate.id, "flat": "3-1-101", "text": "暖气不热，家里才十五度",
+        "photos": [(__import__("io").BytesIO(PNG), "heater.png")]}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    ticket = db.session.scalar(select(Complaint))
+    assert (ticket.channel, ticket.department.code, ticket.owner_id) == ("phone", "供热", phone.owner.id)
+    assert ticket.events[0].actor_id == worker.id
+    photo = db.session.scalar(select(ComplaintPhoto))
+    assert client.get(f"/console/complaints/{ticket.id}/photos/{photo.id}").data == PNG
+    assert [p.data["status"] for p in pushes_for(ticket)] == ["已受理", "已派单"]
+
+
+def _resident_client(app, owner):
+    web = app.test_client()
+    token = issue_link(owner)
+    db.session.commit()
+    web.post(f"/r/login/{token}", data={"csrf_token": csrf_token(web, f"/r/login/{token}")})
+    return web
+
+
+def test_a_resident_files_on_the_page_with_a_photo_and_rates_it_there(app, estate, worker, client):
+    from io import BytesIO
+
+    from core.register_lookup import flat_by_code
+
+    owner = flat_by_code(estate, "3-2-301").owners[0]
+    web = _resident_client(app, owner)
+    token = csrf_token(web, "/r/complaints")
+    not_a_photo = web.post("/r/complaints", data={"csrf_token": token, "text": "小区门口烧烤摊占道经营",
+                                                  "photos": [(BytesIO(b"GIF89a..."), "a.gif")]},
+                           content_type="multipart/form-data")
+    assert not_a_photo.status_code == 422 and "照片只能是 JPG 或 PNG" in not_a_photo.get_data(as_text=True)
+    assert count(Complaint) == 0 and count(ComplaintPhoto) == 0
+    filed = web.post("/r/complaints", data={"csrf_token": token, "text": "小区门口烧烤摊占道经营",
+                                            "photos": [(BytesIO(PNG), "a.png")]},
+                     content_type="multipart/form-data", follow_redirects=True)
+    page = filed.get_data(as_text=True)
+    ticket = db.session.scalar(select(Complaint))
+    assert ticket.channel == "web" and f"已受理，编号 {ticket.ticket}" in page and "城管执法局" in page
+    again = web.post("/r/complaints", data={"csrf_token": token, "text": "小区门口烧烤摊占道经营"})
+    assert again.status_code == 422 and "刚才已经受理了" in again.get_data(as_text=True)
+    assert count(Complaint) == 1
+
+    login(client, worker.username)
+    _act(client, ticket, "resolve", note="已清理占道摊点")
+    page = web.get(f"/r/complaints/{ticket.id}").get_data(as_text=True)
+    assert "请为办理打分" in page and "已清理占道摊点" in page
+    web.post(f"/r/complaints/{ticket.id}/rating", data={"csrf_token": csrf_token(web, f"/r/complaints/{ticket.id}"),
+                                                        "stars": "2", "comment": "第二天又来了"})
+    db.session.expire_all()
+    assert (db.session.get(Complaint, ticket.id).rating, db.session.get(Complaint, ticket.id).status) == (2, "rated")
+
+    neighbour = _resident_client(app, flat_by_code(estate, "3-2-302").owners[0])
+    assert neighbour.get(f"/r/complaints/{ticket.id}").status_code == 404
+
+
+def test_the_street_office_edits_a_deadline_and_a_bad_one_changes_nothing(client, estate, worker):
+    staff = factories.user("street", street_=estate.community.street)
+    db.session.commit()
+    water = by_code("供水")
+    login(client, worker.username)
+    token = csrf_token(client, "/console/departments")
+    assert client.post(f"/console/departments/{water.id}", data={"csrf_token": token, "name": "x",
+                                                                 "sla_hours": "1"}).status_code == 404
+    other = client.application.test_client()
+    login(other, staff.username)
+    token = csrf_token(other, "/console/departments")
+    form = {"csrf_token": token, "name": "自来水公司", "handles": water.handles, "sla_hours": "abc", "active": "1"}
+    assert "办理时限请填整数小时" in other.post(f"/console/departments/{water.id}", data=form,
+                                              follow_redirects=True).get_data(as_text=True)
+    db.session.expire_all()
+    assert (by_code("供水").name, by_code("供水").sla_hours) == ("供水公司", 24)
+    other.post(f"/console/departments/{water.id}", data={**form, "sla_hours": "12"})
+    db.session.expire_all()
+    assert (by_code("供水").name, by_code("供水").sla_hours, by_code("供水").active) == ("自来水公司", 12, True)
