@@ -21,7 +21,7 @@ from nlp.words import cut
 
 FORMAT = 1
 # The topic of a message is in its first sentences; a long letter's tail mostly adds noise (and time).
-MAX_CHARS = 300
+MAX_CHARS = 200
 # Calibration fits on three folds, so each label needs at least three training messages.
 MIN_PER_LABEL = 3
 
