@@ -18,7 +18,11 @@ nlp = AppGroup("nlp", help="The complaint classifier: train, evaluate, retrain, 
 
 
 def init_app(app):
-    app.extensions["yishi.models"] = ModelStore(Path(app.config["NLP_MODEL_DIR"]))
+    models = app.extensions["yishi.models"] = ModelStore(Path(app.config["NLP_MODEL_DIR"]))
+    # Load the promoted model (and jieba's dictionary) now, not in the first complaint's 5-second reply.
+    current = models.current()
+    if current is not None:
+        current.predict("预热")
     app.cli.add_command(nlp)
 
 

@@ -279,3 +279,23 @@ def test_the_street_office_edits_a_deadline_and_a_bad_one_changes_nothing(client
     other.post(f"/console/departments/{water.id}", data={**form, "sla_hours": "12"})
     db.session.expire_all()
     assert (by_code("供水").name, by_code("供水").sla_hours, by_code("供水").active) == ("自来水公司", 12, True)
+
+
+def test_photos_are_checked_and_limited_and_a_refused_one_leaves_the_others(phone):
+    from core.complaints import MAX_PHOTO_BYTES, MAX_PHOTOS, ComplaintRefused, Router, add_photo, file_complaint
+
+    phone.say("报修 楼道灯坏了一个多月，晚上摸黑上楼")
+    ticket = db.session.scalar(select(Complaint))
+    for n in range(MAX_PHOTOS):
+        add_photo(ticket, PNG + bytes(n))  # PNG, PNG + one zero byte, …
+    add_photo(ticket, PNG)  # the same photo again is no new photo
+    with pytest.raises(ComplaintRefused, match="最多 3 张"):
+        add_photo(ticket, PNG + b"more")
+    db.session.commit()
+    other, _ = file_complaint("暖气不热", "web", Router(), owner=phone.owner)
+    with pytest.raises(ComplaintRefused, match="不能超过 5 MB"):
+        add_photo(other, PNG + b"\0" * MAX_PHOTO_BYTES)
+    with pytest.raises(ComplaintRefused, match="JPG 或 PNG"):
+        add_photo(other, b"<svg onload=alert(1)>")
+    db.session.rollback()
+    assert count(ComplaintPhoto) == MAX_PHOTOS
