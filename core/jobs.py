@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
-from core import complaints, pushes
+from core import complaints, demands, notices, pushes, surveys
 from core.db import db, db_now
 from core.models import InboundMessage
 from core.votes import close_due_votes
@@ -18,6 +18,7 @@ SCHEDULE = (
     ("votes.remind", "core.jobs:remind_votes", 300),
     ("wechat.forget_deliveries", "core.jobs:forget_deliveries", 3600),
     ("complaints.flag_overdue", "core.jobs:flag_overdue_complaints", 300),
+    ("calendar.advance", "core.jobs:advance_calendar", 30),
 )
 
 # WeChat retries within seconds; a week of delivered keys is plenty to answer any retry.
@@ -51,3 +52,10 @@ def flag_overdue_complaints(config) -> list[int]:
     flagged = complaints.flag_overdue()
     db.session.commit()
     return flagged
+
+
+def advance_calendar(config) -> dict:
+    """Publish and close notices, open and close demand and satisfaction surveys, as their times come."""
+    done = {"notices": notices.advance(), "demands": demands.advance(), "surveys": surveys.advance()}
+    db.session.commit()
+    return done

@@ -10,7 +10,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from core.db import db, db_now, local
-from core.models import Ballot, Binding, Owner, Push, Vote, VoteFlat
+from core.models import Ballot, Binding, Flat, Owner, Push, Vote, VoteFlat
 
 KINDS = ("vote_opened", "vote_reminder", "notice_published", "survey_opened", "complaint_status")
 
@@ -37,6 +37,22 @@ def _bound_in_scope(vote: Vote, only_without_ballot: bool = False):
     if only_without_ballot:
         query = query.where(~exists().where(Ballot.vote_id == vote.id, Ballot.flat_id == Owner.flat_id))
     return db.session.scalars(query).all()
+
+
+def bound_openids(estate_id: int, building_id: int | None = None, unit_id: int | None = None) -> list[str]:
+    """The openids of residents bound to flats of an estate, or of one of its buildings or units."""
+    from core.votes import scope_flats_query
+
+    flats = scope_flats_query(estate_id, building_id, unit_id).with_only_columns(Flat.id)
+    return db.session.scalars(select(Binding.openid).join(Owner, Owner.id == Binding.owner_id)
+                              .where(Binding.ended_at.is_(None), Owner.flat_id.in_(flats))
+                              .order_by(Binding.id)).all()
+
+
+def announce(kind: str, subject: str, estate_id: int, data: dict, url: str, building_id=None, unit_id=None) -> int:
+    """Queue one push of `kind` about `subject` (say "notice:7") to every bound resident in scope, once each."""
+    return sum(enqueue(f"{kind}:{subject}:{openid}", openid, kind, data, url)
+               for openid in bound_openids(estate_id, building_id, unit_id))
 
 
 def _vote_data(vote: Vote) -> dict:

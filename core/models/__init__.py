@@ -7,3 +7,6 @@ from core.models.resident import SignInLink  # noqa: F401
 from core.models.wechat import Binding, BindingCode, BindingAttempt, InboundMessage, Push, CachedToken  # noqa: F401
 from core.models.department import Department  # noqa: F401
 from core.models.complaint import Complaint, ComplaintEvent, ComplaintPhoto, RoutingCorrection  # noqa: F401
+from core.models.demand import DemandSurvey, DemandItem, DemandResponse, DemandChoice  # noqa: F401
+from core.models.notice import Notice, NoticeAttachment, NoticeComment  # noqa: F401
+from core.models.survey import Survey, SurveyQuestion, SurveyParticipation, SurveyResponse  # noqa: F401
