@@ -12,12 +12,13 @@ from sqlalchemy import select
 
 from bot.menu import command_for_key
 from bot.protocol import delivery_key
-from core import bindings
+from core import bindings, demands, notices, surveys
 from core.complaints import MAX_TEXT, ComplaintRefused, Router, file_complaint, for_flat, rate
 from core.ballots import BallotRefused, cast
 from core.consent import CHOICE_LABELS
 from core.db import db, db_now, local
 from core.models import Vote
+from core.models.demand import CATEGORY_LABELS
 from core.residents import issue_link
 from core.tally import flat_ballot, live_tally, votes_for_flat
 
@@ -29,6 +30,9 @@ HELP = ("您好！可以发送这些字：\n"
         "【报修】后面写上问题，如：报修 楼道灯不亮\n"
         "【查询】看报修和投诉的进展\n"
         "【评价】给办结的报修打分，如：评价 5\n"
+        "【需求】说说小区改造最想要什么\n"
+        "【公示】看改造方案公示\n"
+        "【问卷】填满意度调查\n"
         "【网页】打开我的网页\n"
         "【绑定】绑定房屋\n"
         "【帮助】看这段说明")
@@ -82,7 +86,7 @@ def _command(openid: str, said: str, message, url: Url, router: Router) -> str:
     word, _, rest = text.partition(" ")
     if re.fullmatch(r"\d{8}", text):
         word, rest = "绑定", text
-    for prefix in ("报修", "投诉", "评价"):  # "报修楼道灯不亮", typed without a space
+    for prefix in ("报修", "投诉", "评价", "需求"):  # "报修楼道灯不亮", typed without a space
         if text.startswith(prefix) and word != prefix:
             word, rest = prefix, text[len(prefix):]
     if word == "绑定":
@@ -113,11 +117,16 @@ def _command(openid: str, said: str, message, url: Url, router: Router) -> str:
     if word == "评价":
         return _rate(owner, rest)
     if word == "需求":
-        return "现在没有进行中的需求征集。开始时会通知您。"
+        return _demands(owner, rest, url)
+    if word == "公示":
+        return _notices(owner, url)
+    if word == "问卷":
+        return _surveys(owner, url)
     return HELP
 
 
-_NEEDS_BINDING = ("解绑", "投票", "我的投票", "进度", "网页", "链接", "登录", "需求", "报修", "投诉", "查询", "评价")
+_NEEDS_BINDING = ("解绑", "投票", "我的投票", "进度", "网页", "链接", "登录", "需求", "报修", "投诉", "查询", "评价",
+                  "公示", "问卷")
 
 
 def _bind(openid: str, rest: str) -> str:
@@ -261,3 +270,57 @@ def _rate(owner, rest: str) -> str:
     except ComplaintRefused as refused:
         return str(refused)
     return f"谢谢您的评价：{complaint.ticket} {complaint.rating}分。"
+
+
+def _demands(owner, rest: str, url: Url) -> str:
+    """需求: the menu with numbers; 需求 14 17 3 想早点装电梯: the first three numbers are the top three."""
+    survey = demands.open_for_flat(owner.flat)
+    if survey is None:
+        return "现在没有进行中的需求征集。开始时会通知您。"
+    numbers = re.match(r"^[\d\s,，、]+", rest)
+    if not numbers:
+        lines = [f"《{survey.title}》截止 {local(survey.closes_at)}"]
+        for category, label in CATEGORY_LABELS.items():
+            items = [f"{i.position}{i.name}" for i in survey.items if i.category == category]
+            if items:
+                lines.append(f"{label}：" + " ".join(items))
+        mine = demands.response_of(survey, owner.flat_id)
+        if mine is not None:
+            lines.append("您家已选：" + _picked(mine))
+        lines.append("回复“需求”加编号，最想要的写在前面，例如：需求 14 17 3\n也可以在后面加一句话。"
+                     f"\n在网页上选：{url(f'/r/demands/{survey.id}')}")
+        return "\n".join(lines)
+    positions = [int(n) for n in re.findall(r"\d+", numbers.group(0))]
+    try:
+        response = demands.answer(survey, owner, positions, positions[:3], rest[numbers.end():].strip(), "wechat")
+    except demands.DemandRefused as refused:
+        return str(refused)
+    return f"已记录您家的需求：{_picked(response)}。截止（{local(survey.closes_at)}）前可以改。"
+
+
+def _picked(response) -> str:
+    ranked = sorted(response.choices, key=lambda c: (c.rank or 9, c.item.position))
+    return "、".join(f"{'①②③'[c.rank - 1] if c.rank else ''}{c.item.name}" for c in ranked)
+
+
+def _notices(owner, url: Url) -> str:
+    listed = notices.for_flat(owner.flat)[:MAX_LISTED]
+    if not listed:
+        return "您的房屋现在没有方案公示。"
+    lines = ["方案公示："]
+    for notice in listed:
+        period = f"公示到 {local(notice.ends_at)}" if notice.status == "published" else "公示已结束"
+        lines.append(f"《{notice.title}》{period}\n{url(f'/r/notices/{notice.id}')}")
+    lines.append("打开链接可以看全文、提意见或异议。")
+    return "\n".join(lines)
+
+
+def _surveys(owner, url: Url) -> str:
+    listed = surveys.open_for_flat(owner.flat)[:MAX_LISTED]
+    if not listed:
+        return "现在没有进行中的问卷。"
+    lines = ["请填写问卷："]
+    for survey in listed:
+        done = "（您家已填）" if surveys.has_answered(survey, owner.flat_id) else ""
+        lines.append(f"《{survey.title}》{done}截止 {local(survey.closes_at)}\n{url(f'/r/surveys/{survey.id}')}")
+    return "\n".join(lines)

@@ -3,7 +3,8 @@
 # (top button, ((label, event key, the command it stands for), …)); keys are ASCII, as WeChat advises.
 MENU = (
     ("表决", (("当前表决", "VOTES", "投票"), ("我的投票", "MY_BALLOTS", "我的投票"), ("表决进度", "PROGRESS", "进度"))),
-    ("办事", (("报修投诉", "REPORT", "报修"), ("查询进度", "QUERY", "查询"), ("需求征集", "DEMANDS", "需求"))),
+    ("办事", (("报修投诉", "REPORT", "报修"), ("查询进度", "QUERY", "查询"), ("需求征集", "DEMANDS", "需求"),
+             ("方案公示", "NOTICES", "公示"), ("满意度问卷", "SURVEYS", "问卷"))),
     ("我的", (("绑定房屋", "BIND", "绑定"), ("我的网页", "PAGES", "网页"), ("使用帮助", "HELP", "帮助"))),
 )
 

@@ -1,9 +1,4 @@
 """Vote exports as .xlsx: the tally, and the ballot roll (public: names masked, phones hidden)."""
-import io
-
-import openpyxl
-from openpyxl.styles import Font
-
 from core import audit
 from core.ballots import CHANNEL_LABELS
 from core.consent import CHOICE_LABELS
@@ -12,20 +7,11 @@ from core.models import BallotEntry, Flat
 from core.privacy import mask_name
 from core.tally import breakdown, electorate_rows, live_tally
 from core.votes import current_from_log, log_entries
+from core.workbook import workbook
 
 
 def _book(title, header, rows) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = title
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook((title, header, rows))
 
 
 def tally_xlsx(vote) -> bytes:

@@ -29,3 +29,23 @@ def progress_svg(points, total: int, needed: int | None = None, width: int = 600
     parts.append(f'<text x="{width - pad}" y="{height - 8}" text-anchor="end" font-size="13">{escape(end.strftime("%m-%d"))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def bars_svg(rows, label: str, width: int = 600, bar: int = 26, total: int | None = None) -> Markup:
+    """Horizontal bars, biggest first as given: rows are (name, value); `total` scales them (else the largest)."""
+    if not rows:
+        return Markup(f'<svg class="chart" viewBox="0 0 {width} 40" role="img" aria-label="{escape(label)}：暂无数据">'
+                      '<text x="10" y="25">暂无数据</text></svg>')
+    scale = total or max(value for _, value in rows) or 1
+    name_width, pad = 170, 8
+    height = len(rows) * (bar + pad) + pad
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">']
+    for n, (name, value) in enumerate(rows):
+        y = pad + n * (bar + pad)
+        length = (width - name_width - 60) * (value / scale)
+        parts.append(f'<text x="{name_width - 6}" y="{y + bar * 0.72:.1f}" text-anchor="end" font-size="15">'
+                     f'{escape(name)}</text>')
+        parts.append(f'<rect x="{name_width}" y="{y}" width="{length:.1f}" height="{bar}" fill="#1b6e2a" rx="3"/>')
+        parts.append(f'<text x="{name_width + length + 6:.1f}" y="{y + bar * 0.72:.1f}" font-size="15">{value}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -4,9 +4,10 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 import io
+from datetime import datetime
 
 from core import eligibility, scope
-from core.db import db
+from core.db import SHANGHAI, db
 from core.privacy import mask_name, mask_phone
 from core.register_file import ImportRejected, template
 from core.register_ops import export_register, import_register
@@ -31,6 +32,11 @@ def _estate_or_404(estate_id: int):
     if estate is None:
         abort(404)
     return estate
+
+
+def local_input(value: str) -> datetime:
+    """A datetime-local form value, read as Asia/Shanghai time (ValueError if it is not one)."""
+    return datetime.fromisoformat(value).replace(tzinfo=SHANGHAI)
 
 
 def _register_editor_or_404(estate_id: int):

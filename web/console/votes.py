@@ -16,7 +16,7 @@ from core.tally import STATUS_LABELS, breakdown, live_tally, progress_curve, sta
 from core.vote_exports import roll_xlsx, tally_xlsx
 from core.votes import VoteError, close_vote, create_vote, open_vote
 from web.charts import progress_svg
-from web.console.routes import XLSX, bp, _estate_or_404
+from web.console.routes import XLSX, _estate_or_404, bp, local_input
 
 
 def _vote_or_404(vote_id):
@@ -32,11 +32,6 @@ def _manager_or_404(vote_id):
     if not scope.can_manage(current_user, vote.estate):
         abort(404)
     return vote
-
-
-def _local_input(value: str) -> datetime:
-    """A datetime-local form value, read as Asia/Shanghai time."""
-    return datetime.fromisoformat(value).replace(tzinfo=SHANGHAI)
 
 
 @bp.get("/votes")
@@ -66,9 +61,9 @@ def new_vote(estate_id):
                 raise VoteError("表决范围不属于这个小区。")
             # Forms speak in minutes: a vote opened "now" opens at this minute, so that a paper
             # sheet collected this minute (entered as HH:MM) is not before the opening.
-            opens = _local_input(form["opens_at"]) if form.get("opens_at") else \
+            opens = local_input(form["opens_at"]) if form.get("opens_at") else \
                 db_now(db.session).replace(second=0, microsecond=0)
-            closes = _local_input(form.get("closes_at", ""))
+            closes = local_input(form.get("closes_at", ""))
             fractions = None
             if form.get("rule") == "custom":
                 fractions = {"participation": form.get("participation") or None, "approval": form.get("approval", ""),
@@ -135,7 +130,7 @@ def paper(vote_id):
     try:
         if flat is None:
             raise BallotRefused("请选择房屋。")
-        collected = _local_input(form.get("collected_at", ""))
+        collected = local_input(form.get("collected_at", ""))
         entry = cast(vote.id, flat, form.get("choice", ""), channel="paper", idempotency_key=form.get("key", ""),
                      recorded_by=current_user, paper=Paper(form.get("collected_by", ""), collected, form.get("paper_ref", "")))
     except (BallotRefused, ValueError) as error:

@@ -5,6 +5,7 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
+from core import demands, notices, surveys
 from core.ballots import BallotRefused, cast
 from core.consent import CHOICE_LABELS
 from core.db import db
@@ -70,7 +71,10 @@ def logout():
 @resident_required
 def home():
     votes = [(v, STATUS_LABELS[status(v, live_tally(v))]) for v in votes_for_flat(g.owner.flat_id)]
-    return render_template("resident/home.html", owner=g.owner, votes=votes)
+    flat = g.owner.flat
+    return render_template("resident/home.html", owner=g.owner, votes=votes, demand=demands.open_for_flat(flat),
+                           notices=[n for n in notices.for_flat(flat) if n.status == "published"],
+                           surveys=surveys.open_for_flat(flat))
 
 
 def _my_vote(vote_id) -> Vote:

@@ -1,0 +1,44 @@
+"""The street office's overview: each estate's stage, demands, notices and satisfaction; the monthly report."""
+import io
+import re
+
+from flask import abort, render_template, request, send_file
+from flask_login import current_user
+from sqlalchemy import select
+
+from core import demands, scope, surveys
+from core.db import SHANGHAI, db, utcnow
+from core.models import DemandSurvey, Notice, Survey
+from core.renovation_exports import monthly_xlsx, stage
+from web.console.routes import XLSX, bp
+
+
+def _latest(model, estate_id):
+    return db.session.scalar(select(model).where(model.estate_id == estate_id, model.status != "draft")
+                             .order_by(model.id.desc()))
+
+
+@bp.get("/overview")
+def overview():
+    rows = []
+    for estate in db.session.scalars(scope.estates_query(current_user)):
+        demand = _latest(DemandSurvey, estate.id)
+        survey = _latest(Survey, estate.id)
+        rows.append({
+            "estate": estate, "stage": stage(estate),
+            "demand": demand, "top": demands.results(demand).items[:3] if demand else [],
+            "notices": db.session.scalars(select(Notice).where(Notice.estate_id == estate.id,
+                                                               Notice.status.in_(("published", "closed")))
+                                          .order_by(Notice.id.desc()).limit(3)).all(),
+            "survey": survey, "satisfaction": surveys.results(survey).satisfaction if survey else None,
+        })
+    return render_template("console/overview.html", rows=rows, month=utcnow().astimezone(SHANGHAI).strftime("%Y-%m"))
+
+
+@bp.get("/report.xlsx")
+def monthly_report():
+    month = request.args.get("month", "")
+    if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month):
+        abort(400)
+    return send_file(io.BytesIO(monthly_xlsx(current_user, month)), mimetype=XLSX, as_attachment=True,
+                     download_name=f"老旧小区改造进度-{month}.xlsx")

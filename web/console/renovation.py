@@ -1,0 +1,198 @@
+"""Console pages for what residents are asked during a renovation: demand surveys (需求征集), plan notices
+(方案公示) and satisfaction surveys (满意度调查), each listed under its estate."""
+import io
+from datetime import timedelta
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from core import demands, notices, scope, surveys
+from core.db import db, db_now
+from core.models import Building, DemandSurvey, Notice, NoticeComment, Survey, Unit
+from core.renovation_exports import demand_xlsx, survey_xlsx
+from web.charts import bars_svg
+from web.console.routes import XLSX, _estate_or_404, bp, local_input
+
+REFUSALS = (demands.DemandRefused, notices.NoticeRefused, surveys.SurveyRefused)
+
+
+def _in_scope(model, row_id: int, manage: bool = False):
+    row = db.session.get(model, row_id)
+    if row is None or scope.estate_for(current_user, row.estate_id) is None:
+        abort(404)
+    if manage and not scope.can_manage(current_user, row.estate):
+        abort(404)
+    return row
+
+
+def _manageable_estate(estate_id: int):
+    estate = _estate_or_404(estate_id)
+    if not scope.can_manage(current_user, estate):
+        abort(404)
+    return estate
+
+
+def _period(form, default_days: int):
+    """(start, end) from the form's datetime-local fields; the start defaults to this minute."""
+    opens = local_input(form["opens_at"]) if form.get("opens_at") else \
+        db_now(db.session).replace(second=0, microsecond=0)
+    closes = local_input(form["closes_at"]) if form.get("closes_at") else opens + timedelta(days=default_days)
+    return opens, closes
+
+
+def _done(action, message: str, target: str):
+    """Run one operation: commit and say so, or roll back and show the refusal."""
+    try:
+        action()
+    except REFUSALS as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    except ValueError:
+        db.session.rollback()
+        flash("时间格式不对。", "error")
+    else:
+        db.session.commit()
+        flash(message, "info")
+    return redirect(target)
+
+
+@bp.get("/estates/<int:estate_id>/renovation")
+def renovation(estate_id):
+    """The estate's demand surveys, notices and satisfaction surveys."""
+    estate = _estate_or_404(estate_id)
+    def of(model):
+        return db.session.scalars(select(model).where(model.estate_id == estate.id).order_by(model.id.desc())).all()
+    return render_template("console/renovation.html", estate=estate, demand_surveys=of(DemandSurvey),
+                           notices=of(Notice), surveys=of(Survey), can_edit=scope.can_manage(current_user, estate),
+                           menu=demands.menu_text(), questions=surveys.DEFAULT_QUESTIONS)
+
+
+# Demand surveys
+
+@bp.post("/estates/<int:estate_id>/demands")
+def demand_create(estate_id):
+    estate = _manageable_estate(estate_id)
+    form = request.form
+
+    def create():
+        opens, closes = _period(form, 14)
+        survey = demands.create_survey(current_user, estate, form.get("title", ""), opens, closes, form.get("menu", ""))
+        if form.get("open_now") == "1":
+            demands.open_survey(survey, current_user)
+    return _done(create, "已创建需求征集。", url_for(".renovation", estate_id=estate.id))
+
+
+@bp.get("/demands/<int:survey_id>")
+def demand_results(survey_id):
+    survey = _in_scope(DemandSurvey, survey_id)
+    results = demands.results(survey)
+    chart = bars_svg([(r.item.name, r.flats) for r in results.items[:15] if r.flats], "需求排名（户数）")
+    return render_template("console/demand.html", survey=survey, results=results, chart=chart,
+                           can_edit=scope.can_manage(current_user, survey.estate))
+
+
+@bp.post("/demands/<int:survey_id>/<any(open, close):action>")
+def demand_state(survey_id, action):
+    survey = _in_scope(DemandSurvey, survey_id, manage=True)
+    change = demands.open_survey if action == "open" else demands.close_survey
+    return _done(lambda: change(survey, current_user), f"需求征集{'已开始' if action == 'open' else '已结束'}。",
+                 url_for(".demand_results", survey_id=survey.id))
+
+
+@bp.get("/demands/<int:survey_id>/results.xlsx")
+def demand_export(survey_id):
+    survey = _in_scope(DemandSurvey, survey_id)
+    return send_file(io.BytesIO(demand_xlsx(demands.results(survey))), mimetype=XLSX, as_attachment=True,
+                     download_name=f"{survey.estate.name}-需求征集.xlsx")
+
+
+# Plan notices
+
+@bp.post("/estates/<int:estate_id>/notices")
+def notice_create(estate_id):
+    estate = _manageable_estate(estate_id)
+    form = request.form
+    target = form.get("scope", "")
+    building = db.session.scalar(select(Building).where(Building.id == int(target[2:]), Building.estate_id == estate.id)) \
+        if target.startswith("b:") and target[2:].isdigit() else None
+    unit = db.session.scalar(select(Unit).join(Building).where(Unit.id == int(target[2:]), Building.estate_id == estate.id)) \
+        if target.startswith("u:") and target[2:].isdigit() else None
+
+    def create():
+        if target and not (building or unit):
+            raise notices.NoticeRefused("公示范围不属于这个小区。")
+        notice = notices.draft(current_user, estate, form.get("title", ""), form.get("body", ""),
+                               building=building, unit=unit)
+        for upload in request.files.getlist("files"):
+            if upload and upload.filename:
+                notices.attach(notice, upload.filename, upload.read())
+        opens, closes = _period(form, 7)
+        notices.schedule(notice, current_user, opens, closes)
+        notices.advance()  # a notice whose period has begun is published now, not at the job's next run
+    return _done(create, "公示已安排。", url_for(".renovation", estate_id=estate.id))
+
+
+@bp.get("/notices/<int:notice_id>")
+def notice_page(notice_id):
+    notice = _in_scope(Notice, notice_id)
+    return render_template("console/notice.html", notice=notice, can_edit=scope.can_manage(current_user, notice.estate))
+
+
+@bp.post("/notices/<int:notice_id>/comments/<int:comment_id>/reply")
+def notice_reply(notice_id, comment_id):
+    notice = _in_scope(Notice, notice_id, manage=True)
+    entry = db.session.get(NoticeComment, comment_id)
+    if entry is None or entry.notice_id != notice.id:
+        abort(404)
+    return _done(lambda: notices.reply(entry, current_user, request.form.get("reply", ""),
+                                       request.form.get("public") == "1"),
+                 "已答复。", url_for(".notice_page", notice_id=notice.id))
+
+
+@bp.post("/notices/<int:notice_id>/outcome")
+def notice_outcome(notice_id):
+    notice = _in_scope(Notice, notice_id, manage=True)
+    return _done(lambda: notices.record_outcome(notice, current_user, request.form.get("outcome", "")),
+                 "已记录公示结果。", url_for(".notice_page", notice_id=notice.id))
+
+
+# Satisfaction surveys
+
+@bp.post("/estates/<int:estate_id>/surveys")
+def survey_create(estate_id):
+    estate = _manageable_estate(estate_id)
+    form = request.form
+
+    def create():
+        opens, closes = _period(form, 14)
+        survey = surveys.create_survey(current_user, estate, form.get("title", ""), opens, closes,
+                                       form.get("questions", ""), form.get("anonymous") == "1")
+        if form.get("open_now") == "1":
+            surveys.open_survey(survey, current_user)
+    return _done(create, "已创建问卷。", url_for(".renovation", estate_id=estate.id))
+
+
+@bp.get("/surveys/<int:survey_id>")
+def survey_results(survey_id):
+    survey = _in_scope(Survey, survey_id)
+    results = surveys.results(survey)
+    charts = {r.question.id: bars_svg([(f"{n}分", r.distribution[n]) for n in (5, 4, 3, 2, 1)], r.question.text)
+              for r in results.questions if r.question.kind == "rating"}
+    return render_template("console/survey.html", survey=survey, results=results, charts=charts,
+                           can_edit=scope.can_manage(current_user, survey.estate))
+
+
+@bp.post("/surveys/<int:survey_id>/<any(open, close):action>")
+def survey_state(survey_id, action):
+    survey = _in_scope(Survey, survey_id, manage=True)
+    change = surveys.open_survey if action == "open" else surveys.close_survey
+    return _done(lambda: change(survey, current_user), f"问卷{'已开始' if action == 'open' else '已结束'}。",
+                 url_for(".survey_results", survey_id=survey.id))
+
+
+@bp.get("/surveys/<int:survey_id>/results.xlsx")
+def survey_export(survey_id):
+    survey = _in_scope(Survey, survey_id)
+    return send_file(io.BytesIO(survey_xlsx(surveys.results(survey))), mimetype=XLSX, as_attachment=True,
+                     download_name=f"{survey.estate.name}-满意度调查.xlsx")
