@@ -1,0 +1,232 @@
+"""Demand surveys, plan notices and satisfaction surveys, end to end: the worker sets them up in the
+console, residents answer in the chat and on the page, the results and exports add up, and the
+street office sees each estate's stage and downloads the monthly report."""
+import io
+from datetime import timedelta
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from core.db import db, db_now
+from core.jobs import advance_calendar
+from core.models import (DemandChoice, DemandResponse, DemandSurvey, Notice, NoticeComment, Push, Survey,
+                         SurveyParticipation, SurveyResponse)
+from core.register_lookup import flat_by_code
+from core.residents import issue_link
+from tests import factories
+from tests.conftest import csrf_token, login
+from tests.wechat_helpers import SAFE, Phone, config_for
+
+pytestmark = pytest.mark.parametrize("app", [config_for(SAFE, PUBLIC_BASE_URL="https://yishi.example.cn")],
+                                     indirect=True)
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def estate(app):
+    e = factories.estate(name="幸福里", buildings=("3", "4"), units=2, floors=3)
+    db.session.commit()
+    return e
+
+
+@pytest.fixture
+def worker(estate):
+    w = factories.user("worker", estate.community)
+    db.session.commit()
+    return w
+
+
+@pytest.fixture
+def phone(client, estate):
+    owner = flat_by_code(estate, "3-1-101").owners[0]
+    db.session.commit()
+    p = Phone(client, SAFE, "o-zhang")
+    assert "绑定成功" in p.say(f"绑定 幸福里 3-1-101 {owner.name} {owner.phone[-4:]}")
+    p.owner = owner
+    return p
+
+
+def resident(app, estate, code):
+    owner = flat_by_code(estate, code).owners[0]
+    web = app.test_client()
+    token = issue_link(owner)
+    db.session.commit()
+    web.post(f"/r/login/{token}", data={"csrf_token": csrf_token(web, f"/r/login/{token}")})
+    return web
+
+
+def post(client, page, url, **data):
+    return client.post(url, data={"csrf_token": csrf_token(client, page), **data}, follow_redirects=True)
+
+
+def count(model):
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def sheet(data: bytes, title: str) -> list[tuple]:
+    return list(openpyxl.load_workbook(io.BytesIO(data))[title].iter_rows(values_only=True))
+
+
+def test_a_demand_survey_from_opening_to_results(app, client, estate, worker, phone):
+    login(client, worker.username)
+    page = f"/console/estates/{estate.id}/renovation"
+    post(client, page, f"/console/estates/{estate.id}/demands", title="幸福里改造需求", open_now="1",
+         menu="基础类 加装电梯\n完善类 停车位和车库\n提升类 养老服务设施\n基础类 雨污分流")
+    survey = db.session.scalar(select(DemandSurvey))
+    assert survey.status == "open" and [i.name for i in survey.items][:2] == ["加装电梯", "停车位和车库"]
+    push = db.session.scalar(select(Push).where(Push.kind == "survey_opened"))
+    assert (push.openid, push.url) == ("o-zhang", f"/r/demands/{survey.id}")
+
+    menu = phone.say("需求")
+    assert "1加装电梯" in menu and "完善类：2停车位和车库" in menu and f"/r/demands/{survey.id}" in menu
+    assert "没有编号 9" in phone.say("需求 9")
+    reply = phone.say("需求 1 3 2 希望早点装电梯，老人上楼难")
+    assert "①加装电梯、②养老服务设施、③停车位和车库" in reply
+    assert "①加装电梯" in phone.say("需求")  # the menu shows what the flat chose
+
+    neighbour = resident(app, estate, "3-1-102")
+    answer = post(neighbour, f"/r/demands/{survey.id}", f"/r/demands/{survey.id}", item=["1", "4"], top1="1",
+                  comment="电梯")
+    assert "已记录您家的需求" in answer.get_data(as_text=True)
+    post(neighbour, f"/r/demands/{survey.id}", f"/r/demands/{survey.id}", item=["4"], top1="4", comment="")
+    assert count(DemandResponse) == 2  # the second answer replaced the first
+    far = resident(app, estate, "4-2-301")
+    post(far, f"/r/demands/{survey.id}", f"/r/demands/{survey.id}", item=["1"], top1="1", comment="电梯电梯")
+
+    results = client.get(f"/console/demands/{survey.id}").get_data(as_text=True)
+    assert "已答 <strong id=\"responses\">3</strong> / 24 户" in results and "<svg" in results
+    ranking = results[results.index('id="ranking"'):]
+    assert ranking.index("加装电梯") < ranking.index("雨污分流")
+    assert "3栋1单元</td><td>1</td>" in results and "4栋2单元</td><td>1</td>" in results
+    exported = client.get(f"/console/demands/{survey.id}/results.xlsx").data
+    assert sheet(exported, "排名")[1][2:4] == ("加装电梯", 2)
+    assert ("3栋1单元", 1, 6) in sheet(exported, "电梯（按单元）")
+
+    survey.closes_at = db_now(db.session) - timedelta(seconds=1)
+    db.session.commit()
+    assert advance_calendar(app.config)["demands"]["closed"] == [survey.id]
+    choices = count(DemandChoice)
+    assert "现在没有进行中的需求征集" in phone.say("需求 3")
+    late = post(far, f"/r/demands/{survey.id}", f"/r/demands/{survey.id}", item=["2"], top1="2")
+    assert "已经结束" in late.get_data(as_text=True)
+    assert count(DemandChoice) == choices
+
+
+def test_a_notice_is_published_to_its_unit_commented_objected_answered_and_closed(app, client, estate, worker, phone):
+    from core.models import Unit
+
+    unit = db.session.scalar(select(Unit).where(Unit.id == flat_by_code(estate, "3-1-101").unit_id))
+    login(client, worker.username)
+    page = f"/console/estates/{estate.id}/renovation"
+    bad = client.post(f"/console/estates/{estate.id}/notices", data={
+        "csrf_token": csrf_token(client, page), "title": "3栋1单元加装电梯方案", "body": "方案见附件。",
+        "scope": f"u:{unit.id}", "files": [(io.BytesIO(b"MZ\x90\x00"), "plan.exe")]},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert "附件只能是 PDF、JPG 或 PNG" in bad.get_data(as_text=True) and count(Notice) == 0
+    client.post(f"/console/estates/{estate.id}/notices", data={
+        "csrf_token": csrf_token(client, page), "title": "3栋1单元加装电梯方案", "body": "电梯井道设在北侧。",
+        "scope": f"u:{unit.id}", "files": [(io.BytesIO(PDF), "方案.pdf")]}, content_type="multipart/form-data")
+    notice = db.session.scalar(select(Notice))
+    assert notice.status == "published" and notice.attachments[0].content_type == "application/pdf"
+    pushed = db.session.scalars(select(Push.openid).where(Push.kind == "notice_published")).all()
+    assert pushed == ["o-zhang"]
+
+    listing = phone.say("公示")
+    assert "《3栋1单元加装电梯方案》公示到" in listing and f"/r/notices/{notice.id}" in listing
+    mine = resident(app, estate, "3-1-101")
+    page_text = mine.get(f"/r/notices/{notice.id}").get_data(as_text=True)
+    assert "电梯井道设在北侧" in page_text and "方案.pdf" in page_text
+    assert mine.get(f"/r/notices/{notice.id}/files/{notice.attachments[0].id}").data == PDF
+    refused = post(mine, f"/r/notices/{notice.id}", f"/r/notices/{notice.id}/comments", kind="objection", text=" ")
+    assert "请写明理由" in refused.get_data(as_text=True) and count(NoticeComment) == 0
+    post(mine, f"/r/notices/{notice.id}", f"/r/notices/{notice.id}/comments", kind="objection",
+         text="井道挡住我家窗户的采光")
+    neighbour = resident(app, estate, "3-1-102")
+    post(neighbour, f"/r/notices/{notice.id}", f"/r/notices/{notice.id}/comments", kind="comment", text="支持")
+    outsider = resident(app, estate, "4-1-101")
+    assert outsider.get(f"/r/notices/{notice.id}").status_code == 404
+
+    objection = db.session.scalar(select(NoticeComment).where(NoticeComment.kind == "objection"))
+    console = f"/console/notices/{notice.id}"
+    post(client, console, f"/console/notices/{notice.id}/comments/{objection.id}/reply", reply="井道改到东侧，不挡窗户。")
+    assert "井道改到东侧" in mine.get(f"/r/notices/{notice.id}").get_data(as_text=True)
+    assert "井道改到东侧" not in neighbour.get(f"/r/notices/{notice.id}").get_data(as_text=True)  # a private answer
+    assert '<strong id="objections">1</strong>' in client.get(console).get_data(as_text=True)
+
+    notice.ends_at = db_now(db.session) - timedelta(seconds=1)
+    db.session.commit()
+    assert advance_calendar(app.config)["notices"]["closed"] == [notice.id]
+    late = post(neighbour, f"/r/notices/{notice.id}", f"/r/notices/{notice.id}/comments", kind="comment", text="晚了")
+    assert "公示期已经结束" in late.get_data(as_text=True) and count(NoticeComment) == 2
+    post(client, console, f"/console/notices/{notice.id}/outcome", outcome="采纳异议，井道东移后实施。")
+    page_text = mine.get(f"/r/notices/{notice.id}").get_data(as_text=True)
+    assert "公示结束" in page_text and "采纳异议" in page_text  # still the estate's record
+
+
+def test_an_anonymous_survey_stores_answers_apart_from_flats_and_takes_one_per_flat(app, client, estate, worker, phone):
+    login(client, worker.username)
+    page = f"/console/estates/{estate.id}/renovation"
+    post(client, page, f"/console/estates/{estate.id}/surveys", title="改造满意度", anonymous="1", open_now="1",
+         questions="评分 总体满意吗\n单选 最满意哪项：道路/照明\n文字 建议（选填）")
+    survey = db.session.scalar(select(Survey))
+    q1, q2, q3 = survey.questions
+    assert survey.anonymous and q3.required is False
+    assert f"/r/surveys/{survey.id}" in phone.say("问卷")
+
+    web = resident(app, estate, "3-1-101")
+    missing = post(web, f"/r/surveys/{survey.id}", f"/r/surveys/{survey.id}", **{str(q1.id): "5"})
+    assert "第2题还没有回答" in missing.get_data(as_text=True) and count(SurveyResponse) == 0
+    post(web, f"/r/surveys/{survey.id}", f"/r/surveys/{survey.id}", **{str(q1.id): "5", str(q2.id): "照明",
+                                                                      str(q3.id): "路灯再亮些"})
+    again = post(web, f"/r/surveys/{survey.id}", f"/r/surveys/{survey.id}", **{str(q1.id): "1", str(q2.id): "道路"})
+    assert "匿名问卷不能修改" in again.get_data(as_text=True)
+    other = resident(app, estate, "4-1-101")
+    post(other, f"/r/surveys/{survey.id}", f"/r/surveys/{survey.id}", **{str(q1.id): "2", str(q2.id): "道路"})
+
+    responses = db.session.scalars(select(SurveyResponse)).all()
+    assert len(responses) == 2 and all(r.flat_id is None and r.owner_id is None for r in responses)
+    assert count(SurveyParticipation) == 2
+    results = client.get(f"/console/surveys/{survey.id}").get_data(as_text=True)
+    assert '<strong id="satisfaction">50%</strong>' in results and "路灯再亮些" in results
+    exported = client.get(f"/console/surveys/{survey.id}/results.xlsx").data
+    assert sheet(exported, "各题")[1][4] == "50%"
+    assert sorted(sheet(exported, "按楼栋")[1:]) == [("3栋", 1, "100%"), ("4栋", 1, "0%")]
+
+
+def test_a_named_survey_answer_can_be_changed_until_it_closes(app, client, estate, worker):
+    login(client, worker.username)
+    post(client, f"/console/estates/{estate.id}/renovation", f"/console/estates/{estate.id}/surveys",
+         title="满意度", open_now="1", questions="评分 满意吗")
+    survey = db.session.scalar(select(Survey))
+    (question,) = survey.questions
+    web = resident(app, estate, "3-1-101")
+    post(web, f"/r/surveys/{survey.id}", f"/r/surveys/{survey.id}", **{str(question.id): "2"})
+    post(web, f"/r/surveys/{survey.id}", f"/r/surveys/{survey.id}", **{str(question.id): "4"})
+    (response,) = db.session.scalars(select(SurveyResponse)).all()
+    assert response.answers == {str(question.id): 4} and response.flat_id is not None
+
+
+def test_the_street_office_sees_each_estates_stage_and_downloads_the_monthly_report(app, client, estate, worker):
+    from core.complaints import Router, file_complaint
+
+    staff = factories.user("street", street_=estate.community.street)
+    elsewhere = factories.estate(name="别的街道小区")
+    file_complaint("楼道灯坏了", "web", Router(), flat=flat_by_code(estate, "3-1-101"))
+    db.session.commit()
+    login(client, worker.username)
+    post(client, f"/console/estates/{estate.id}/renovation", f"/console/estates/{estate.id}/demands",
+         title="需求", open_now="1", menu="基础类 加装电梯")
+    other = app.test_client()
+    login(other, staff.username)
+    overview = other.get("/console/overview").get_data(as_text=True)
+    assert "幸福里" in overview and "编制方案（需求征集）" in overview and "别的街道小区" not in overview
+    month = db_now(db.session).strftime("%Y-%m")
+    report = other.get(f"/console/report.xlsx?month={month}")
+    rows = sheet(report.data, f"{month} 进度")
+    assert rows[0][:3] == ("社区", "小区", "阶段")
+    (row,) = rows[1:]
+    assert row[1:3] == ("幸福里", "编制方案（需求征集）") and row[8] == 1  # one complaint this month
+    assert other.get("/console/report.xlsx?month=2026-13").status_code == 400
+    assert elsewhere.name not in str(rows)
