@@ -32,10 +32,14 @@ run: install
 	@echo "WeChat simulator: http://127.0.0.1:5000/dev/wechat/"
 	SESSION_COOKIE_SECURE=0 WECHAT_SIMULATOR=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
-# The suite starts a private redis-server; install Debian's package when the machine lacks it.
+# The suite starts a private redis-server and drives Debian's Chromium (with a Chinese font, so that
+# screenshots are readable); install the packages when missing.
 test-services:
-	@command -v redis-server >/dev/null || { echo "Installing redis-server (Debian package)"; \
-		SUDO=$$(command -v sudo || true); $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq redis-server; }
+	@missing=""; command -v redis-server >/dev/null || missing="redis-server"; \
+	[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || missing="$$missing chromium chromium-driver"; \
+	[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$$missing fonts-wqy-microhei"; \
+	if [ -n "$$missing" ]; then echo "Installing Debian packages:$$missing"; \
+		SUDO=$$(command -v sudo || true); $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; fi
 
 # The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL says so.
 test: install-dev test-services
