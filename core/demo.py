@@ -74,6 +74,7 @@ def seed(router=None, rng_seed: int = 2026) -> dict:
              for username, password, role, display, community, street_name in LOGINS]
     _seed_votes(rng, users[0])
     _seed_complaints(users[0], router or Router())
+    _seed_renovation(rng, users[0])
     return {"street": STREET, "estates": len(ESTATES), "flats": flats}
 
 
@@ -130,6 +131,34 @@ def _seed_complaints(worker, router) -> None:
             if stage == "resolved":
                 resolve(ticket, worker, "已修好")
                 rate(ticket, flat.representative, 5, "修得很快")
+
+
+def _seed_renovation(rng: random.Random, worker) -> None:
+    """纺织厂宿舍 is drafting its plan: a demand survey half answered, and the plan's notice out for comment."""
+    from datetime import timedelta
+
+    from core import demands, notices
+    from core.db import db_now
+    from core.models import Estate
+    from core.votes import scope_flats_query
+
+    now = db_now(db.session)
+    textile = db.session.scalar(select(Estate).where(Estate.name == "纺织厂宿舍"))
+    survey = demands.create_survey(worker, textile, "纺织厂宿舍改造需求征集", now - timedelta(days=5),
+                                   now + timedelta(days=9), demands.menu_text())
+    demands.open_survey(survey, worker)
+    favourites = [i.position for i in survey.items if i.key in ("elevator", "parking", "elderly")]
+    flats = db.session.scalars(scope_flats_query(textile.id)).all()
+    sayings = ("老人上楼太难了，希望装电梯", "停车太难，晚上回来没地方停", "希望有个老年活动的地方", "", "", "")
+    for flat in rng.sample(flats, len(flats) // 2):
+        wanted = list(dict.fromkeys(rng.sample(favourites, rng.randint(1, 3))
+                                    + rng.sample(range(1, len(survey.items) + 1), 2)))
+        demands.answer(survey, flat.representative, wanted, wanted[:3], rng.choice(sayings), "wechat")
+    notice = notices.draft(worker, textile, "纺织厂宿舍改造方案（征求意见稿）公示",
+                           "一、雨污分流和供水管网改造\n二、屋面防水和楼道照明\n三、新增停车位60个，加装充电桩\n"
+                           "四、1栋、2栋试点加装电梯\n公示期内如有意见或异议，请在此留言，或到建设路社区反映。")
+    notices.schedule(notice, worker, now - timedelta(days=1), now + timedelta(days=6))
+    notices.advance()
 
 
 def demo_resident():

@@ -69,12 +69,14 @@ def stage(estate) -> str:
     if db.session.scalar(select(func.count(DemandSurvey.id)).where(DemandSurvey.estate_id == estate.id,
                                                                   DemandSurvey.status != "draft")):
         return "编制方案（需求征集）"
-    votes = db.session.scalars(select(Vote).where(Vote.estate_id == estate.id, Vote.status != "draft",
-                                                  Vote.building_id.is_(None))).all()
-    if any(v.status == "closed" and live_tally(v).passed for v in votes):
+    votes = db.session.scalars(select(Vote).where(Vote.estate_id == estate.id, Vote.status != "draft")).all()
+    estate_wide = [v for v in votes if v.building_id is None and v.unit_id is None]
+    if any(v.status == "closed" and live_tally(v).passed for v in estate_wide):
         return "申报计划（改造意愿已通过）"
+    if estate_wide:
+        return "申请项目（意愿表决中）" if any(v.status == "open" for v in estate_wide) else "申请项目（意愿未通过）"
     if votes:
-        return "申请项目（意愿表决中）" if any(v.status == "open" for v in votes) else "申请项目（意愿未通过）"
+        return "楼栋、单元事项表决中" if any(v.status == "open" for v in votes) else "楼栋、单元事项已表决"
     return "成立组织"
 
 

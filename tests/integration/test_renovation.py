@@ -230,3 +230,14 @@ def test_the_street_office_sees_each_estates_stage_and_downloads_the_monthly_rep
     assert row[1:3] == ("幸福里", "编制方案（需求征集）") and row[8] == 1  # one complaint this month
     assert other.get("/console/report.xlsx?month=2026-13").status_code == 400
     assert elsewhere.name not in str(rows)
+
+
+def test_an_estates_stage_follows_what_has_happened(app, estate, worker):
+    from core.renovation_exports import stage
+
+    assert stage(estate) == "成立组织"
+    unit = estate.buildings[0].units[0]
+    factories.vote(estate, rule="civil_code_major", unit=unit, actor=worker)
+    assert stage(estate) == "楼栋、单元事项表决中"
+    factories.vote(estate, actor=worker)
+    assert stage(estate) == "申请项目（意愿表决中）"
