@@ -1,0 +1,85 @@
+"""`flask backup`: a copy taken while the app holds the database verifies its ballot chains, and restoring
+it brings back exactly what was there; a damaged or foreign file is refused and nothing is replaced."""
+import json
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from core.ballots import cast
+from core.db import db
+from core.models import BallotEntry
+from tests import factories
+from tests.conftest import make_app
+
+
+@pytest.fixture
+def live(tmp_path, monkeypatch):
+    """An app on a SQLite file of its own (whatever backend the rest of the suite runs on)."""
+    monkeypatch.setenv("YISHI_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = make_app(f"sqlite:///{tmp_path / 'live.sqlite3'}")
+    with app.app_context():
+        upgrade()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _ballot_count():
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(BallotEntry))
+
+
+def test_a_backup_verifies_and_a_restore_brings_back_exactly_it(live, tmp_path):
+    estate = factories.estate()
+    vote = factories.vote(estate)
+    flats = factories.flats_of(estate)
+    for n, flat in enumerate(flats[:5]):
+        cast(vote.id, flat, "agree", channel="web", idempotency_key=f"k{n}", owner=flat.owners[0])
+    db.session.commit()
+    runner = live.test_cli_runner()
+    copy = tmp_path / "copy.sqlite3"
+    created = runner.invoke(args=["backup", "create", "--out", str(copy)])
+    assert created.exit_code == 0, created.output
+    report = json.loads(created.output)
+    assert report["ok"] and report["votes"] == 1 and report["entries"] == 5
+
+    cast(vote.id, flats[6], "disagree", channel="web", idempotency_key="after", owner=flats[6].owners[0])
+    db.session.commit()
+    assert _ballot_count() == 6
+    db.session.remove()
+    restored = runner.invoke(args=["backup", "restore", str(copy), "--yes"])
+    assert restored.exit_code == 0, restored.output
+    assert json.loads(restored.output)["ok"]
+    assert _ballot_count() == 5
+
+
+def test_a_tampered_or_foreign_backup_is_refused_and_nothing_is_replaced(live, tmp_path):
+    import sqlite3
+
+    estate = factories.estate()
+    vote = factories.vote(estate)
+    flat = factories.flats_of(estate)[0]
+    cast(vote.id, flat, "agree", channel="web", idempotency_key="k", owner=flat.owners[0])
+    db.session.commit()
+    runner = live.test_cli_runner()
+    copy = tmp_path / "copy.sqlite3"
+    assert runner.invoke(args=["backup", "create", "--out", str(copy)]).exit_code == 0
+    with sqlite3.connect(copy) as connection:  # someone edits a ballot in the copy
+        connection.execute("UPDATE ballot_entry SET choice = 'disagree'")
+    connection.close()
+    assert "does not match its hash" in runner.invoke(args=["backup", "verify", str(copy)]).output
+    refused = runner.invoke(args=["backup", "restore", str(copy), "--yes"])
+    assert refused.exit_code != 0 and "does not verify, nothing restored" in refused.output
+    foreign = tmp_path / "foreign.sqlite3"
+    foreign.write_bytes(b"this is not a database" * 100)
+    assert "not a SQLite database" in runner.invoke(args=["backup", "restore", str(foreign), "--yes"]).output
+    db.session.expire_all()
+    assert db.session.scalar(select(BallotEntry.choice)) == "agree"
+
+
+def test_backup_points_postgresql_users_to_pg_dump(tmp_path, monkeypatch):
+    monkeypatch.setenv("YISHI_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = make_app("postgresql+psycopg://nobody@127.0.0.1:1/nothing")  # never connected to
+    result = app.test_cli_runner().invoke(args=["backup", "create"])
+    assert result.exit_code != 0 and "pg_dump" in result.output
