@@ -65,11 +65,12 @@ def _act(complaint_id, action):
 
 @bp.post("/complaints/<int:complaint_id>/assign")
 def complaint_assign(complaint_id):
-    department = db.session.get(Department, request.form.get("department", type=int) or 0)
-    if department is None:
-        flash("请选择部门。", "error")
-        return redirect(url_for(".complaint", complaint_id=complaint_id))
-    return _act(complaint_id, lambda ticket, note: complaints.assign(ticket, department, current_user, note))
+    def assign(ticket, note):
+        department = db.session.get(Department, request.form.get("department", type=int) or 0)
+        if department is None:
+            raise complaints.ComplaintRefused("请选择部门。")
+        complaints.assign(ticket, department, current_user, note)
+    return _act(complaint_id, assign)
 
 
 @bp.post("/complaints/<int:complaint_id>/start")
