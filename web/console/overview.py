@@ -6,7 +6,7 @@ from flask import abort, render_template, request, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import demands, scope, surveys
+from core import audit, demands, scope, surveys
 from core.db import SHANGHAI, db, utcnow
 from core.models import DemandSurvey, Notice, Survey
 from core.renovation_exports import monthly_xlsx, stage
@@ -40,5 +40,8 @@ def monthly_report():
     month = request.args.get("month", "")
     if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month):
         abort(400)
-    return send_file(io.BytesIO(monthly_xlsx(current_user, month)), mimetype=XLSX, as_attachment=True,
+    data = monthly_xlsx(current_user, month)
+    audit.record(current_user, "report.export", f"month:{month}")
+    db.session.commit()
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name=f"老旧小区改造进度-{month}.xlsx")

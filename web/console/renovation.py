@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import demands, notices, scope, surveys
+from core import audit, demands, notices, scope, surveys
 from core.db import db, db_now
 from core.models import Building, DemandSurvey, Notice, NoticeComment, Survey, Unit
 from core.renovation_exports import demand_xlsx, survey_xlsx
@@ -103,7 +103,10 @@ def demand_state(survey_id, action):
 @bp.get("/demands/<int:survey_id>/results.xlsx")
 def demand_export(survey_id):
     survey = _in_scope(DemandSurvey, survey_id)
-    return send_file(io.BytesIO(demand_xlsx(demands.results(survey))), mimetype=XLSX, as_attachment=True,
+    data = demand_xlsx(demands.results(survey))
+    audit.record(current_user, "demand.export", f"demand_survey:{survey.id}")
+    db.session.commit()
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name=f"{survey.estate.name}-需求征集.xlsx")
 
 
@@ -194,5 +197,8 @@ def survey_state(survey_id, action):
 @bp.get("/surveys/<int:survey_id>/results.xlsx")
 def survey_export(survey_id):
     survey = _in_scope(Survey, survey_id)
-    return send_file(io.BytesIO(survey_xlsx(surveys.results(survey))), mimetype=XLSX, as_attachment=True,
+    data = survey_xlsx(surveys.results(survey))
+    audit.record(current_user, "survey.export", f"survey:{survey.id}")
+    db.session.commit()
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name=f"{survey.estate.name}-满意度调查.xlsx")

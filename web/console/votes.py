@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import scope
+from core import audit, scope
 from core.ballots import BallotRefused, Paper, cast
 from core.consent import CHOICE_LABELS, RULES
 from core.db import SHANGHAI, db, db_now
@@ -145,7 +145,10 @@ def paper(vote_id):
 @bp.get("/votes/<int:vote_id>/tally.xlsx")
 def vote_tally_xlsx(vote_id):
     vote = _vote_or_404(vote_id)
-    return send_file(io.BytesIO(tally_xlsx(vote)), mimetype=XLSX, as_attachment=True,
+    data = tally_xlsx(vote)
+    audit.record(current_user, "vote.tally_export", f"vote:{vote.id}")
+    db.session.commit()
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name=f"表决{vote.id}-计票结果.xlsx")
 
 
