@@ -3,6 +3,8 @@ import logging
 import os
 
 from flask import Flask, render_template
+from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import core.models  # noqa: F401  (every table, for Alembic and the app)
@@ -69,8 +71,22 @@ def create_app(config: dict | None = None) -> Flask:
     def too_many(_error):
         return render_template("error.html", title="操作太频繁", message="请稍等一分钟再试。"), 429
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(InternalError)
+    def database_unavailable(error):
+        """The database is down, restarting, read-only or full: nothing was saved, and we say so."""
+        try:
+            db.session.rollback()
+        except Exception:  # the connection may be gone with the server; the pool replaces it
+            db.session.remove()
+        app.logger.error("database unavailable: %s", getattr(error, "orig", error))
+        return render_template("error.html", title="暂时无法保存",
+                               message="系统暂时出了问题，您刚才的操作没有保存。请过几分钟再试。"), 503, {"Retry-After": "60"}
+
     @app.get("/healthz")
     def healthz():
+        db.session.execute(text("SELECT 1"))  # a down database answers 503 through the handler above
         return {"ok": True}
 
     logging.basicConfig(level=logging.INFO)
