@@ -49,5 +49,17 @@ test: install-dev test-services
 		YISHI_TEST_BACKEND=postgresql $(BIN)/pytest; \
 	fi
 
+# Production shape: DATABASE_URL (PostgreSQL) and SECRET_KEY from the environment; WORKERS gunicorn
+# workers and exactly one scheduler process beside them (README: Production shape).
+WORKERS ?= 4
+BIND    ?= 127.0.0.1:8000
+serve-prod: install
+	@test -n "$$DATABASE_URL" -a -n "$$SECRET_KEY" || { echo "Set DATABASE_URL and SECRET_KEY first."; exit 2; }
+	$(FLASK) db upgrade
+	$(FLASK) departments seed
+	$(FLASK) nlp install-default
+	$(FLASK) scheduler run & scheduler=$$!; trap 'kill $$scheduler' EXIT INT TERM; \
+	$(BIN)/gunicorn -w $(WORKERS) -b $(BIND) --access-logfile - wsgi:app
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
