@@ -62,6 +62,40 @@ def speed(corpus: Corpus) -> dict:
             "mean_chars": round(statistics.mean(map(len, texts)))}
 
 
+WORKER_RSS = """
+import os, sys, tempfile
+os.environ["YISHI_INSTANCE_PATH"] = tempfile.mkdtemp()
+os.environ["NLP_MODEL_DIR"] = sys.argv[1]
+from web.app import create_app
+app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+print(next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmRSS")))
+"""
+
+
+def loading(model) -> dict:
+    """Load time of the model file, and the resident memory of a web worker process with and without it."""
+    import subprocess
+    import tempfile
+
+    from nlp.model import Classifier
+    from nlp.store import ModelStore
+
+    folder = Path(tempfile.mkdtemp())
+    ModelStore(folder).promote(model)
+    file = next(folder.glob("model-*.joblib"))
+    start = time.perf_counter()
+    Classifier.load(file)
+    load_s = time.perf_counter() - start
+
+    def rss(models: Path) -> int:
+        out = subprocess.run([sys.executable, "-c", WORKER_RSS, str(models)], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout
+        return int(out.split()[-1]) // 1024
+
+    return {"model_file_kb": file.stat().st_size // 1024, "load_ms": round(load_s * 1000),
+            "worker_rss_mb_with_model": rss(folder), "worker_rss_mb_without": rss(folder / "none")}
+
+
 def main(path: Path) -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -75,6 +109,7 @@ def main(path: Path) -> None:
                              **speed(citizen)},
         "team_corpus": {"messages": len(team), "labels": len(team.counts()),
                         "cross_validation": cross_validate(team), **speed(team)},
+        "shipped_model": loading(train(team)),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
     print(json.dumps(report, ensure_ascii=False, indent=1))
