@@ -120,3 +120,13 @@ def test_security_headers(client):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_hsts_only_over_https_and_headers_on_every_kind_of_page(client):
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    secure = client.get("/login", base_url="https://yishi.example.cn")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+    for url in ("/r/", "/healthz", "/no-such-page", "/console/"):
+        headers = client.get(url).headers
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], url
+        assert headers["X-Frame-Options"] == "DENY", url
