@@ -8,7 +8,6 @@ import re
 import unicodedata
 from typing import Callable
 
-from sqlalchemy import select
 
 from bot.menu import command_for_key
 from bot.protocol import delivery_key

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, select, text
+from sqlalchemy import DateTime, MetaData, text
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so that Alembic can alter them on SQLite and PostgreSQL alike.

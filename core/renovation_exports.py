@@ -4,9 +4,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from core import scope
-from core.db import SHANGHAI, db, local
+from core.db import SHANGHAI, db
 from core.demands import Results as DemandResults
-from core.models import (Complaint, DemandResponse, DemandSurvey, Estate, Notice, NoticeComment, Survey,
+from core.models import (Complaint, DemandResponse, DemandSurvey, Notice, NoticeComment, Survey,
                          SurveyParticipation, Vote)
 from core.surveys import Results as SurveyResults
 from core.tally import live_tally

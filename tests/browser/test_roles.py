@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import openpyxl
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import select
 
@@ -27,10 +27,11 @@ def _estate():
 
 def _go(driver, element) -> None:
     """Click something that loads a new page, and wait until the new page has replaced the old one."""
-    old = driver.find_element(By.TAG_NAME, "html")
+    driver.execute_script("window.leaving = true")  # the next page's window will not have it
     element.click()
-    WebDriverWait(driver, 15).until(staleness_of(old))
-    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    # While the page changes, the driver may answer with errors about the old document: wait through them.
+    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script("return !window.leaving && document.readyState === 'complete'"))
 
 
 def _text(driver) -> str:

@@ -3,7 +3,6 @@ from sqlalchemy import func, select
 
 from core.db import db
 from core.models import Flat, Street, User
-from tests.conftest import make_app
 
 
 def test_factory_reads_config_and_touches_no_database(tmp_path, monkeypatch):

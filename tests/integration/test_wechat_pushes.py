@@ -1,6 +1,5 @@
 """Template messages: queued with what they announce, sent after the commit by the scheduler's job through
 WeChat's API (a fake one on loopback), retried on failure, never twice; one shared access token; reminders."""
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select

@@ -3,7 +3,6 @@ photos, the handling rates, the departments and the classifier in use."""
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from core import complaint_queries, complaints, departments, scope
 from core.db import db
