@@ -12,7 +12,7 @@ from typing import Callable
 from bot.menu import command_for_key
 from bot.protocol import delivery_key
 from core import bindings, demands, notices, surveys
-from core.complaints import MAX_TEXT, ComplaintRefused, Router, file_complaint, for_flat, rate
+from core.complaints import MAX_TEXT, ComplaintRefused, Router, add_chat_photo, file_complaint, for_flat, rate
 from core.ballots import BallotRefused, cast
 from core.consent import CHOICE_LABELS
 from core.db import db, db_now, local
@@ -75,7 +75,7 @@ def respond(message, url: Url, router: Router) -> str:
     if kind == "event":
         return ""  # view, location, template-send reports …: nothing to say
     if kind == "image":
-        return "收到照片。要给报修加照片，请发送“网页”，在“我的报修”里上传。"
+        return _photo(message)
     return "暂时只能看懂文字和语音。\n\n" + HELP
 
 
@@ -234,6 +234,17 @@ def _complain(owner, text: str, router: Router) -> str:
     else:
         handling = "社区工作人员会尽快交给负责的部门。"
     return f"已受理，编号 {complaint.ticket}。{note}\n{handling}\n有进展会通知您。发送“查询”可以随时查看。"
+
+
+def _photo(message) -> str:
+    binding = bindings.live_binding(message.source)
+    if binding is None:
+        return BIND_HELP
+    try:
+        complaint = add_chat_photo(binding.owner, getattr(message, "media_id", "") or "")
+    except ComplaintRefused as refused:
+        return str(refused)
+    return f"照片收到了，附在工单 {complaint.ticket} 上。"
 
 
 def _my_complaints(owner) -> str:

@@ -16,12 +16,15 @@ from sqlalchemy import select, update
 from core import pushes
 from core.db import db, db_now, local
 from core.models import Complaint, ComplaintEvent, ComplaintPhoto, Department, RoutingCorrection
+from core.models.complaint import OPEN
 
 MAX_TEXT = 500
 # The same text from the same flat this soon after is a double tap or a resend, not a new problem.
 REPEAT_WINDOW = timedelta(minutes=10)
 MAX_NOTE = 300
 MAX_PHOTOS = 3
+PHOTO_WINDOW = timedelta(minutes=30)  # a photo sent in the chat belongs to a ticket filed this recently
+FETCH_TRIES = 5
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
@@ -184,14 +187,19 @@ def rate(complaint: Complaint, owner, stars, comment: str = "") -> None:
     _record(complaint, "rated", None, now, f"{stars}分 {complaint.rating_comment}".strip(), notify=False)
 
 
-def add_photo(complaint: Complaint, data: bytes) -> ComplaintPhoto:
-    """Attach a JPEG or PNG photo (at most MAX_PHOTOS a ticket, MAX_PHOTO_BYTES each); a repeat is ignored."""
+def _checked_photo(data: bytes) -> tuple[str, str]:
+    """(content type, SHA-256) of an acceptable photo: JPEG or PNG, at most MAX_PHOTO_BYTES."""
     content_type = next((kind for magic, kind in PHOTO_TYPES.items() if data.startswith(magic)), None)
     if content_type is None:
         raise ComplaintRefused("照片只能是 JPG 或 PNG 格式。")
     if len(data) > MAX_PHOTO_BYTES:
         raise ComplaintRefused(f"每张照片不能超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB。")
-    digest = hashlib.sha256(data).hexdigest()
+    return content_type, hashlib.sha256(data).hexdigest()
+
+
+def add_photo(complaint: Complaint, data: bytes) -> ComplaintPhoto:
+    """Attach a JPEG or PNG photo (at most MAX_PHOTOS a ticket, MAX_PHOTO_BYTES each); a repeat is ignored."""
+    content_type, digest = _checked_photo(data)
     same = next((p for p in complaint.photos if p.sha256 == digest), None)
     if same is not None:
         return same
@@ -201,6 +209,46 @@ def add_photo(complaint: Complaint, data: bytes) -> ComplaintPhoto:
     db.session.add(photo)
     db.session.flush()
     return photo
+
+
+def add_chat_photo(owner, media_id: str) -> Complaint:
+    """A photo sent in the chat goes with the flat's ticket filed in the last PHOTO_WINDOW; the scheduler
+    fetches it from WeChat (fetch_chat_photo). Returns the ticket."""
+    now = db_now(db.session)
+    complaint = db.session.scalar(select(Complaint).where(
+        Complaint.flat_id == owner.flat_id, Complaint.status.in_(OPEN), Complaint.created_at > now - PHOTO_WINDOW)
+        .order_by(Complaint.id.desc()))
+    if complaint is None:
+        raise ComplaintRefused("要报修，请先发文字，例如：报修 楼道灯不亮。再发照片，会附在这个报修上。")
+    if len(complaint.photos) >= MAX_PHOTOS:
+        raise ComplaintRefused(f"工单 {complaint.ticket} 已经有 {MAX_PHOTOS} 张照片了。")
+    db.session.add(ComplaintPhoto(complaint=complaint, media_id=media_id[:128]))
+    db.session.flush()
+    return complaint
+
+
+def photos_to_fetch(limit: int = 20) -> list[ComplaintPhoto]:
+    """Chat photos not fetched yet and not given up on, locked so that a second scheduler skips them."""
+    return db.session.scalars(select(ComplaintPhoto).where(
+        ComplaintPhoto.data.is_(None), ComplaintPhoto.media_id != "", ComplaintPhoto.fetch_attempts < FETCH_TRIES)
+        .order_by(ComplaintPhoto.id).limit(limit).with_for_update(skip_locked=True)).all()
+
+
+def store_fetched(photo: ComplaintPhoto, data: bytes) -> None:
+    """Keep a fetched chat photo, or give it up if it is not a photo we accept."""
+    photo.fetch_attempts += 1
+    try:
+        photo.content_type, photo.sha256 = _checked_photo(data)
+    except ComplaintRefused as refused:
+        fetch_failed(photo, str(refused), permanent=True)
+        return
+    photo.data = data
+
+
+def fetch_failed(photo: ComplaintPhoto, error: str, permanent: bool = False) -> None:
+    """Record a failed fetch; after FETCH_TRIES (or a permanent error) the photo is given up."""
+    photo.fetch_error = error[:200]
+    photo.fetch_attempts = FETCH_TRIES if permanent else photo.fetch_attempts + 1
 
 
 def flag_overdue() -> list[int]:

@@ -62,9 +62,10 @@ class FakeWeChatAPI:
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 api.calls.append({"path": url.path, "query": query, "json": body})
                 status, answer = api.respond(url.path, query)
-                data = json.dumps(answer).encode()
+                binary = isinstance(answer, bytes)  # a media file, as media/get sends one
+                data = answer if binary else json.dumps(answer).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "image/jpeg" if binary else "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

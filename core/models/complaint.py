@@ -61,6 +61,11 @@ class Complaint(db.Model):
         return self.status == "returned" or (self.status == "received" and self.department_id is None)
 
     @property
+    def shown_photos(self) -> list["ComplaintPhoto"]:
+        """The photos there is something to show of (a chat photo not fetched yet has no data)."""
+        return [photo for photo in self.photos if photo.data is not None]
+
+    @property
     def summary(self) -> str:
         return self.text if len(self.text) <= 20 else self.text[:20] + "…"
 
@@ -86,13 +91,19 @@ class ComplaintEvent(db.Model):
 
 
 class ComplaintPhoto(db.Model):
-    """A photo of the problem, kept in the database so that every worker process and backup has it."""
+    """A photo of the problem, kept in the database so that every worker process and backup has it.
+
+    A photo sent in the chat arrives as a WeChat media id; it has no data until the scheduler fetches it.
+    """
 
     id = db.Column(db.Integer, primary_key=True)
     complaint_id = db.Column(db.ForeignKey("complaint.id"), nullable=False, index=True)
-    content_type = db.Column(db.String(20), nullable=False)
-    data = db.Column(db.LargeBinary, nullable=False)
-    sha256 = db.Column(db.String(64), nullable=False)
+    content_type = db.Column(db.String(20), nullable=False, default="")
+    data = db.Column(db.LargeBinary)
+    sha256 = db.Column(db.String(64))
+    media_id = db.Column(db.String(128), nullable=False, default="")
+    fetch_attempts = db.Column(db.Integer, nullable=False, default=0)
+    fetch_error = db.Column(db.String(200), nullable=False, default="")
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
     complaint = db.relationship("Complaint", back_populates="photos")

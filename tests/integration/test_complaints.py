@@ -299,3 +299,34 @@ def test_photos_are_checked_and_limited_and_a_refused_one_leaves_the_others(phon
         add_photo(other, b"<svg onload=alert(1)>")
     db.session.rollback()
     assert count(ComplaintPhoto) == MAX_PHOTOS
+
+
+def _image(phone, media_id: str, msg_id: int) -> str:
+    xml = ("<xml><ToUserName>gh</ToUserName><FromUserName>o-zhang</FromUserName><CreateTime>1</CreateTime>"
+           f"<MsgType>image</MsgType><PicUrl>http://mmbiz/x.jpg</PicUrl><MediaId>{media_id}</MediaId>"
+           f"<MsgId>{msg_id}</MsgId></xml>")
+    return phone.reply(phone.post(xml))
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 64
+
+
+def test_a_photo_sent_in_the_chat_is_fetched_into_the_ticket(phone, client, worker, api, app):
+    from bot.jobs import fetch_photos
+
+    app.config.update(WECHAT_APP_SECRET="secret", WECHAT_API_BASE_URL=api.base_url)
+    assert "请先发文字" in _image(phone, "m-early", 801)  # no ticket yet: nothing kept
+    assert count(ComplaintPhoto) == 0
+    phone.say("报修 楼道灯坏了一个多月，晚上摸黑上楼")
+    ticket = db.session.scalar(select(Complaint))
+    assert f"附在工单 {ticket.ticket} 上" in _image(phone, "m-1", 802)
+    assert f"附在工单 {ticket.ticket} 上" in _image(phone, "m-2", 803)
+    api.scripted["/cgi-bin/media/get"] = [(200, JPEG), (200, {"errcode": 40007, "errmsg": "invalid media_id"})]
+    assert fetch_photos(app.config) == {"fetched": 1, "failed": 1}
+    assert fetch_photos(app.config) == {"fetched": 0, "failed": 0}  # the expired one is given up, not retried
+    assert [c["query"]["media_id"] for c in api.calls_to("/cgi-bin/media/get")] == ["m-1", "m-2"]
+    db.session.expire_all()
+    shown = db.session.get(Complaint, ticket.id).shown_photos
+    assert len(shown) == 1 and shown[0].content_type == "image/jpeg"
+    login(client, worker.username)
+    assert client.get(f"/console/complaints/{ticket.id}/photos/{shown[0].id}").data == JPEG

@@ -187,7 +187,7 @@ def test_unknown_text_and_other_message_types_get_help(phone, estate):
     assert "可以发送这些字" in phone.say("今天天气怎么样")
     image = ("<xml><ToUserName>gh</ToUserName><FromUserName>o-zhang</FromUserName><CreateTime>1</CreateTime>"
              "<MsgType>image</MsgType><PicUrl>http://x/y.jpg</PicUrl><MediaId>m</MediaId><MsgId>9191</MsgId></xml>")
-    assert "请发送“网页”" in phone.reply(phone.post(image))  # photos are added on the complaint's page
+    assert "请先发文字" in phone.reply(phone.post(image))  # a photo needs a ticket to go with
     location = ("<xml><ToUserName>gh</ToUserName><FromUserName>o-zhang</FromUserName><CreateTime>1</CreateTime>"
                 "<MsgType>location</MsgType><Location_X>30.1</Location_X><Location_Y>104.6</Location_Y>"
                 "<Scale>15</Scale><Label>x</Label><MsgId>9192</MsgId></xml>")

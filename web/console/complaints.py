@@ -90,7 +90,7 @@ def complaint_resolve(complaint_id):
 @bp.get("/complaints/<int:complaint_id>/photos/<int:photo_id>")
 def complaint_photo(complaint_id, photo_id):
     ticket = _ticket_or_404(complaint_id)
-    photo = next((p for p in ticket.photos if p.id == photo_id), None)
+    photo = next((p for p in ticket.shown_photos if p.id == photo_id), None)
     if photo is None:
         abort(404)
     return Response(photo.data, mimetype=photo.content_type, headers={"Cache-Control": "private, max-age=3600"})

@@ -89,7 +89,7 @@ def rate_complaint(complaint_id):
 @bp.get("/r/complaints/<int:complaint_id>/photos/<int:photo_id>")
 @resident_required
 def complaint_photo(complaint_id, photo_id):
-    photo = next((p for p in _mine(complaint_id).photos if p.id == photo_id), None)
+    photo = next((p for p in _mine(complaint_id).shown_photos if p.id == photo_id), None)
     if photo is None:
         abort(404)
     return Response(photo.data, mimetype=photo.content_type, headers={"Cache-Control": "private, max-age=3600"})
