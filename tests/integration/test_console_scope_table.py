@@ -42,6 +42,7 @@ TABLE = [
     ("GET", "/console/demands/{demand}", True),
     ("POST", "/console/demands/{demand}/close", False),
     ("POST", "/console/demands/{demand}/open", False),
+    ("POST", "/console/demands/{demand}/paper", False),
     ("GET", "/console/demands/{demand}/results.xlsx", True),
     ("POST", "/console/estates/{estate}/notices", False),
     ("GET", "/console/notices/{notice}", True),

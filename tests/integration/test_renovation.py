@@ -241,3 +241,19 @@ def test_an_estates_stage_follows_what_has_happened(app, estate, worker):
     assert stage(estate) == "楼栋、单元事项表决中"
     factories.vote(estate, actor=worker)
     assert stage(estate) == "申请项目（意愿表决中）"
+
+
+def test_a_worker_types_in_a_paper_demand_form_and_a_bad_flat_changes_nothing(app, client, estate, worker):
+    login(client, worker.username)
+    post(client, f"/console/estates/{estate.id}/renovation", f"/console/estates/{estate.id}/demands",
+         title="需求", open_now="1", menu="基础类 加装电梯\n完善类 停车位和车库")
+    survey = db.session.scalar(select(DemandSurvey))
+    page = f"/console/demands/{survey.id}"
+    bad = post(client, page, f"/console/demands/{survey.id}/paper", flat="9-9-909", item=["1"], top1="1")
+    assert "没有房屋 9-9-909" in bad.get_data(as_text=True) and count(DemandResponse) == 0
+    done = post(client, page, f"/console/demands/{survey.id}/paper", flat="3-2-301", item=["2"], top1="1",
+                comment="老人腿脚不便")
+    assert "已录入 3-2-301 的纸质问卷" in done.get_data(as_text=True)
+    response = db.session.scalar(select(DemandResponse))
+    assert response.channel == "paper" and response.flat_id == flat_by_code(estate, "3-2-301").id
+    assert {(c.item.name, c.rank) for c in response.choices} == {("加装电梯", 1), ("停车位和车库", None)}

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from core import audit, demands, notices, scope, surveys
 from core.db import db, db_now
 from core.models import Building, DemandSurvey, Notice, NoticeComment, Survey, Unit
+from core.register_lookup import flat_by_code
 from core.renovation_exports import demand_xlsx, survey_xlsx
 from web.charts import bars_svg
 from web.console.routes import XLSX, _estate_or_404, bp, local_input
@@ -98,6 +99,22 @@ def demand_state(survey_id, action):
     change = demands.open_survey if action == "open" else demands.close_survey
     return _done(lambda: change(survey, current_user), f"需求征集{'已开始' if action == 'open' else '已结束'}。",
                  url_for(".demand_results", survey_id=survey.id))
+
+
+@bp.post("/demands/<int:survey_id>/paper")
+def demand_paper(survey_id):
+    """A worker types in a paper form for a household without WeChat (the flat's representative answers)."""
+    survey = _in_scope(DemandSurvey, survey_id, manage=True)
+    form = request.form
+
+    def enter():
+        flat = flat_by_code(survey.estate, form.get("flat", ""))
+        if flat is None or flat.representative is None:
+            raise demands.DemandRefused(f"{survey.estate.name}没有房屋 {form.get('flat', '')}，请按“楼栋-单元-房号”填写。")
+        top = [int(v) for v in (form.get(f"top{n}", "") for n in (1, 2, 3)) if v.isdigit()]
+        demands.answer(survey, flat.representative, [int(v) for v in form.getlist("item") if v.isdigit()], top,
+                       form.get("comment", ""), "paper")
+    return _done(enter, f"已录入 {form.get('flat', '')} 的纸质问卷。", url_for(".demand_results", survey_id=survey.id))
 
 
 @bp.get("/demands/<int:survey_id>/results.xlsx")
