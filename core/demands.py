@@ -3,7 +3,7 @@ items it wants and ranks its top three; the results rank items by flats wanting 
 """
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -94,7 +94,8 @@ def close_survey(survey: DemandSurvey, actor=None) -> None:
     if survey.status != "open":
         raise DemandRefused(f"需求征集{survey.status_label}，不能结束。")
     survey.status = "closed"
-    survey.closes_at = min(survey.closes_at, db_now(db.session))
+    # A period never ends before it starts, even when closed in the minute it was opened.
+    survey.closes_at = min(survey.closes_at, max(db_now(db.session), survey.opens_at + timedelta(seconds=1)))
     audit.record(actor, "demand.close", f"demand_survey:{survey.id}")
 
 

@@ -4,7 +4,7 @@ Flush, never commit."""
 import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -87,7 +87,9 @@ def open_survey(survey: Survey, actor=None) -> None:
 def close_survey(survey: Survey, actor=None) -> None:
     if survey.status != "open":
         raise SurveyRefused(f"问卷{survey.status_label}，不能结束。")
-    survey.status, survey.closes_at = "closed", min(survey.closes_at, db_now(db.session))
+    # A period never ends before it starts, even when closed in the minute it was opened.
+    survey.status = "closed"
+    survey.closes_at = min(survey.closes_at, max(db_now(db.session), survey.opens_at + timedelta(seconds=1)))
     audit.record(actor, "survey.close", f"survey:{survey.id}")
 
 

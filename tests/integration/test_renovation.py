@@ -104,7 +104,8 @@ def test_a_demand_survey_from_opening_to_results(app, client, estate, worker, ph
     assert sheet(exported, "排名")[1][2:4] == ("加装电梯", 2)
     assert ("3栋1单元", 1, 6) in sheet(exported, "电梯（按单元）")
 
-    survey.closes_at = db_now(db.session) - timedelta(seconds=1)
+    # Back in time (the form opened it at the start of this minute, and a period must not end before it starts).
+    survey.opens_at, survey.closes_at = db_now(db.session) - timedelta(hours=1), db_now(db.session) - timedelta(seconds=1)
     db.session.commit()
     assert advance_calendar(app.config)["demands"]["closed"] == [survey.id]
     choices = count(DemandChoice)
@@ -155,7 +156,7 @@ def test_a_notice_is_published_to_its_unit_commented_objected_answered_and_close
     assert "井道改到东侧" not in neighbour.get(f"/r/notices/{notice.id}").get_data(as_text=True)  # a private answer
     assert '<strong id="objections">1</strong>' in client.get(console).get_data(as_text=True)
 
-    notice.ends_at = db_now(db.session) - timedelta(seconds=1)
+    notice.publish_at, notice.ends_at = db_now(db.session) - timedelta(hours=1), db_now(db.session) - timedelta(seconds=1)
     db.session.commit()
     assert advance_calendar(app.config)["notices"]["closed"] == [notice.id]
     late = post(neighbour, f"/r/notices/{notice.id}", f"/r/notices/{notice.id}/comments", kind="comment", text="晚了")
