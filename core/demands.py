@@ -3,12 +3,12 @@ items it wants and ranks its top three; the results rank items by flats wanting 
 """
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
-from core import audit, pushes
-from core.db import db, db_now, local
+from core import audit, periods
+from core.db import db, db_now
 from core.models import Building, DemandChoice, DemandItem, DemandResponse, DemandSurvey, Flat, Unit
 from core.models.demand import CATEGORY_LABELS
 
@@ -82,36 +82,18 @@ def open_survey(survey: DemandSurvey, actor=None) -> None:
     """Open now (or when due) and tell the bound residents of the estate."""
     if survey.status != "draft":
         raise DemandRefused(f"需求征集已{survey.status_label}。")
-    now = db_now(db.session)
-    survey.status, survey.opens_at = "open", min(survey.opens_at, now)
-    pushes.announce("survey_opened", f"demand:{survey.id}", survey.estate_id,
-                    {"title": survey.title, "scope": survey.estate.name, "closes_at": local(survey.closes_at)},
-                    f"/r/demands/{survey.id}")
-    audit.record(actor, "demand.open", f"demand_survey:{survey.id}")
+    periods.open_period(survey, actor, "demand", f"/r/demands/{survey.id}")
 
 
 def close_survey(survey: DemandSurvey, actor=None) -> None:
     if survey.status != "open":
         raise DemandRefused(f"需求征集{survey.status_label}，不能结束。")
-    survey.status = "closed"
-    # A period never ends before it starts, even when closed in the minute it was opened.
-    survey.closes_at = min(survey.closes_at, max(db_now(db.session), survey.opens_at + timedelta(seconds=1)))
-    audit.record(actor, "demand.close", f"demand_survey:{survey.id}")
+    periods.close_period(survey, actor, "demand")
 
 
 def advance() -> dict[str, list[int]]:
-    """Open drafts whose time has come and close open surveys past their end (the scheduler's job)."""
-    now = db_now(db.session)
-    due = db.session.scalars(select(DemandSurvey).where(DemandSurvey.status == "draft", DemandSurvey.opens_at <= now)
-                             .with_for_update()).all()
-    for survey in due:
-        open_survey(survey)
-    ended = db.session.scalars(select(DemandSurvey).where(DemandSurvey.status == "open",
-                                                          DemandSurvey.closes_at <= now).with_for_update()).all()
-    for survey in ended:
-        survey.status = "closed"
-    db.session.flush()
-    return {"opened": [s.id for s in due], "closed": [s.id for s in ended]}
+    """Open surveys whose time has come and close those past their end (the scheduler's job)."""
+    return periods.advance(DemandSurvey, open_survey)
 
 
 def open_for_flat(flat) -> DemandSurvey | None:

@@ -4,12 +4,12 @@ Flush, never commit."""
 import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
-from core import audit, pushes
-from core.db import db, db_now, local
+from core import audit, periods
+from core.db import db, db_now
 from core.models import Building, Survey, SurveyParticipation, SurveyQuestion, SurveyResponse
 
 MAX_TEXT = 300
@@ -75,37 +75,21 @@ def create_survey(actor, estate, title: str, opens_at: datetime, closes_at: date
 
 
 def open_survey(survey: Survey, actor=None) -> None:
+    """Open now (or when due) and tell the bound residents of the estate."""
     if survey.status != "draft":
         raise SurveyRefused(f"问卷{survey.status_label}。")
-    survey.status, survey.opens_at = "open", min(survey.opens_at, db_now(db.session))
-    pushes.announce("survey_opened", f"survey:{survey.id}", survey.estate_id,
-                    {"title": survey.title, "scope": survey.estate.name, "closes_at": local(survey.closes_at)},
-                    f"/r/surveys/{survey.id}")
-    audit.record(actor, "survey.open", f"survey:{survey.id}")
+    periods.open_period(survey, actor, "survey", f"/r/surveys/{survey.id}")
 
 
 def close_survey(survey: Survey, actor=None) -> None:
     if survey.status != "open":
         raise SurveyRefused(f"问卷{survey.status_label}，不能结束。")
-    # A period never ends before it starts, even when closed in the minute it was opened.
-    survey.status = "closed"
-    survey.closes_at = min(survey.closes_at, max(db_now(db.session), survey.opens_at + timedelta(seconds=1)))
-    audit.record(actor, "survey.close", f"survey:{survey.id}")
+    periods.close_period(survey, actor, "survey")
 
 
 def advance() -> dict[str, list[int]]:
-    """Open surveys whose time has come, close those past their end."""
-    now = db_now(db.session)
-    due = db.session.scalars(select(Survey).where(Survey.status == "draft", Survey.opens_at <= now)
-                             .with_for_update()).all()
-    for survey in due:
-        open_survey(survey)
-    ended = db.session.scalars(select(Survey).where(Survey.status == "open", Survey.closes_at <= now)
-                               .with_for_update()).all()
-    for survey in ended:
-        survey.status = "closed"
-    db.session.flush()
-    return {"opened": [s.id for s in due], "closed": [s.id for s in ended]}
+    """Open surveys whose time has come and close those past their end (the scheduler's job)."""
+    return periods.advance(Survey, open_survey)
 
 
 def open_for_flat(flat) -> list[Survey]:

@@ -1,29 +1,13 @@
 """Demand collection (需求征集): a survey over an estate's renovation menu, one answer per flat."""
 from core.db import UTCDateTime, db, utcnow
+from core.models.period import Period
 
 CATEGORY_LABELS = {"basic": "基础类", "improvement": "完善类", "upgrade": "提升类"}
-SURVEY_STATUS_LABELS = {"draft": "未开始", "open": "进行中", "closed": "已结束"}
 
 
-class DemandSurvey(db.Model):
+class DemandSurvey(Period, db.Model):
     id = db.Column(db.Integer, primary_key=True)
-    estate_id = db.Column(db.ForeignKey("estate.id"), nullable=False, index=True)
-    title = db.Column(db.String(100), nullable=False)
-    status = db.Column(db.String(10), nullable=False, default="draft")
-    opens_at = db.Column(UTCDateTime, nullable=False)
-    closes_at = db.Column(UTCDateTime, nullable=False)
-    created_by_id = db.Column(db.ForeignKey("user.id"))
-    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-
-    estate = db.relationship("Estate")
     items = db.relationship("DemandItem", order_by="DemandItem.position", back_populates="survey")
-
-    __table_args__ = (db.CheckConstraint("status IN ('draft', 'open', 'closed')", name="status_known"),
-                      db.CheckConstraint("closes_at > opens_at", name="closes_after_opening"))
-
-    @property
-    def status_label(self) -> str:
-        return SURVEY_STATUS_LABELS[self.status]
 
 
 class DemandItem(db.Model):

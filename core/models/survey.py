@@ -7,31 +7,15 @@ links the two.
 from sqlalchemy import JSON
 
 from core.db import UTCDateTime, db, utcnow
-from core.models.demand import SURVEY_STATUS_LABELS
+from core.models.period import Period
 
 QUESTION_KINDS = {"rating": "1–5分", "choice": "单选", "text": "文字"}
 
 
-class Survey(db.Model):
+class Survey(Period, db.Model):
     id = db.Column(db.Integer, primary_key=True)
-    estate_id = db.Column(db.ForeignKey("estate.id"), nullable=False, index=True)
-    title = db.Column(db.String(100), nullable=False)
     anonymous = db.Column(db.Boolean, nullable=False, default=False)
-    status = db.Column(db.String(10), nullable=False, default="draft")
-    opens_at = db.Column(UTCDateTime, nullable=False)
-    closes_at = db.Column(UTCDateTime, nullable=False)
-    created_by_id = db.Column(db.ForeignKey("user.id"))
-    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-
-    estate = db.relationship("Estate")
     questions = db.relationship("SurveyQuestion", order_by="SurveyQuestion.position", back_populates="survey")
-
-    __table_args__ = (db.CheckConstraint("status IN ('draft', 'open', 'closed')", name="status_known"),
-                      db.CheckConstraint("closes_at > opens_at", name="closes_after_opening"))
-
-    @property
-    def status_label(self) -> str:
-        return SURVEY_STATUS_LABELS[self.status]
 
 
 class SurveyQuestion(db.Model):
