@@ -30,23 +30,26 @@ def enqueue(key: str, openid: str, kind: str, data: dict, url: str = "") -> bool
     return True
 
 
-def _bound_in_scope(vote: Vote, only_without_ballot: bool = False):
-    query = (select(Binding.openid).join(Owner, Owner.id == Binding.owner_id)
-             .join(VoteFlat, (VoteFlat.flat_id == Owner.flat_id) & (VoteFlat.vote_id == vote.id))
-             .where(Binding.ended_at.is_(None)).order_by(Binding.id))
+def _bound_to(flat_ids) -> list[str]:
+    """The openids of residents bound to the flats a subquery selects, oldest binding first."""
+    return db.session.scalars(select(Binding.openid).join(Owner, Owner.id == Binding.owner_id)
+                              .where(Binding.ended_at.is_(None), Owner.flat_id.in_(flat_ids))
+                              .order_by(Binding.id)).all()
+
+
+def _bound_in_scope(vote: Vote, only_without_ballot: bool = False) -> list[str]:
+    """Bound residents of the vote's frozen electorate (optionally only flats with no ballot yet)."""
+    flats = select(VoteFlat.flat_id).where(VoteFlat.vote_id == vote.id)
     if only_without_ballot:
-        query = query.where(~exists().where(Ballot.vote_id == vote.id, Ballot.flat_id == Owner.flat_id))
-    return db.session.scalars(query).all()
+        flats = flats.where(~exists().where(Ballot.vote_id == vote.id, Ballot.flat_id == VoteFlat.flat_id))
+    return _bound_to(flats)
 
 
 def bound_openids(estate_id: int, building_id: int | None = None, unit_id: int | None = None) -> list[str]:
     """The openids of residents bound to flats of an estate, or of one of its buildings or units."""
-    from core.votes import scope_flats_query
+    from core.votes import scope_flats_query  # core.votes queues pushes: imported here, not at the top
 
-    flats = scope_flats_query(estate_id, building_id, unit_id).with_only_columns(Flat.id)
-    return db.session.scalars(select(Binding.openid).join(Owner, Owner.id == Binding.owner_id)
-                              .where(Binding.ended_at.is_(None), Owner.flat_id.in_(flats))
-                              .order_by(Binding.id)).all()
+    return _bound_to(scope_flats_query(estate_id, building_id, unit_id).with_only_columns(Flat.id))
 
 
 def announce(kind: str, subject: str, estate_id: int, data: dict, url: str, building_id=None, unit_id=None) -> int:
