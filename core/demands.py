@@ -164,13 +164,10 @@ class Results:
     buildings: list[str]
     elevator_units: list[tuple[str, int, int]]  # (unit, flats wanting an elevator, flats in the unit)
     comments: list[tuple[str, str]]  # (flat, comment)
-    common_words: list[tuple[str, int]]
 
 
 def results(survey: DemandSurvey) -> Results:
     """Items ranked by the flats wanting them, per building; elevator demand per unit; the comments."""
-    from nlp.words import cut
-
     rows = db.session.execute(
         select(DemandChoice.item_id, DemandChoice.rank, Building.number, Unit.id)
         .join(DemandResponse, DemandResponse.id == DemandChoice.response_id)
@@ -192,12 +189,19 @@ def results(survey: DemandSurvey) -> Results:
     responses = db.session.execute(select(Flat, DemandResponse.comment).join(DemandResponse)
                                    .where(DemandResponse.survey_id == survey.id).order_by(Flat.id)).all()
     comments = [(flat.label, comment) for flat, comment in responses if comment]
-    words = Counter(w for _, comment in comments for w in set(cut(comment)) if len(w) >= 2)
     return Results(
         survey=survey, flats=sum(len(unit.flats) for unit, _ in units), responses=len(responses),
         items=sorted(by_item.values(), key=lambda r: (-r.flats, -r.score, r.item.position)),
         buildings=list(dict.fromkeys(number for _, number in units)),
         elevator_units=[(unit.label, elevator_wanted[unit.id], len(unit.flats)) for unit, _ in units]
         if any(i.key == "elevator" for i in survey.items) else [],
-        comments=comments, common_words=[(w, n) for w, n in words.most_common(10) if n >= 2],
+        comments=comments,
     )
+
+
+def common_words(comments: list[tuple[str, str]], limit: int = 10) -> list[tuple[str, int]]:
+    """Words (two characters or more) that several comments use, with how many use each; jieba cuts them."""
+    from nlp.words import cut
+
+    words = Counter(w for _, comment in comments for w in set(cut(comment)) if len(w) >= 2)
+    return [(w, n) for w, n in words.most_common(limit) if n >= 2]

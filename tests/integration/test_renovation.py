@@ -100,6 +100,7 @@ def test_a_demand_survey_from_opening_to_results(app, client, estate, worker, ph
     ranking = results[results.index('id="ranking"'):]
     assert ranking.index("加装电梯") < ranking.index("雨污分流")
     assert "3栋1单元</td><td>1</td>" in results and "4栋2单元</td><td>1</td>" in results
+    assert "常见词：电梯（2）" in results  # two comments say it
     exported = client.get(f"/console/demands/{survey.id}/results.xlsx").data
     assert sheet(exported, "排名")[1][2:4] == ("加装电梯", 2)
     assert ("3栋1单元", 1, 6) in sheet(exported, "电梯（按单元）")

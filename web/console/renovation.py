@@ -90,6 +90,7 @@ def demand_results(survey_id):
     results = demands.results(survey)
     chart = bars_svg([(r.item.name, r.flats) for r in results.items[:15] if r.flats], "需求排名（户数）")
     return render_template("console/demand.html", survey=survey, results=results, chart=chart,
+                           common_words=demands.common_words(results.comments),
                            can_edit=scope.can_manage(current_user, survey.estate))
 
 
