@@ -152,6 +152,12 @@ def test_a_notice_is_published_to_its_unit_commented_objected_answered_and_close
 
     objection = db.session.scalar(select(NoticeComment).where(NoticeComment.kind == "objection"))
     console = f"/console/notices/{notice.id}"
+    empty = post(client, console, f"/console/notices/{notice.id}/comments/{objection.id}/reply", reply="  ")
+    assert "请填写回复" in empty.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(NoticeComment, objection.id).reply == ""
+    early = post(client, console, f"/console/notices/{notice.id}/outcome", outcome="结果")
+    assert "公示期结束后才能填写公示结果" in early.get_data(as_text=True)
     post(client, console, f"/console/notices/{notice.id}/comments/{objection.id}/reply", reply="井道改到东侧，不挡窗户。")
     assert "井道改到东侧" in mine.get(f"/r/notices/{notice.id}").get_data(as_text=True)
     assert "井道改到东侧" not in neighbour.get(f"/r/notices/{notice.id}").get_data(as_text=True)  # a private answer
