@@ -55,8 +55,8 @@ def verify_file(path: Path) -> dict:
                       "NLP_MODEL_DIR": str(path.parent / ".no-models")})
     with app.app_context():
         from core.db import db
-        from core.models import Vote
-        from core.votes import verify_vote
+        from core.votes.models import Vote
+        from core.votes.operations import verify_vote
 
         reports = {vote.id: verify_vote(vote) for vote in db.session.scalars(select(Vote).order_by(Vote.id))}
         db.session.remove()

@@ -4,9 +4,10 @@ import io
 import openpyxl
 from sqlalchemy import select
 
+from core.audit import AuditEntry
 from core.db import db
-from core.models import AuditEntry, Flat, Owner
-from core.register_ops import export_rows
+from core.register.models import Flat, Owner
+from core.register.operations import export_rows
 from tests import factories
 from tests.conftest import csrf_token, login
 from tests.unit.test_register_file import csv_bytes, xlsx_bytes
@@ -32,7 +33,7 @@ def empty_estate():
 
 
 def test_import_then_same_file_again_changes_nothing(app):
-    from core.register_ops import import_register
+    from core.register.operations import import_register
 
     estate = empty_estate()
     result = import_register(estate, "r.csv", csv_bytes(ROWS), actor=None)
@@ -48,7 +49,7 @@ def test_import_then_same_file_again_changes_nothing(app):
 
 
 def test_an_edited_file_updates_in_place(app):
-    from core.register_ops import import_register
+    from core.register.operations import import_register
 
     estate = empty_estate()
     import_register(estate, "r.csv", csv_bytes(ROWS), actor=None)
@@ -70,8 +71,8 @@ def test_an_edited_file_updates_in_place(app):
 
 
 def test_a_bad_row_imports_nothing_and_keeps_what_was_there(app):
-    from core.register_file import ImportRejected
-    from core.register_ops import import_register
+    from core.register.operations import import_register
+    from core.register.sheet import ImportRejected
 
     estate = empty_estate()
     import_register(estate, "r.csv", csv_bytes(ROWS), actor=None)
@@ -90,7 +91,7 @@ def test_a_bad_row_imports_nothing_and_keeps_what_was_there(app):
 
 
 def test_export_then_import_is_a_no_op(app):
-    from core.register_ops import export_register, import_register
+    from core.register.operations import export_register, import_register
 
     estate = factories.estate(buildings=("1",), units=1, floors=2)
     before = snapshot(estate)
@@ -161,10 +162,10 @@ def test_template_and_export_downloads_are_audited(app, client):
 
 
 def test_an_owner_who_voted_cannot_be_dropped_by_a_reimport_and_nothing_changes(app):
-    from core.ballots import cast
-    from core.register_file import ImportRejected
-    from core.register_ops import import_register
-    from core.residents import issue_link
+    from core.register.operations import import_register
+    from core.register.sheet import ImportRejected
+    from core.residents.links import issue_link
+    from core.votes.ballots import cast
 
     estate = empty_estate()
     import_register(estate, "r.csv", csv_bytes(ROWS), actor=None)

@@ -1,16 +1,17 @@
 """Console pages: estates in the user's scope, an estate's register, import and export."""
+import io
+from datetime import datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-import io
-from datetime import datetime
 
-from core import eligibility, scope
 from core.db import SHANGHAI, db
-from core.privacy import mask_name, mask_phone
-from core.register_file import ImportRejected, template
-from core.register_ops import export_register, import_register
+from core.register import eligibility, scope
+from core.register.operations import export_register, import_register
+from core.register.privacy import mask_name, mask_phone
+from core.register.sheet import ImportRejected, template
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
