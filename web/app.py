@@ -63,7 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     cli.init_app(app)
     classifier.init_app(app)
-    backup.init_app(app)
+    backup.init_app(app, create_app)
 
     @app.errorhandler(404)
     def not_found(_error):

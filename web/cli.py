@@ -16,6 +16,7 @@ from core.register.models import Community, Estate
 from core.register.operations import create_estate, export_register, import_register
 from core.register.sheet import ImportRejected
 from core.residents.links import issue_link
+from core.votes.ballots import owner_has_voted
 
 demo = AppGroup("demo", help="The demo street.")
 users = AppGroup("users", help="Staff accounts.")
@@ -113,7 +114,8 @@ def register_import(file, estate_name):
     """Import a register spreadsheet (.xlsx or .csv); nothing is imported if any row is bad."""
     estate = _estate(estate_name)
     try:
-        result = import_register(estate, file.name, file.read_bytes(), actor=None)
+        result = import_register(estate, file.name, file.read_bytes(), actor=None,
+                                     has_voted=owner_has_voted)
     except ImportRejected as rejected:
         db.session.rollback()
         click.echo(f"Nothing imported: {len(rejected.errors)} problem(s).", err=True)
@@ -188,8 +190,8 @@ def votes_evaluate(case):
 @click.argument("vote_id", type=int)
 def votes_verify(vote_id):
     """Re-check a vote's electorate digest, hash chain, current ballots and frozen tally."""
+    from core.votes.log import verify_vote
     from core.votes.models import Vote
-    from core.votes.operations import verify_vote
 
     vote = db.session.get(Vote, vote_id)
     if vote is None:

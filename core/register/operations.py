@@ -46,8 +46,12 @@ def create_estate(community, name: str, year_built: int, buildings: list[str], a
     return estate
 
 
-def import_register(estate: Estate, filename: str, data: bytes, actor) -> ImportResult:
-    """Validate the whole file, then create or update its flats in place; raises ImportRejected and writes nothing."""
+def import_register(estate: Estate, filename: str, data: bytes, actor, *, has_voted) -> ImportResult:
+    """Validate the whole file, then create or update its flats in place; raises ImportRejected and writes nothing.
+
+    `has_voted(owner)` says whether an owner is named in a ballot log (core.votes.ballots.owner_has_voted):
+    such an owner must stay on the register.
+    """
     buildings = {b.number: b for b in estate.buildings}
     records = parse(read_table(filename, data), set(buildings))
     existing = {
@@ -56,7 +60,7 @@ def import_register(estate: Estate, filename: str, data: bytes, actor) -> Import
             select(Flat).join(Unit).join(Building).where(Building.estate_id == estate.id)
         )
     }
-    _refuse_dropping_voters(records, existing)
+    _refuse_dropping_voters(records, existing, has_voted)
     units = {(u.building.number, u.number): u for b in estate.buildings for u in b.units}
     created = updated = unchanged = 0
     for record in records:
@@ -80,10 +84,8 @@ def import_register(estate: Estate, filename: str, data: bytes, actor) -> Import
     return result
 
 
-def _refuse_dropping_voters(records, existing) -> None:
+def _refuse_dropping_voters(records, existing, has_voted) -> None:
     """An owner who has cast a ballot stays on the register: the ballot log names them."""
-    from core.votes.models import BallotEntry
-
     errors = []
     for record in records:
         flat = existing.get((record.building, record.unit, record.number))
@@ -91,8 +93,7 @@ def _refuse_dropping_voters(records, existing) -> None:
             continue
         wanted = {o.name for o in record.owners}
         for owner in flat.owners:
-            if owner.name not in wanted and db.session.scalar(
-                    select(BallotEntry.id).where(BallotEntry.owner_id == owner.id).limit(1)):
+            if owner.name not in wanted and has_voted(owner):
                 errors.append(RowError(record.row, "业主姓名", f"{mask_name(owner.name)} 已参与表决，不能从登记中删除；"
                                                               "请保留此人，另行登记变更。"))
     if errors:

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from core.accounts import Role
 from core.db import db, db_now, local
 from core.votes.consent import CHOICES
+from core.votes.log import chain_hash, genesis_hash
 from core.votes.models import Ballot, BallotEntry, VoteFlat
-from core.votes.operations import chain_hash, genesis_hash, lock_vote
+from core.votes.operations import lock_vote
 
 CHANNEL_LABELS = {"web": "网页", "wechat": "微信", "paper": "纸质"}
 CHANNELS = tuple(CHANNEL_LABELS)
@@ -97,3 +98,7 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
     db.session.flush()
     return entry
 
+
+def owner_has_voted(owner) -> bool:
+    """Whether any vote's log names this owner (then the register must keep them)."""
+    return db.session.scalar(select(BallotEntry.id).where(BallotEntry.owner_id == owner.id).limit(1)) is not None

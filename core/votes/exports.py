@@ -5,8 +5,8 @@ from core.register.models import Flat
 from core.register.privacy import mask_name
 from core.votes.ballots import CHANNEL_LABELS
 from core.votes.consent import CHOICE_LABELS
+from core.votes.log import current_from_log, log_entries
 from core.votes.models import BallotEntry
-from core.votes.operations import current_from_log, log_entries
 from core.votes.tally import breakdown, electorate_rows, live_tally
 from core.workbook import workbook
 

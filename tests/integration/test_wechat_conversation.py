@@ -197,7 +197,7 @@ def test_unknown_text_and_other_message_types_get_help(phone, estate):
 
 def test_ballots_by_web_paper_and_wechat_land_in_one_tally_and_the_log_verifies(phone, estate):
     from core.votes.ballots import Paper, cast
-    from core.votes.operations import verify_vote
+    from core.votes.log import verify_vote
 
     vote = factories.vote(estate)
     worker = factories.user("worker", estate.community)

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from core import audit
 from core.consultation import demands, notices, surveys
+from core.consultation.exports import demand_xlsx, survey_xlsx
 from core.consultation.models import DemandSurvey, Notice, NoticeComment, Survey
 from core.db import db, db_now
-from core.progress.report import demand_xlsx, survey_xlsx
 from core.register import scope
 from core.register.lookup import flat_by_code
 from core.register.models import Building, Unit

@@ -12,6 +12,7 @@ from core.register import eligibility, scope
 from core.register.operations import export_register, import_register
 from core.register.privacy import mask_name, mask_phone
 from core.register.sheet import ImportRejected, template
+from core.votes.ballots import owner_has_voted
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
@@ -72,7 +73,8 @@ def import_file(estate_id):
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            result = import_register(estate, upload.filename or "", upload.read(), current_user)
+            result = import_register(estate, upload.filename or "", upload.read(), current_user,
+                                     has_voted=owner_has_voted)
         except ImportRejected as rejected:
             db.session.rollback()
             errors = rejected.errors
