@@ -14,10 +14,14 @@ so that a held-out sentence never has its twin in training.
 import csv
 import random
 import re
-import unicodedata
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+from nlp.intent_rules import normalise  # noqa: E402
+
 OUT = HERE / "utterances.csv"
 SEED = 20261126
 
@@ -1985,7 +1989,7 @@ def build() -> list[tuple[str, str, str]]:
     seen: dict[str, str] = {}
     unique = []
     for text, intent, origin in dressed:
-        key = re.sub(r"[\s，。！？!?.,、]+", "", unicodedata.normalize("NFKC", text)).lower()
+        key = normalise(text)
         if key in seen:
             if seen[key] != intent:
                 raise SystemExit(f"{text!r} is labelled both {seen[key]} and {intent}")
