@@ -268,7 +268,8 @@ def bot_understand():
     so that a script can hold a conversation with it through a pipe."""
     from bot.understand import understand
 
-    source, out = click.get_binary_stream("stdin"), click.get_binary_stream("stdout")
+    # Bytes both ways, in UTF-8, whatever the locale says (a cron job's C locale, say).
+    source, out = sys.stdin.buffer, sys.stdout.buffer
     for raw in iter(source.readline, b""):
         text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff").rstrip("\r\n")
         out.write(json.dumps(understand(text).as_json(), ensure_ascii=False).encode("utf-8") + b"\n")
