@@ -1,4 +1,4 @@
-"""CLI groups: `flask demo`, `flask users`, `flask register`. Each command commits once."""
+"""CLI groups: `flask demo`, `flask users`, `flask register`, …, `flask bot`. Each command commits once."""
 import json
 import sys
 from decimal import Decimal, InvalidOperation
@@ -25,7 +25,7 @@ departments = AppGroup("departments", help="Departments that complaints are rout
 
 
 def init_app(app):
-    for group in (demo, users, register, departments, residents, votes, scheduler, wechat):
+    for group in (demo, users, register, departments, residents, votes, scheduler, wechat, bot_group):
         app.cli.add_command(group)
 
 
@@ -263,3 +263,22 @@ def wechat_send_pushes():
     from bot.jobs import send_pushes
 
     click.echo(json.dumps(send_pushes(current_app.config)))
+
+
+bot_group = AppGroup("bot", help="The chat's understanding of residents' messages (no database needed).")
+
+
+@bot_group.command("understand")
+def bot_understand():
+    """Read one message a line on stdin, print one JSON object a line: text, intent, confidence.
+
+    Every input line gets an output line, in order (a blank line is intent "other"), flushed at once,
+    so that a script can hold a conversation with it through a pipe."""
+    from bot.understand import understand
+
+    # Bytes both ways, in UTF-8, whatever the locale says (a cron job's C locale, say).
+    source, out = sys.stdin.buffer, sys.stdout.buffer
+    for raw in iter(source.readline, b""):
+        text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff").rstrip("\r\n")
+        out.write(json.dumps(understand(text).as_json(), ensure_ascii=False).encode("utf-8") + b"\n")
+        out.flush()
