@@ -1,27 +1,31 @@
-"""What the bot says: commands a 70-year-old can type (or say, or tap in the menu), answered in short Chinese.
+"""What the bot says: plain words a 70-year-old types or says (or a menu button), answered in short Chinese.
 
-`respond` takes a parsed message and returns the reply text ("" for none). It works in the caller's
-transaction and never commits; the endpoint commits once, together with the delivery record, so that
-a retried delivery can neither vote twice nor answer differently.
+`respond` takes a parsed message and returns the reply text ("" for none). A message is first an answer
+to what the bot asked in the last minutes (core.residents.chat_state), else it is understood afresh
+(bot.understand: exact rules, then the intent model). It works in the caller's transaction and never
+commits; the endpoint commits once, together with the delivery record, so that a retried delivery can
+neither vote twice nor answer differently.
 """
 import re
-import unicodedata
 from typing import Callable
 
+from bot import addresses
 from bot.menu import command_for_key
 from bot.protocol import delivery_key
+from bot.understand import understand
 from core.complaints.tickets import MAX_TEXT, ComplaintRefused, Router, add_chat_photo, file_complaint, for_flat, rate
 from core.consultation import demands, notices, surveys
 from core.consultation.models.demand import CATEGORY_LABELS
 from core.db import db, db_now, local
-from core.residents import bindings
+from core.residents import bindings, chat_state
 from core.residents.links import issue_link
 from core.votes.ballots import BallotRefused, cast
 from core.votes.consent import CHOICE_LABELS
 from core.votes.models import Vote
 from core.votes.tally import flat_ballot, live_tally, votes_for_flat
+from nlp.intents import default_model
 
-HELP = ("您好！可以发送这些字：\n"
+HELP = ("您好！直接说就行，比如“楼道灯坏了”“我同意”。也可以发送这些字：\n"
         "【投票】看正在进行的表决\n"
         "【同意】【不同意】【弃权】表明意见\n"
         "【我的投票】看我投了什么\n"
@@ -43,16 +47,35 @@ BIND_HELP = ("请先绑定您的房屋。两种办法，任选一种：\n"
 
 WELCOME = "欢迎关注！这里可以参加小区改造的表决，提意见，报问题。\n\n" + BIND_HELP
 
-CHOICE_WORDS = {"同意": "agree", "不同意": "disagree", "弃权": "abstain"}
 MAX_LISTED = 5
 
 Url = Callable[[str], str]  # a site path → the absolute address residents open
 
 
-def _normalise(text: str) -> str:
-    """Full-width letters and digits to half-width, spaces collapsed, end punctuation dropped."""
-    text = unicodedata.normalize("NFKC", text or "")
-    return re.sub(r"\s+", " ", text).strip(" 。.!！?？")
+YES = {"是", "是的", "对", "对的", "1", "确认", "好", "好的", "嗯", "要", "登记", "可以", "行", "ok", "yes", "y"}
+NO = {"不", "不是", "否", "不要", "不用", "取消", "算了", "2", "no", "n", "不对", "错了"}
+# What the bot offers when it did not understand (an intent → the words of the offer).
+OFFERS = {"complaint": "报修或投诉", "list_votes": "参加表决", "progress": "看表决进度", "my_votes": "看我投了什么",
+          "complaint_status": "查报修进展", "rate": "给报修打分", "demand": "说说改造需求", "notices": "看方案公示",
+          "survey": "填问卷", "web_link": "打开我的网页", "bind": "绑定房屋", "unbind": "解除绑定", "help": "看使用帮助",
+          "agree": "表示同意", "disagree": "表示不同意", "abstain": "表示弃权"}
+# A message that only says "I want to complain" (and not what about) once these words are taken out.
+_ONLY_ASKING = re.compile(r"我|要|想|需要|帮我|请|麻烦|给|一下|个|有|的|在|哪|里|怎么|如何|投诉|报修|报个修|举报|反映|"
+                          r"问题|情况|事|登记|说|找|你们|能|可以|吗|呢|啊|吧|了")
+CHOICES = {"agree", "disagree", "abstain"}
+
+
+YES = {"是", "是的", "对", "对的", "1", "确认", "好", "好的", "嗯", "要", "登记", "可以", "行", "ok", "yes", "y"}
+NO = {"不", "不是", "否", "不要", "不用", "取消", "算了", "2", "no", "n", "不对", "错了"}
+# What the bot offers when it did not understand (an intent → the words of the offer).
+OFFERS = {"complaint": "报修或投诉", "list_votes": "参加表决", "progress": "看表决进度", "my_votes": "看我投了什么",
+          "complaint_status": "查报修进展", "rate": "给报修打分", "demand": "说说改造需求", "notices": "看方案公示",
+          "survey": "填问卷", "web_link": "打开我的网页", "bind": "绑定房屋", "unbind": "解除绑定", "help": "看使用帮助",
+          "agree": "表示同意", "disagree": "表示不同意", "abstain": "表示弃权"}
+# A message that only says "I want to complain" (and not what about) once these words are taken out.
+_ONLY_ASKING = re.compile(r"我|要|想|需要|帮我|请|麻烦|给|一下|个|有|的|在|哪|里|怎么|如何|投诉|报修|报个修|举报|反映|"
+                          r"问题|情况|事|登记|说|找|你们|能|可以|吗|呢|啊|吧|了")
+CHOICES = {"agree", "disagree", "abstain"}
 
 
 def respond(message, url: Url, router: Router) -> str:
@@ -62,7 +85,7 @@ def respond(message, url: Url, router: Router) -> str:
         said = (message.content if kind == "text" else getattr(message, "recognition", "")) or ""
         if not said.strip():
             return "没有听清，请再说一遍，或者打字发送。"
-        return _command(message.source, said, message, url, router)
+        return _said(message.source, said, message, url, router)
     event = getattr(message, "event", "")
     if event in ("subscribe", "subscribe_scan"):
         return WELCOME if bindings.live_binding(message.source) is None else "欢迎回来！\n\n" + HELP
@@ -71,7 +94,7 @@ def respond(message, url: Url, router: Router) -> str:
         return ""
     if event == "click":
         command = command_for_key(message.key)
-        return _command(message.source, command, message, url, router) if command else HELP
+        return _said(message.source, command, message, url, router, menu=True) if command else HELP
     if kind == "event":
         return ""  # view, location, template-send reports …: nothing to say
     if kind == "image":
@@ -79,64 +102,165 @@ def respond(message, url: Url, router: Router) -> str:
     return "暂时只能看懂文字和语音。\n\n" + HELP
 
 
-def _command(openid: str, said: str, message, url: Url, router: Router) -> str:
-    """`said` as typed (or heard); commands are matched on its normalised form, complaints keep it as is."""
-    text = _normalise(said)
-    word, _, rest = text.partition(" ")
-    if re.fullmatch(r"\d{8}", text):
-        word, rest = "绑定", text
-    for prefix in ("报修", "投诉", "评价", "需求"):  # "报修楼道灯不亮", typed without a space
-        if text.startswith(prefix) and word != prefix:
-            word, rest = prefix, text[len(prefix):]
-    if word == "绑定":
-        return _bind(openid, rest)
+def _said(openid: str, said: str, message, url: Url, router: Router, menu: bool = False) -> str:
+    """A typed or spoken message (or a menu button's words): first an answer to what the bot asked, if
+    it asked something in the last minutes, else what the message itself asks for."""
+    heard = understand(said)
+    expecting = None if menu else chat_state.current(openid)
+    if expecting is not None:
+        chat_state.forget(openid)
+        answer = _answer(expecting, openid, said, heard, message, url, router)
+        if answer is not None:
+            return answer
+    return _act(openid, said, heard, message, url, router)
+
+
+def _answer(expecting, openid: str, said: str, heard, message, url: Url, router: Router) -> str | None:
+    """The reply when the message answers the bot's question; None when it asks something new instead."""
+    what, data, normal = expecting.what, expecting.data, heard.normal
+    owner = _owner(openid)
+    if what == "bind_details":
+        return None if heard.by == "rule" and heard.intent != "bind" else _bind(openid, heard, said)
+    if owner is None:
+        return None
+    if what == "confirm_complaint":
+        if normal in YES:
+            return _complain(owner, data["text"], router)
+        if normal in NO:
+            return "好的，没有登记。需要时再告诉我。"
+        return "（刚才的问题没有登记。）\n" + _act(openid, said, heard, message, url, router)
+    if what == "complaint_text":
+        if normal in NO:
+            return "好的，已取消。"
+        if heard.by == "rule" and heard.intent not in ("complaint", "other"):
+            return None
+        return _complain(owner, said.strip(), router)
+    if what == "rating":
+        stars = heard.slots.get("stars") or (int(normal) if normal in ("1", "2", "3", "4", "5") else None)
+        return _rate(owner, stars, heard.slots.get("ticket"), heard.slots.get("comment", "")) if stars else None
+    if what == "pick_vote" and normal.isdigit():
+        return _ballot(owner, data["choice"], int(normal), message, openid)
+    if what == "pick_offer" and normal.isdigit() and 1 <= int(normal) <= len(data["intents"]):
+        offered = data["intents"][int(normal) - 1]
+        return _act(openid, "", _Heard(offered), message, url, router)
+    return None
+
+
+def likeliest(normal: str) -> list[str]:
+    """The intents the model finds likeliest for a message, best first (for the offer of three)."""
+    model = default_model()
+    row = model.probabilities([normal])[0]
+    return [model.intents[i] for i in row.argsort()[::-1]]
+
+
+class _Heard:
+    """An intent the resident picked from the bot's offer (as if they had said it plainly)."""
+
+    def __init__(self, intent: str):
+        self.intent, self.confidence, self.by, self.slots, self.normal = intent, 1.0, "offer", {}, ""
+
+
+def _owner(openid: str):
     binding = bindings.live_binding(openid)
-    if word in ("帮助", "菜单", "?", "？", "你好", "您好"):
-        return HELP if binding else WELCOME
-    if binding is None:
-        return BIND_HELP if word in _NEEDS_BINDING or word in CHOICE_WORDS else WELCOME
-    owner = binding.owner
-    if word == "解绑":
+    return binding.owner if binding else None
+
+
+# Below these the model's guess is offered, not acted on: a ballot needs a surer guess than a question.
+UNSURE = 0.4
+UNSURE_BALLOT = 0.6
+
+
+def _act(openid: str, said: str, heard, message, url: Url, router: Router) -> str:
+    intent, slots = heard.intent, heard.slots
+    if heard.by == "model" and heard.confidence < (UNSURE_BALLOT if intent in CHOICES else UNSURE):
+        return _offer(openid, heard, _owner(openid))
+    if intent == "bind":
+        return _bind(openid, heard, said)
+    owner = _owner(openid)
+    if intent == "help":
+        return HELP if owner else WELCOME
+    if intent == "other":
+        return _offer(openid, heard, owner)
+    if owner is None:
+        return BIND_HELP
+    if intent == "unbind":
         bindings.unbind(openid)
         return f"已解除与 {owner.flat.label} 的绑定。"
-    if word == "投票":
+    if intent == "list_votes":
         return _open_votes(owner, url)
-    if word in CHOICE_WORDS:
-        return _ballot(owner, CHOICE_WORDS[word], rest, message)
-    if word == "我的投票":
+    if intent in CHOICES:
+        return _ballot(owner, intent, slots.get("vote"), message, openid)
+    if intent == "my_votes":
         return _my_ballots(owner)
-    if word == "进度":
-        return _progress(owner, rest)
-    if word in ("网页", "链接", "登录"):
+    if intent == "progress":
+        return _progress(owner, slots.get("vote"))
+    if intent == "web_link":
         return f"请在30分钟内打开（只能用一次）：\n{url('/r/login/' + issue_link(owner))}"
-    if word in ("报修", "投诉"):
-        return _complain(owner, said.strip()[len(word):], router)
-    if word == "查询":
+    if intent == "complaint":
+        return _complaint_said(openid, owner, said, heard, router)
+    if intent == "complaint_status":
         return _my_complaints(owner)
-    if word == "评价":
-        return _rate(owner, rest)
-    if word == "需求":
-        return _demands(owner, rest, url)
-    if word == "公示":
+    if intent == "rate":
+        if slots.get("stars"):
+            return _rate(owner, slots["stars"], slots.get("ticket"), slots.get("comment", ""))
+        chat_state.expect(openid, "rating")
+        return "请回复 1 到 5 的数字打分，5 分最满意。"
+    if intent == "demand":
+        return _demands(owner, slots.get("items"), slots.get("comment", ""), url)
+    if intent == "notices":
         return _notices(owner, url)
-    if word == "问卷":
+    if intent == "survey":
         return _surveys(owner, url)
-    return HELP
+    return _offer(openid, heard, owner)
 
 
-_NEEDS_BINDING = ("解绑", "投票", "我的投票", "进度", "网页", "链接", "登录", "需求", "报修", "投诉", "查询", "评价",
-                  "公示", "问卷")
+def _offer(openid: str, heard, owner) -> str:
+    """Not understood: a greeting gets a greeting; anything else the three likeliest things, by number."""
+    if heard.by == "empty":
+        return "没有看到文字，请再发一次。"
+    if heard.confidence >= 0.6 and heard.intent == "other":
+        return "您好！需要时直接说，比如“楼道灯坏了”“我同意”“进度怎么样”。发送“帮助”看能做什么。"
+    intents = [i for i in likeliest(heard.normal) if i in OFFERS and (owner is not None or i in ("bind", "help"))]
+    if owner is None:
+        intents = ["bind", "help"]
+    intents = intents[:3] or ["help"]
+    chat_state.expect(openid, "pick_offer", {"intents": intents})
+    lines = ["没太明白您的意思。您是想："] + [f"{n}. {OFFERS[i]}" for n, i in enumerate(intents, start=1)]
+    return "\n".join(lines + ["回复数字就行，或发送“帮助”。"])
 
 
-def _bind(openid: str, rest: str) -> str:
-    parts = rest.split()
+def _complaint_said(openid: str, owner, said: str, heard, router: Router) -> str:
+    """A problem told in plain words is confirmed once before it is filed; 报修/投诉 + the problem is filed
+    at once (the resident said what they want); "我要投诉" alone asks what the problem is."""
+    text = said.strip()
+    for word in ("报修", "投诉"):
+        if heard.normal.startswith(word) and len(_ONLY_ASKING.sub("", heard.normal)) >= 2:
+            return _complain(owner, re.sub(rf"^\s*{word}[\s:：,，]*", "", text), router)
+    if len(_ONLY_ASKING.sub("", heard.normal.replace(" ", ""))) < 2:
+        chat_state.expect(openid, "complaint_text")
+        return "请说说是什么问题、在哪里，比如：3栋2单元楼道灯不亮。"
+    chat_state.expect(openid, "confirm_complaint", {"text": text})
+    return f"要登记为报修吗？\n“{text[:60]}”\n回复“是”确认，回复“不”取消。"
+
+
+def _bind(openid: str, heard, said: str) -> str:
+    """绑定 + an 8-digit code, or + estate, flat, name and phone's last four; 绑定 alone asks for them."""
     try:
-        if len(parts) == 1 and re.fullmatch(r"\d{8}", parts[0]):
-            binding = bindings.bind_with_code(openid, parts[0])
-        elif len(parts) == 4:
-            binding = bindings.bind_with_register(openid, *parts)
+        if heard.slots.get("code"):
+            binding = bindings.bind_with_code(openid, heard.slots["code"])
         else:
-            return BIND_HELP
+            details = heard.slots.get("details") or re.sub(r"^\s*绑定(房屋)?", "", said).strip()
+            if not details:
+                if bindings.live_binding(openid) is not None:
+                    return f"您已绑定 {bindings.live_binding(openid).owner.flat.label}。如需更换，请先发送“解绑”。"
+                chat_state.expect(openid, "bind_details")
+                return BIND_HELP
+            parsed = addresses.parse(details)
+            if isinstance(parsed, str):
+                chat_state.expect(openid, "bind_details")
+                return parsed
+            binding = bindings.bind_with_register(openid, parsed.estate, parsed.flat_code, parsed.name,
+                                                  parsed.phone_last4)
     except bindings.BindingRefused as refused:
         return str(refused)
     return f"绑定成功：{binding.owner.flat.label}，业主 {binding.owner.name}。\n\n" + HELP
@@ -153,33 +277,28 @@ def _open_votes(owner, url: Url) -> str:
     if not votes:
         return "您的房屋现在没有进行中的表决。有新表决时会通知您。"
     lines = ["进行中的表决："]
-    for vote in votes[:MAX_LISTED]:
+    for n, vote in enumerate(votes[:MAX_LISTED], start=1):
         ballot = flat_ballot(vote, owner.flat_id)
         mine = f"您已投：{CHOICE_LABELS[ballot.choice]}" if ballot else "您还没有投"
-        lines.append(f"【{vote.id}】{vote.matter}\n截止 {local(vote.closes_at)}，{mine}\n{url(f'/r/votes/{vote.id}')}")
-    example = "同意" if len(votes) == 1 else f"同意 {votes[0].id}"
+        lines.append(f"{n}.《{vote.matter}》\n截止 {local(vote.closes_at)}，{mine}\n{url(f'/r/votes/{vote.id}')}")
+    example = "同意" if len(votes) == 1 else "同意 1"
     lines.append(f"直接回复“{example}”、“不同意”或“弃权”即可表决。")
     return "\n".join(lines)
 
 
-def _pick(owner, rest: str) -> tuple[Vote | None, str]:
-    """The vote a choice is meant for: the only open one, or the one whose number was given."""
-    votes = _accepting(owner)
-    if rest.strip().isdigit():
-        chosen = next((v for v in votes if v.id == int(rest)), None)
-        return (chosen, "") if chosen else (None, f"没有编号为 {rest.strip()} 的进行中表决。请发送“投票”查看。")
-    if len(votes) == 1:
-        return votes[0], ""
+def _ballot(owner, choice: str, number: int | None, message, openid: str) -> str:
+    """A choice for the flat's only open vote, or for the vote numbered as the list numbers them (1, 2, 3
+    for this flat); with several and no number, the bot lists them and waits for the number."""
+    votes = _accepting(owner)[:MAX_LISTED]
     if not votes:
-        return None, "您的房屋现在没有进行中的表决。"
-    listing = "\n".join(f"【{v.id}】{v.matter}" for v in votes[:MAX_LISTED])
-    return None, f"现在有{len(votes)}项表决，请加上编号，例如“同意 {votes[0].id}”：\n{listing}"
-
-
-def _ballot(owner, choice: str, rest: str, message) -> str:
-    vote, problem = _pick(owner, rest)
-    if vote is None:
-        return problem
+        return "您的房屋现在没有进行中的表决。"
+    if number is None and len(votes) > 1:
+        chat_state.expect(openid, "pick_vote", {"choice": choice})
+        listing = "\n".join(f"{n}.《{v.matter}》" for n, v in enumerate(votes, start=1))
+        return f"现在有{len(votes)}项表决，您要对哪一项表示{CHOICE_LABELS[choice]}？回复数字：\n{listing}"
+    if number is not None and not 1 <= number <= len(votes):
+        return f"没有第 {number} 项表决。请发送“投票”查看。"
+    vote = votes[number - 1] if number is not None else votes[0]
     try:  # the delivery is the idempotency key: a retried delivery never votes twice
         entry = cast(vote.id, owner.flat, choice, channel="wechat",
                      idempotency_key=("wx:" + delivery_key(message))[:64], owner=owner)
@@ -203,24 +322,27 @@ def _my_ballots(owner) -> str:
     return "\n".join(lines)
 
 
-def _progress(owner, rest: str) -> str:
+def _progress(owner, number: int | None = None) -> str:
     votes = [v for v in votes_for_flat(owner.flat_id) if v.status == "open"]
-    if rest.strip().isdigit():
-        votes = [v for v in votes if v.id == int(rest)]
+    if number is not None:
+        votes = votes[number - 1:number] if 1 <= number <= len(votes) else []
     if not votes:
         return "您的房屋现在没有进行中的表决。"
-    lines = []
-    for vote in votes[:3]:
-        tally = live_tally(vote)
-        line = (f"《{vote.matter}》\n已投 {tally.participation_count}/{tally.total_count} 户，"
-                f"同意 {tally.agree_count} 户。")
-        if tally.passed:
-            line += "已达到通过标准。"
-        else:
-            area = f"、面积 {tally.missing_area} 平方米" if tally.missing_area else ""
-            line += f"还差同意 {tally.missing_count} 户{area}。"
-        lines.append(line + f"截止 {local(vote.closes_at)}。")
-    return "\n".join(lines)
+    return "\n".join(f"《{vote.matter}》\n{progress_sentence(live_tally(vote))}截止 {local(vote.closes_at)}。"
+                     for vote in votes[:3])
+
+
+def progress_sentence(tally) -> str:
+    """已投、同意, and what is really missing: households and area, never "还差 0 户" while area is short."""
+    line = f"已投 {tally.participation_count}/{tally.total_count} 户，同意 {tally.agree_count} 户。"
+    if tally.passed:
+        return line + "目前已达到标准，截止后生效。"
+    missing = []
+    if tally.missing_count:
+        missing.append(f"{tally.missing_count} 户")
+    if tally.missing_area:
+        missing.append(f"{tally.missing_area} 平方米")
+    return line + (f"还差同意 {'、'.join(missing)}。" if missing else "还没有达到标准。")
 
 
 def _complain(owner, text: str, router: Router) -> str:
@@ -260,12 +382,8 @@ def _my_complaints(owner) -> str:
     return "\n".join(lines)
 
 
-def _rate(owner, rest: str) -> str:
-    """评价 [编号] 分数 [意见]: the named ticket, or the flat's latest one waiting for a rating."""
-    parts = rest.split(" ", 2)
-    ticket = parts.pop(0).upper() if parts and parts[0].upper().startswith("TS") else None
-    stars = parts.pop(0) if parts else ""
-    comment = " ".join(parts)
+def _rate(owner, stars: int, ticket: str | None = None, comment: str = "") -> str:
+    """A score for the named ticket, or for the flat's latest one waiting for a rating."""
     tickets = for_flat(owner.flat_id, limit=50)
     if ticket:
         complaint = next((c for c in tickets if c.ticket == ticket), None)
@@ -276,19 +394,18 @@ def _rate(owner, rest: str) -> str:
         if complaint is None:
             return "您没有等待评价的报修。办结后会通知您。"
     try:
-        rate(complaint, owner, stars, comment)
+        rate(complaint, owner, str(stars), comment)
     except ComplaintRefused as refused:
         return str(refused)
     return f"谢谢您的评价：{complaint.ticket} {complaint.rating}分。"
 
 
-def _demands(owner, rest: str, url: Url) -> str:
+def _demands(owner, positions: list[int] | None, comment: str, url: Url) -> str:
     """需求: the menu with numbers; 需求 14 17 3 想早点装电梯: the first three numbers are the top three."""
     survey = demands.open_for_flat(owner.flat)
     if survey is None:
         return "现在没有进行中的需求征集。开始时会通知您。"
-    numbers = re.match(r"^[\d\s,，、]+", rest)
-    if not numbers:
+    if not positions:
         lines = [f"《{survey.title}》截止 {local(survey.closes_at)}"]
         for category, label in CATEGORY_LABELS.items():
             items = [f"{i.position}{i.name}" for i in survey.items if i.category == category]
@@ -300,9 +417,8 @@ def _demands(owner, rest: str, url: Url) -> str:
         lines.append("回复“需求”加编号，最想要的写在前面，例如：需求 14 17 3\n也可以在后面加一句话。"
                      f"\n在网页上选：{url(f'/r/demands/{survey.id}')}")
         return "\n".join(lines)
-    positions = [int(n) for n in re.findall(r"\d+", numbers.group(0))]
     try:
-        response = demands.answer(survey, owner, positions, positions[:3], rest[numbers.end():].strip(), "wechat")
+        response = demands.answer(survey, owner, positions, positions[:3], comment.strip(), "wechat")
     except demands.DemandRefused as refused:
         return str(refused)
     return f"已记录您家的需求：{_picked(response)}。截止（{local(survey.closes_at)}）前可以改。"

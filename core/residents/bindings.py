@@ -113,7 +113,13 @@ def bind_with_register(openid: str, estate_name: str, flat_code: str, name: str,
     if owner is None or len(phone_last4) != 4 or not owner.phone or owner.phone[-4:] != phone_last4:
         db.session.add(BindingAttempt(openid=openid, flat_id=flat.id if flat else None, at=now))
         db.session.flush()
-        raise BindingRefused("信息与登记的不一致。请核对小区、房号、姓名和手机后四位，或请社区工作人员给您绑定码。")
+        # Which part did not match, but never whether a name is on the register: the estate and the
+        # flat are public facts, the owner's name and phone are not, so those two are refused together.
+        if estate is None:
+            raise BindingRefused(f"没有找到“{estate_name.strip()[:20]}”小区。请核对小区名，或请社区工作人员给您绑定码。")
+        if flat is None:
+            raise BindingRefused(f"{estate.name}没有 {flat_code} 这套房。请核对楼栋、单元和房号（如 3-2-301）。")
+        raise BindingRefused("姓名或手机后四位与登记的不一致。请核对后再发，或请社区工作人员给您绑定码。")
     if binding_of_owner(owner.id) is not None:
         raise BindingRefused("这位业主已绑定了另一个微信。如需更换，请联系社区工作人员。")
     return _bind(openid, owner, "register", now)

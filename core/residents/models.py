@@ -103,3 +103,13 @@ class SignInLink(db.Model):
     used_at = db.Column(UTCDateTime)
     # The links go when their owner leaves the register (the register does not know of them).
     owner = db.relationship("Owner", backref=db.backref("sign_in_links", cascade="all, delete-orphan"))
+
+
+class ChatState(db.Model):
+    """What the bot expects next from one WeChat user (the problem after 我要投诉, a yes to a question,
+    a number from a list), kept in the database so that every worker process and a retried delivery agree."""
+
+    openid = db.Column(db.String(64), primary_key=True)
+    expecting = db.Column(db.String(20), nullable=False)
+    data = db.Column(JSON, nullable=False, default=dict)
+    expires_at = db.Column(UTCDateTime, nullable=False)
