@@ -176,16 +176,17 @@ def test_unknown_words_get_three_offers_and_a_number_picks_one(phone, bound, est
     assert picked and "没太明白" not in picked
 
 
-def test_rating_asks_for_the_score_then_takes_the_number(phone, bound):
+def test_rating_asks_for_the_score_then_takes_the_number(phone, bound, estate):
     from core.complaints.models import Department
     from core.complaints.tickets import Router, assign, file_complaint, resolve, start
 
     complaint, _ = file_complaint("楼道灯不亮", "wechat", Router(), owner=bound)
     department = Department(code="wuye", name="物业", sla_hours=24, active=True)
     db.session.add(department)
-    assign(complaint, department, None, "")
-    start(complaint, None, "")
-    resolve(complaint, None, "换了灯泡")
+    worker = factories.user(community_=estate.community)
+    assign(complaint, department, worker, "")
+    start(complaint, worker, "")
+    resolve(complaint, worker, "换了灯泡")
     db.session.commit()
     assert "1 到 5" in phone.say("评价")
     assert "谢谢您的评价" in phone.say("5")
