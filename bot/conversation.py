@@ -22,7 +22,7 @@ from core.residents.links import issue_link
 from core.votes.ballots import BallotRefused, cast
 from core.votes.consent import CHOICE_LABELS
 from core.votes.models import Vote
-from core.votes.tally import flat_ballot, live_tally, votes_for_flat
+from core.votes.tally import flat_ballot, live_tally, progress_sentence, votes_for_flat
 from nlp.intents import default_model
 
 HELP = ("您好！直接说就行，比如“楼道灯坏了”“我同意”。也可以发送这些字：\n"
@@ -330,19 +330,6 @@ def _progress(owner, number: int | None = None) -> str:
         return "您的房屋现在没有进行中的表决。"
     return "\n".join(f"《{vote.matter}》\n{progress_sentence(live_tally(vote))}截止 {local(vote.closes_at)}。"
                      for vote in votes[:3])
-
-
-def progress_sentence(tally) -> str:
-    """已投、同意, and what is really missing: households and area, never "还差 0 户" while area is short."""
-    line = f"已投 {tally.participation_count}/{tally.total_count} 户，同意 {tally.agree_count} 户。"
-    if tally.passed:
-        return line + "目前已达到标准，截止后生效。"
-    missing = []
-    if tally.missing_count:
-        missing.append(f"{tally.missing_count} 户")
-    if tally.missing_area:
-        missing.append(f"{tally.missing_area} 平方米")
-    return line + (f"还差同意 {'、'.join(missing)}。" if missing else "还没有达到标准。")
 
 
 def _complain(owner, text: str, router: Router) -> str:

@@ -155,6 +155,24 @@ def residents_link(estate_name, flat_code):
     click.echo(f"/r/login/{token}")
 
 
+@residents.command("code")
+@click.option("--estate", "estate_name", required=True, help="Estate name or id.")
+@click.argument("flat_code")
+def residents_code(estate_name, flat_code):
+    """Print a fresh 8-digit binding code for the representative of FLAT_CODE (the console's 生成绑定码):
+    sent in the chat, it binds that WeChat to the owner; earlier unused codes of the owner stop working."""
+    from core.register.lookup import flat_by_code
+    from core.residents.bindings import issue_code
+
+    flat = flat_by_code(_estate(estate_name), flat_code)
+    if flat is None or flat.representative is None:
+        raise click.ClickException(f"{flat_code}：这个小区没有这套房，或这套房还没有登记业主。")
+    code = issue_code(flat.representative, None)
+    db.session.commit()
+    click.echo(f"{flat.label} {flat.representative.name}")
+    click.echo(code)
+
+
 votes = AppGroup("votes", help="Consent votes: evaluate a case, verify a log, close due votes.")
 scheduler = AppGroup("scheduler", help="The one scheduler process.")
 

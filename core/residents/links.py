@@ -23,6 +23,18 @@ def issue_link(owner, lifetime: timedelta = LINK_LIFETIME) -> str:
     return token
 
 
+def link_problem(token: str) -> str | None:
+    """Why a link would not sign anyone in ("used", "expired", "unknown"), or None if it would; spends nothing."""
+    if not token or len(token) > 100:
+        return "unknown"
+    link = db.session.scalar(select(SignInLink).where(SignInLink.token_hash == _digest(token)))
+    if link is None:
+        return "unknown"
+    if link.used_at is not None:
+        return "used"
+    return "expired" if link.expires_at <= db_now(db.session) else None
+
+
 def redeem_link(token: str):
     """The owner a token signs in, once; None if unknown, used or expired."""
     if not token or len(token) > 100:

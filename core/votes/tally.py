@@ -34,15 +34,17 @@ def live_tally(vote: Vote) -> Tally:
 
 
 def status(vote: Vote, tally: Tally) -> str:
-    """passed / pending / failed / draft, as a street office reads it."""
+    """draft / pending / reached / passed / failed: only a closed vote has passed or failed; an open one
+    that meets its rule now has only "reached" it (ballots may still change before the close)."""
     if vote.status == "draft":
         return "draft"
     if vote.status == "closed":
         return "passed" if vote.final_tally and vote.final_tally["passed"] else "failed"
-    return "passed" if tally.passed else "pending"
+    return "reached" if tally.passed else "pending"
 
 
-STATUS_LABELS = {"draft": "未发布", "pending": "进行中", "passed": "已通过", "failed": "未通过"}
+STATUS_LABELS = {"draft": "未发布", "pending": "进行中", "reached": "进行中（目前已达到标准，截止后生效）",
+                 "passed": "已通过", "failed": "未通过"}
 
 
 @dataclass(frozen=True)
@@ -117,3 +119,16 @@ def find_receipt(vote: Vote, receipt: str) -> BallotEntry | None:
         select(BallotEntry).where(BallotEntry.vote_id == vote.id, BallotEntry.hash.startswith(code, autoescape=True))
     )
 
+
+def progress_sentence(tally) -> str:
+    """已投、同意, and what is really missing: households and area, never "还差 0 户" while area is short."""
+    line = f"已投 {tally.participation_count}/{tally.total_count} 户，同意 {tally.agree_count} 户。"
+    if tally.passed:
+        return line + "目前已达到标准，截止后生效。"
+    if tally.missing_count and tally.missing_area:
+        return line + f"还差同意 {tally.missing_count} 户、{tally.missing_area} 平方米。"
+    if tally.missing_area:
+        return line + f"户数已够，还差同意面积 {tally.missing_area} 平方米。"
+    if tally.missing_count:
+        return line + f"还差同意 {tally.missing_count} 户。"
+    return line + "还没有达到标准。"

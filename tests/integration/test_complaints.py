@@ -122,7 +122,7 @@ def test_taken_up_resolved_and_rated_in_the_chat_with_the_resident_told_at_each_
     assert statuses == [("处理中", ticket.summary), ("已办结", "已办结，请点开评价")]
 
     assert "已办结（供水公司）" in phone.say("查询") and "评价 5" in phone.say("查询")
-    assert "请打1到5分" in phone.say("评价 9")
+    assert "1 到 5" in phone.say("评价 9")
     assert f"谢谢您的评价：{ticket.ticket} 5分" in phone.say("评价 5 修得很快")
     assert "已经评价过了" in phone.say(f"评价 {ticket.ticket} 1")
     db.session.expire_all()

@@ -5,6 +5,7 @@ import re
 import uuid
 
 import openpyxl
+import pytest
 from sqlalchemy import func, select
 
 from core.audit import AuditEntry
@@ -12,7 +13,7 @@ from core.db import db
 from core.residents.links import issue_link
 from core.votes.models import BallotEntry, Vote
 from tests import factories
-from tests.conftest import csrf_token, login
+from tests.conftest import CSRF_RE, csrf_token, login
 
 
 def setup_world():
@@ -93,8 +94,59 @@ def test_resident_signs_in_with_a_one_time_link_votes_and_changes_it(app, client
     assert "回执码在日志中：第 1 条" in check
     assert owner.name not in check  # the public list shows no names
     # The link works once.
-    client.post("/r/logout", data={"csrf_token": csrf_token(client, "/r/")})
-    assert client.post(f"/r/login/{token}", data={"csrf_token": csrf_token(client, f"/r/login/{token}")}).status_code == 403
+    csrf = csrf_token(client, "/r/")
+    client.post("/r/logout", data={"csrf_token": csrf})
+    again = client.get(f"/r/login/{token}")  # said at once, before anything is pressed
+    assert again.status_code == 403 and "链接已经用过了" in again.get_data(as_text=True)
+    assert client.post(f"/r/login/{token}", data={"csrf_token": csrf_token(client, "/login")}).status_code == 403
+
+
+def test_an_expired_link_says_so_at_once_and_a_link_lands_on_the_page_it_was_for(app, client):
+    from datetime import timedelta
+
+    estate, *_ = setup_world()
+    vote = factories.vote(estate)
+    owner = factories.flats_of(estate)[0].owners[0]
+    expired = issue_link(owner, lifetime=timedelta(seconds=-1))
+    token = issue_link(owner)
+    db.session.commit()
+    stale = client.get(f"/r/login/{expired}")
+    assert stale.status_code == 403 and "链接已失效" in stale.get_data(as_text=True)
+    landing = f"/r/votes/{vote.id}"
+    page = client.get(f"/r/login/{token}?next={landing}").get_data(as_text=True)
+    csrf = CSRF_RE.search(page)
+    response = client.post(f"/r/login/{token}", data={"csrf_token": csrf.group(1) or csrf.group(2), "next": landing})
+    assert response.status_code == 302 and response.headers["Location"].endswith(landing)
+
+
+@pytest.mark.parametrize("target", ["//evil.example/r/", "/console/", "https://evil.example/", "/r/\\evil"])
+def test_a_link_never_lands_outside_the_residents_pages(app, client, target):
+    estate, *_ = setup_world()
+    owner = factories.flats_of(estate)[0].owners[0]
+    token = issue_link(owner)
+    db.session.commit()
+    response = client.post(f"/r/login/{token}", data={"csrf_token": csrf_token(client, f"/r/login/{token}"),
+                                                      "next": target})
+    assert response.headers["Location"].endswith("/r/")
+
+
+def test_a_stale_form_keeps_what_was_typed_and_sends_it_again(app, client):
+    estate, *_ = setup_world()
+    owner = factories.flats_of(estate)[0].owners[0]
+    token = issue_link(owner)
+    db.session.commit()
+    client.post(f"/r/login/{token}", data={"csrf_token": csrf_token(client, f"/r/login/{token}")})
+    text = "3栋2单元的楼道灯坏了一个星期"
+    stale = client.post("/r/complaints", data={"csrf_token": "stale", "text": text})
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 400 and "页面放得太久了" in page and "再提交一次" in page and text in page
+    assert "Bad Request" not in page
+    from core.complaints.models import Complaint
+    assert db.session.scalar(select(func.count()).select_from(Complaint)) == 0
+    fresh = CSRF_RE.search(page)
+    again = client.post("/r/complaints", data={"csrf_token": fresh.group(1) or fresh.group(2), "text": text})
+    assert again.status_code == 302
+    assert db.session.scalar(select(Complaint.text)) == text
 
 
 def test_resident_cannot_see_or_vote_in_a_vote_outside_their_flat(app, client):

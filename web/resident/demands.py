@@ -30,7 +30,7 @@ def demand(survey_id):
     picked = {c.item.position for c in mine.choices} if mine else set()
     top = {c.rank: c.item.position for c in mine.choices if c.rank} if mine else {}
     return render_template("resident/demand.html", survey=survey, mine=mine, picked=picked, top=top,
-                           categories=CATEGORY_LABELS)
+                           comment=mine.comment if mine else "", categories=CATEGORY_LABELS)
 
 
 @bp.post("/r/demands/<int:survey_id>")
@@ -38,12 +38,16 @@ def demand(survey_id):
 def demand_answer(survey_id):
     survey = _survey(survey_id)
     top = _positions(request.form.get(f"top{n}", "") for n in (1, 2, 3))
+    picked = _positions(request.form.getlist("item"))
+    comment = request.form.get("comment", "")
     try:
-        demands.answer(survey, g.owner, _positions(request.form.getlist("item")), top,
-                       request.form.get("comment", ""), "web")
+        demands.answer(survey, g.owner, picked, top, comment, "web")
     except demands.DemandRefused as refused:
         db.session.rollback()
         flash(str(refused), "error")
+        # The page again with every tick, rank and word given, not the stored (or empty) answer.
+        return render_template("resident/demand.html", survey=survey, mine=None, picked=set(picked),
+                               top=dict(enumerate(top, start=1)), comment=comment, categories=CATEGORY_LABELS), 422
     else:
         db.session.commit()
         flash("已记录您家的需求，截止前可以修改。", "info")

@@ -8,12 +8,20 @@ from sqlalchemy import select
 from core.consultation import demands, notices, surveys
 from core.db import db
 from core.register.models import Owner
-from core.residents.links import redeem_link
+from core.residents.links import link_problem, redeem_link
 from core.residents.models import Binding
 from core.votes.ballots import BallotRefused, cast
 from core.votes.consent import CHOICE_LABELS
 from core.votes.models import BallotEntry, Vote, VoteFlat
-from core.votes.tally import STATUS_LABELS, find_receipt, flat_ballot, live_tally, status, votes_for_flat
+from core.votes.tally import (
+    STATUS_LABELS,
+    find_receipt,
+    flat_ballot,
+    live_tally,
+    progress_sentence,
+    status,
+    votes_for_flat,
+)
 
 bp = Blueprint("resident", __name__)
 
@@ -45,10 +53,23 @@ def resident_required(view):
     return wrapped
 
 
+def _landing() -> str:
+    """Where a link sends the resident after sign-in: a residents' page it names, else home."""
+    target = request.values.get("next", "")
+    if target.startswith("/r/") and "//" not in target and "\\" not in target and target.isprintable():
+        return target
+    return url_for(".home")
+
+
 @bp.get("/r/login/<token>")
 def login_link(token):
-    # Link previews and scanners fetch GETs: the token is spent only by the button's POST.
-    return render_template("resident/login.html", token=token)
+    # Link previews and scanners fetch GETs: the token is spent only by the button's POST. But a used
+    # or expired link says so at once, before the resident presses anything.
+    problem = link_problem(token)
+    db.session.rollback()
+    if problem is not None:
+        return render_template("resident/signed_out.html", expired=True, used=problem == "used"), 403
+    return render_template("resident/login.html", token=token, landing=_landing())
 
 
 @bp.post("/r/login/<token>")
@@ -60,7 +81,7 @@ def login_redeem(token):
     db.session.commit()
     session.clear()
     session["owner_id"] = owner.id
-    return redirect(url_for(".home"))
+    return redirect(_landing())
 
 
 @bp.post("/r/logout")
@@ -92,7 +113,9 @@ def _my_vote(vote_id) -> Vote:
 def vote(vote_id):
     vote = _my_vote(vote_id)
     tally = live_tally(vote)
+    progress = progress_sentence(tally) if vote.status == "open" else STATUS_LABELS[status(vote, tally)] + "。"
     return render_template("resident/vote.html", vote=vote, tally=tally, ballot=flat_ballot(vote, g.owner.flat_id),
+                           progress=progress,
                            choices=CHOICE_LABELS, status=STATUS_LABELS[status(vote, tally)], key=uuid.uuid4().hex,
                            owner=g.owner)
 

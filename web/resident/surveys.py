@@ -34,7 +34,20 @@ def survey_answer(survey_id):
     except surveys.SurveyRefused as refused:
         db.session.rollback()
         flash(str(refused), "error")
+        # The page again with every answer given so far, not an empty form.
+        return render_template("resident/survey.html", survey=survey, answers=_typed(survey, request.form),
+                               answered=surveys.has_answered(survey, g.owner.flat_id)), 422
     else:
         db.session.commit()
         flash("谢谢您填写问卷！", "info")
     return redirect(url_for(".survey", survey_id=survey.id))
+
+
+def _typed(survey: Survey, form) -> dict:
+    """The answers as the form sent them, in the shape the page reads (ratings as numbers)."""
+    typed = {}
+    for question in survey.questions:
+        value = form.get(str(question.id), "").strip()
+        if value:
+            typed[str(question.id)] = int(value) if question.kind == "rating" and value.isdigit() else value
+    return typed
