@@ -41,7 +41,8 @@ HELD_OUT_BUCKETS = 5
 class Utterance:
     text: str
     intent: str
-    origin: str  # "hand" (written as residents say it) or "template" (composed by corpus/make_utterances.py)
+    origin: str  # "hand" (written as residents say it), "template" (composed by corpus/make_utterances.py)
+    # or "routing-corpus" (a problem statement taken from corpus/complaints.csv)
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,10 @@ class IntentModel:
 
 
 def fit(utterances: list[Utterance]) -> IntentModel:
-    """A model trained on these utterances; the same utterances give the same model."""
+    """A model trained on these utterances; the same utterances, in any order, give the same model."""
+    # The calibration folds are cut in order; an order by hash mixes the hand-written sentences and the
+    # compositions into each fold (the file lists them apart) and makes the model independent of row order.
+    utterances = sorted(utterances, key=lambda u: (hashlib.sha256(u.text.encode("utf-8")).digest(), u.intent))
     texts = [_clip(u.text) for u in utterances]
     labels = [u.intent for u in utterances]
     vectorizers = [
