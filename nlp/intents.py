@@ -87,7 +87,7 @@ def _clip(text: str) -> str:
 
 # Words that turn the next word round. jieba cuts 我不同意 as 我/不/同意 and 投不同意 as 投不/同意, so the
 # bare word 同意 would stand for agreeing in both; the word after a negator becomes 不+word instead.
-_NEGATORS = {"不", "别", "没", "没有", "不要", "甭", "莫", "勿", "未", "不太", "不大"}
+_NEGATORS = {"不", "别", "没", "没有", "不要", "不想", "不愿", "不愿意", "不用", "不必", "甭", "莫", "勿", "未", "不太", "不大"}
 
 
 def _words(text: str) -> list[str]:
