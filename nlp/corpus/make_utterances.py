@@ -2459,6 +2459,59 @@ HAND["my_votes"] += lines("""
 """)
 
 
+# An eighth round: questions about anything but this account (怎么, 哪里, 多少 do not make them help),
+# and noise.
+HAND["other"] += lines("""
+高铁票怎么买
+挂号怎么挂
+医院怎么预约
+核酸在哪做
+体检去哪里
+银行几点开门
+养老金怎么领
+老年卡怎么办
+公交卡怎么充值
+燃气卡在哪充
+有线电视费怎么交
+怎么交电费
+水费多少钱一吨
+物业费一年多少钱
+哪里有理发的
+附近哪有超市
+哪家饭店好吃
+去火车站怎么走
+广场舞音乐哪里下载
+孙子上学的事找谁
+怎么给孙子转账
+红包怎么领
+微信钱包怎么用
+手机怎么截图
+怎么看新闻
+电视怎么换台
+家里猫丢了
+找不到钥匙了
+眼镜放哪了
+我想去旅游
+明年还涨工资吗
+今年冬天冷不冷
+啊啊啊
+哈哈哈哈哈哈
+呜呜呜
+asdfgh
+qwer
+aaa
+ddd
+1234567
+000
+？？！
+。？
+~~~
+嗯？
+啊？
+哦？
+""")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Templates, per intent (several wordings each, slots above)
 # ---------------------------------------------------------------------------------------------------------
@@ -2572,6 +2625,8 @@ def build() -> list[tuple[str, str, str]]:
     unique = []
     for text, intent, origin in dressed:
         key = normalise(text)
+        if not key:
+            continue  # nothing but punctuation: bot.understand answers other by itself, no model involved
         if key in seen:
             if seen[key] != intent:
                 raise SystemExit(f"{text!r} is labelled both {seen[key]} and {intent}")
