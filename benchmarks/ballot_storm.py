@@ -28,8 +28,8 @@ def main(senders: int = 32, workers: int = 4) -> None:
     from sqlalchemy import func, select
 
     from core.db import db
-    from core.models import BallotEntry, Vote
-    from core.votes import verify_vote
+    from core.votes.log import verify_vote
+    from core.votes.models import BallotEntry, Vote
     from web.app import create_app
 
     with create_app({"SQLALCHEMY_DATABASE_URI": url}).app_context():

@@ -47,7 +47,7 @@ def prepare(url: str, workdir: Path, buildings: int, units: int, floors: int, vo
     from flask_migrate import upgrade
 
     from core.db import db
-    from core.models import Binding
+    from core.residents.models import Binding
     from tests import factories
     from web.app import create_app
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.consent import RULES, evaluate  # noqa: E402
+from core.votes.consent import RULES, evaluate  # noqa: E402
 
 
 def main(n: int = 100_000, repeats: int = 5) -> None:

@@ -19,8 +19,9 @@ def main(n: int = 100_000, repeats: int = 5) -> None:
     from sqlalchemy import func, insert, select
 
     from core.db import db, utcnow
-    from core.models import (Ballot, BallotEntry, Building, Community, Estate, Flat, Street, Unit, Vote, VoteFlat)
-    from core.tally import live_tally
+    from core.register.models import Building, Community, Estate, Flat, Street, Unit
+    from core.votes.models import Ballot, BallotEntry, Vote, VoteFlat
+    from core.votes.tally import live_tally
     from web.app import create_app
 
     work = workdir()

@@ -6,7 +6,7 @@ from wechatpy import WeChatClient
 from wechatpy.session import SessionStorage
 
 from core.db import db, db_now
-from core.models import CachedToken
+from core.residents.models import CachedToken
 
 TIMEOUT = 5  # seconds; the scheduler must never hang on WeChat
 

@@ -8,18 +8,18 @@ import re
 import unicodedata
 from typing import Callable
 
-
 from bot.menu import command_for_key
 from bot.protocol import delivery_key
-from core import bindings, demands, notices, surveys
-from core.complaints import MAX_TEXT, ComplaintRefused, Router, add_chat_photo, file_complaint, for_flat, rate
-from core.ballots import BallotRefused, cast
-from core.consent import CHOICE_LABELS
+from core.complaints.tickets import MAX_TEXT, ComplaintRefused, Router, add_chat_photo, file_complaint, for_flat, rate
+from core.consultation import demands, notices, surveys
+from core.consultation.models.demand import CATEGORY_LABELS
 from core.db import db, db_now, local
-from core.models import Vote
-from core.models.demand import CATEGORY_LABELS
-from core.residents import issue_link
-from core.tally import flat_ballot, live_tally, votes_for_flat
+from core.residents import bindings
+from core.residents.links import issue_link
+from core.votes.ballots import BallotRefused, cast
+from core.votes.consent import CHOICE_LABELS
+from core.votes.models import Vote
+from core.votes.tally import flat_ballot, live_tally, votes_for_flat
 
 HELP = ("您好！可以发送这些字：\n"
         "【投票】看正在进行的表决\n"

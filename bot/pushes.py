@@ -1,4 +1,4 @@
-"""Sending the outbox of template messages (core.pushes) through WeChat, after the commit that queued them.
+"""Sending the outbox of template messages (core.residents.pushes) through WeChat, after the commit that queued them.
 
 Each push is committed as sent or failed right after its call. If the process dies between WeChat's
 answer and our commit, the push is sent again on restart with the same client_msg_id, which WeChat
@@ -8,8 +8,8 @@ import logging
 
 from wechatpy.exceptions import WeChatClientException
 
-from core import pushes
 from core.db import db, db_now
+from core.residents import pushes
 
 log = logging.getLogger("yishi.pushes")
 

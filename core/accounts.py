@@ -1,8 +1,65 @@
-"""Staff accounts: creation and sign-in checks. Flush, never commit."""
-from sqlalchemy import select
+"""Staff accounts (community workers, street-office staff, admins): the model, creation and sign-in checks.
+Flush, never commit."""
+import enum
 
-from core.db import db
-from core.models import Community, Role, Street, User
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.db import UTCDateTime, db, utcnow
+
+
+class Role(str, enum.Enum):
+    WORKER = "worker"  # 社区工作者, scoped to one community
+    STREET = "street"  # 街道办工作人员, scoped to one street
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {"worker": "社区工作者", "street": "街道办", "admin": "管理员"}[self.value]
+
+
+class User(db.Model):
+    """A staff member who signs in to the console with a password."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    username = db.Column(db.String(40), nullable=False, unique=True)
+    display_name = db.Column(db.String(40), nullable=False, default="")
+    password_hash = db.Column(db.String(255), nullable=False)
+    role = db.Column(db.Enum(Role, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]),
+                     nullable=False)
+    community_id = db.Column(db.ForeignKey("community.id"), index=True)
+    street_id = db.Column(db.ForeignKey("street.id"), index=True)
+    active = db.Column(db.Boolean, nullable=False, default=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    community = db.relationship("Community")
+    street = db.relationship("Street")
+
+    __table_args__ = (
+        db.CheckConstraint(
+            "(role = 'worker' AND community_id IS NOT NULL AND street_id IS NULL)"
+            " OR (role = 'street' AND street_id IS NOT NULL AND community_id IS NULL)"
+            " OR (role = 'admin' AND community_id IS NULL AND street_id IS NULL)",
+            name="role_scope",
+        ),
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    # The four members Flask-Login reads, written out so that core/ needs no Flask extension.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
 
 
 class AccountError(ValueError):
@@ -10,8 +67,11 @@ class AccountError(ValueError):
 
 
 def create_user(username: str, password: str, role: str, display_name: str = "",
-                community: str | None = None, street: str | None = None) -> User:
-    """Create a staff account scoped to a community (worker), a street (street office) or nothing (admin)."""
+                community=None, street=None) -> User:
+    """Create a staff account scoped to a community (worker), a street (street office) or nothing (admin).
+
+    `community` and `street` are the register's rows (core.register.lookup finds them by name).
+    """
     role = Role(role)
     if len(password) < 8:
         raise AccountError("密码至少 8 位。")
@@ -19,13 +79,13 @@ def create_user(username: str, password: str, role: str, display_name: str = "",
         raise AccountError(f"用户名 {username} 已存在。")
     user = User(username=username, display_name=display_name or username, role=role)
     if role == Role.WORKER:
-        user.community = db.session.scalar(select(Community).where(Community.name == community))
-        if user.community is None:
-            raise AccountError(f"没有名为 {community!r} 的社区。")
+        if community is None:
+            raise AccountError("社区工作者须属于一个社区。")
+        user.community = community
     elif role == Role.STREET:
-        user.street = db.session.scalar(select(Street).where(Street.name == street))
-        if user.street is None:
-            raise AccountError(f"没有名为 {street!r} 的街道。")
+        if street is None:
+            raise AccountError("街道办工作人员须属于一个街道。")
+        user.street = street
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from core.accounts import create_user
 from core.db import db
-from core.models import Community, Flat, Owner, Street, Unit
-from core.register_ops import create_estate
+from core.register.lookup import community_named, street_named
+from core.register.models import Community, Flat, Owner, Street, Unit
+from core.register.operations import create_estate
 
 STREET = "雁江街道"
 LOGINS = (
@@ -37,9 +38,9 @@ def is_seeded() -> bool:
 def seed(router=None, rng_seed: int = 2026) -> dict:
     """Build the demo street once; returns what was made, or {} if it was already there.
 
-    `router` (core.complaints.Router) routes the demo complaints; without one they wait in triage."""
-    from core.complaints import Router
-    from core.departments import seed_defaults
+    `router` (core.complaints.tickets.Router) routes the demo complaints; without one they wait in triage."""
+    from core.complaints.departments import seed_defaults
+    from core.complaints.tickets import Router
 
     seed_defaults()
     if is_seeded():
@@ -70,7 +71,8 @@ def seed(router=None, rng_seed: int = 2026) -> dict:
                         db.session.add(flat)
                         flats += 1
     db.session.flush()
-    users = [create_user(username, password, role, display, community=community, street=street_name)
+    users = [create_user(username, password, role, display, community=community_named(community),
+                         street=street_named(street_name))
              for username, password, role, display, community, street_name in LOGINS]
     _seed_votes(rng, users[0])
     _seed_complaints(users[0], router or Router())
@@ -82,10 +84,11 @@ def _seed_votes(rng: random.Random, worker) -> None:
     """An open estate-wide renovation vote and an open elevator vote for one unit, with paper ballots so far."""
     from datetime import timedelta
 
-    from core.ballots import Paper, cast
     from core.db import db_now
-    from core.models import Estate
-    from core.votes import create_vote, open_vote, scope_flats_query
+    from core.register.lookup import scope_flats_query
+    from core.register.models import Estate
+    from core.votes.ballots import Paper, cast
+    from core.votes.operations import create_vote, open_vote
 
     now = db_now(db.session)
     textile = db.session.scalar(select(Estate).where(Estate.name == "纺织厂宿舍"))
@@ -119,9 +122,9 @@ COMPLAINTS = (
 
 def _seed_complaints(worker, router) -> None:
     """A few tickets at different stages, so the queue, the resident's page and the rates have something to show."""
-    from core.complaints import file_complaint, rate, resolve, start
-    from core.models import Estate
-    from core.register_lookup import flat_by_code
+    from core.complaints.tickets import file_complaint, rate, resolve, start
+    from core.register.lookup import flat_by_code
+    from core.register.models import Estate
 
     for estate_name, code, text, stage in COMPLAINTS:
         flat = flat_by_code(db.session.scalar(select(Estate).where(Estate.name == estate_name)), code)
@@ -137,10 +140,10 @@ def _seed_renovation(rng: random.Random, worker) -> None:
     """纺织厂宿舍 is drafting its plan: a demand survey half answered, and the plan's notice out for comment."""
     from datetime import timedelta
 
-    from core import demands, notices
+    from core.consultation import demands, notices
     from core.db import db_now
-    from core.models import Estate
-    from core.votes import scope_flats_query
+    from core.register.lookup import scope_flats_query
+    from core.register.models import Estate
 
     now = db_now(db.session)
     textile = db.session.scalar(select(Estate).where(Estate.name == "纺织厂宿舍"))
@@ -163,7 +166,8 @@ def _seed_renovation(rng: random.Random, worker) -> None:
 
 def demo_resident():
     """An owner in the demo elevator unit (粮食局家属院 1栋2单元) whose flat has not voted yet."""
-    from core.models import Ballot, Building, Estate
+    from core.register.models import Building, Estate
+    from core.votes.models import Ballot
 
     voted = select(Ballot.flat_id)
     flat = db.session.scalar(
@@ -176,7 +180,7 @@ def demo_resident():
 
 def simulator_residents(count: int = 4) -> list:
     """Owners a newcomer can play in the WeChat simulator: the demo resident and neighbours, and one elsewhere."""
-    from core.models import Building, Estate
+    from core.register.models import Building, Estate
 
     first = demo_resident()
     neighbours = db.session.scalars(

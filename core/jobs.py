@@ -6,10 +6,12 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
-from core import complaints, demands, notices, pushes, surveys
+from core.complaints import tickets
+from core.consultation import demands, notices, surveys
 from core.db import db, db_now
-from core.models import InboundMessage
-from core.votes import close_due_votes
+from core.residents.models import InboundMessage
+from core.votes import reminders
+from core.votes.operations import close_due_votes
 
 # (job id, "module:function", seconds between runs). Jobs scan by the database clock, so a
 # scheduler that was down when something fell due does it on its first run after restart.
@@ -34,7 +36,7 @@ def close_votes(config) -> list[int]:
 
 def remind_votes(config) -> dict[int, int]:
     """Queue reminders for votes closing within VOTE_REMINDER_HOURS to bound residents who have not voted."""
-    queued = pushes.remind_due_votes(timedelta(hours=config["VOTE_REMINDER_HOURS"]))
+    queued = reminders.remind_due_votes(timedelta(hours=config["VOTE_REMINDER_HOURS"]))
     db.session.commit()
     return queued
 
@@ -49,7 +51,7 @@ def forget_deliveries(config) -> int:
 
 def flag_overdue_complaints(config) -> list[int]:
     """Flag open tickets past their department's deadline; the console lists them first."""
-    flagged = complaints.flag_overdue()
+    flagged = tickets.flag_overdue()
     db.session.commit()
     return flagged
 

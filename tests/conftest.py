@@ -166,7 +166,7 @@ def shipped_model():
 @pytest.fixture
 def routing(app, shipped_model):
     """The default departments, and the shipped model promoted in the app's model folder."""
-    from core.departments import seed_defaults
+    from core.complaints.departments import seed_defaults
     from web.classifier import store
 
     seed_defaults()

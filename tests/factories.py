@@ -4,8 +4,8 @@ from itertools import count
 
 from core.accounts import create_user
 from core.db import db
-from core.models import Community, Flat, Owner, Street, Unit
-from core.register_ops import create_estate
+from core.register.models import Community, Flat, Owner, Street, Unit
+from core.register.operations import create_estate
 
 _serial = count(1)
 PASSWORD = "password-123"
@@ -43,8 +43,7 @@ def estate(community_=None, name=None, buildings=("1", "2"), units=2, floors=3, 
 
 def user(role="worker", community_=None, street_=None, username=None):
     name = username or f"{role}{next(_serial)}"
-    return create_user(name, PASSWORD, role, community=community_.name if community_ else None,
-                       street=street_.name if street_ else None)
+    return create_user(name, PASSWORD, role, community=community_, street=street_)
 
 
 def vote(estate_, rule="headcount_2_3", building=None, unit=None, opens_in=-3600, closes_in=86400, open_=True,
@@ -53,7 +52,7 @@ def vote(estate_, rule="headcount_2_3", building=None, unit=None, opens_in=-3600
     from datetime import timedelta
 
     from core.db import db_now
-    from core.votes import create_vote, open_vote
+    from core.votes.operations import create_vote, open_vote
 
     now = db_now(db.session)
     v = create_vote(actor, estate_, "加装电梯" if unit else "老旧小区改造", rule, now + timedelta(seconds=opens_in),

@@ -7,7 +7,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import core.models  # noqa: F401  (every table, for Alembic and the app)
+# Every feature's tables, for Alembic and the app (relationships name classes of other features).
+import core.accounts  # noqa: F401
+import core.audit  # noqa: F401
+import core.complaints.models  # noqa: F401
+import core.consultation.models  # noqa: F401
+import core.register.models  # noqa: F401
+import core.residents.models  # noqa: F401
+import core.votes.models  # noqa: F401
 from core.db import db
 from web import config as config_module
 from web.database import configure_sqlite, engine_options
@@ -56,7 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     cli.init_app(app)
     classifier.init_app(app)
-    backup.init_app(app)
+    backup.init_app(app, create_app)
 
     @app.errorhandler(404)
     def not_found(_error):

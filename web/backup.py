@@ -18,7 +18,9 @@ from sqlalchemy.engine import make_url
 backup = AppGroup("backup", help="Back up and restore the SQLite database (PostgreSQL: pg_dump, see README).")
 
 
-def init_app(app):
+def init_app(app, app_factory):
+    """`app_factory` (web.app.create_app) opens a copy on its own; passed in, since web.app imports this module."""
+    app.extensions["yishi.app_factory"] = app_factory
     app.cli.add_command(backup)
 
 
@@ -37,10 +39,9 @@ def _copy(source: Path, target: Path) -> None:
     dst.close()
 
 
-def verify_file(path: Path) -> dict:
+def verify_file(path: Path, app_factory=None) -> dict:
     """Open a database file on its own and check it: SQLite's integrity check, then every vote's log."""
-    from web.app import create_app
-
+    create_app = app_factory or current_app.extensions["yishi.app_factory"]
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
             integrity = connection.execute("PRAGMA integrity_check").fetchone()[0]
@@ -55,8 +56,8 @@ def verify_file(path: Path) -> dict:
                       "NLP_MODEL_DIR": str(path.parent / ".no-models")})
     with app.app_context():
         from core.db import db
-        from core.models import Vote
-        from core.votes import verify_vote
+        from core.votes.log import verify_vote
+        from core.votes.models import Vote
 
         reports = {vote.id: verify_vote(vote) for vote in db.session.scalars(select(Vote).order_by(Vote.id))}
         db.session.remove()

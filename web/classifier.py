@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from core.complaints import Router, corrections
+from core.complaints.tickets import Router, corrections
 from core.db import db
 from nlp.corpus import Corpus, CorpusError, read_csv, shipped
 from nlp.model import Classifier, ModelFileError

@@ -11,10 +11,12 @@ from sqlalchemy import select
 from core import demo as demo_module
 from core.accounts import AccountError, create_user
 from core.db import db
-from core.residents import issue_link
-from core.models import Community, Estate
-from core.register_file import ImportRejected
-from core.register_ops import create_estate, export_register, import_register
+from core.register.lookup import community_named, street_named
+from core.register.models import Community, Estate
+from core.register.operations import create_estate, export_register, import_register
+from core.register.sheet import ImportRejected
+from core.residents.links import issue_link
+from core.votes.ballots import owner_has_voted
 
 demo = AppGroup("demo", help="The demo street.")
 users = AppGroup("users", help="Staff accounts.")
@@ -51,7 +53,7 @@ def demo_seed():
 @departments.command("seed")
 def departments_seed():
     """Add the default departments that are missing (the street office edits them in the console)."""
-    from core.departments import seed_defaults
+    from core.complaints.departments import seed_defaults
 
     added = seed_defaults()
     db.session.commit()
@@ -68,7 +70,12 @@ def departments_seed():
 def users_create(username, role, community, street, display_name, password):
     """Create a staff account (the first admin, say)."""
     try:
-        user = create_user(username, password, role, display_name, community=community, street=street)
+        found_community, found_street = community_named(community), street_named(street)
+        if community and found_community is None:
+            raise AccountError(f"没有名为 {community!r} 的社区。")
+        if street and found_street is None:
+            raise AccountError(f"没有名为 {street!r} 的街道。")
+        user = create_user(username, password, role, display_name, community=found_community, street=found_street)
     except AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error))
@@ -107,7 +114,8 @@ def register_import(file, estate_name):
     """Import a register spreadsheet (.xlsx or .csv); nothing is imported if any row is bad."""
     estate = _estate(estate_name)
     try:
-        result = import_register(estate, file.name, file.read_bytes(), actor=None)
+        result = import_register(estate, file.name, file.read_bytes(), actor=None,
+                                     has_voted=owner_has_voted)
     except ImportRejected as rejected:
         db.session.rollback()
         click.echo(f"Nothing imported: {len(rejected.errors)} problem(s).", err=True)
@@ -137,7 +145,7 @@ residents = AppGroup("residents", help="Residents' access to the mobile pages.")
 @click.argument("flat_code")
 def residents_link(estate_name, flat_code):
     """Print a one-time sign-in link for the representative of FLAT_CODE (building-unit-flat, e.g. 1-2-301)."""
-    from core.register_lookup import flat_by_code
+    from core.register.lookup import flat_by_code
 
     flat = flat_by_code(_estate(estate_name), flat_code)
     if flat is None or flat.representative is None:
@@ -155,7 +163,7 @@ scheduler = AppGroup("scheduler", help="The one scheduler process.")
 @click.argument("case", type=click.File("r", encoding="utf-8"))
 def votes_evaluate(case):
     """Evaluate an auditor's CASE.json ({"rule", "flats", "ballots", "fractions"?}) and print the tally as JSON."""
-    from core.consent import RuleError, evaluate, rule_for
+    from core.votes.consent import RuleError, evaluate, rule_for
 
     try:
         data = json.load(case)
@@ -182,8 +190,8 @@ def votes_evaluate(case):
 @click.argument("vote_id", type=int)
 def votes_verify(vote_id):
     """Re-check a vote's electorate digest, hash chain, current ballots and frozen tally."""
-    from core.models import Vote
-    from core.votes import verify_vote
+    from core.votes.log import verify_vote
+    from core.votes.models import Vote
 
     vote = db.session.get(Vote, vote_id)
     if vote is None:

@@ -3,7 +3,7 @@ import os
 import secrets
 from pathlib import Path
 
-from core.pushes import KINDS as PUSH_KINDS
+from core.residents.pushes import KINDS as PUSH_KINDS
 
 
 def _flag(env, name: str, default: bool) -> bool:

@@ -1,7 +1,7 @@
 """Template helpers: times in Asia/Shanghai, rule labels."""
-from core.ballots import CHANNEL_LABELS
-from core.consent import RULES
 from core.db import local
+from core.votes.ballots import CHANNEL_LABELS
+from core.votes.consent import RULES
 
 
 def rule_label(vote) -> str:

@@ -10,9 +10,9 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from core.db import db
 from bot import jobs as bot_jobs
 from core import jobs as core_jobs
+from core.db import db
 
 log = logging.getLogger("yishi.scheduler")
 JOBS_TABLE = "apscheduler_jobs"

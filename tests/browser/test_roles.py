@@ -4,16 +4,17 @@ import time
 from datetime import timedelta
 
 import openpyxl
-from selenium.webdriver.common.by import By
 from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import select
 
-from core import demands, notices
+from core.consultation import demands, notices
+from core.consultation.models import DemandResponse, Notice, NoticeComment
 from core.db import db, db_now
-from core.models import Binding, DemandResponse, Notice, NoticeComment, Push
-from core.register_lookup import flat_by_code
-from core.residents import issue_link
+from core.register.lookup import flat_by_code
+from core.residents.links import issue_link
+from core.residents.models import Binding, Push
 from tests import factories
 from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD

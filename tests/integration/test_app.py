@@ -1,8 +1,9 @@
 """The factory, the migrations, the CLI commands of the foundation."""
 from sqlalchemy import func, select
 
+from core.accounts import User
 from core.db import db
-from core.models import Flat, Street, User
+from core.register.models import Flat, Street
 
 
 def test_factory_reads_config_and_touches_no_database(tmp_path, monkeypatch):

@@ -6,9 +6,9 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from core.ballots import cast
 from core.db import db
-from core.models import BallotEntry
+from core.votes.ballots import cast
+from core.votes.models import BallotEntry
 from tests import factories
 from tests.conftest import make_app
 

@@ -5,11 +5,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from core.ballots import BallotRefused, Paper, cast
 from core.db import db, db_now
-from core.models import Ballot, BallotEntry, Vote
-from core.tally import breakdown, live_tally, progress_curve
-from core.votes import VoteError, close_due_votes, close_vote, open_vote, verify_vote
+from core.votes.ballots import BallotRefused, Paper, cast
+from core.votes.log import verify_vote
+from core.votes.models import Ballot, BallotEntry, Vote
+from core.votes.operations import VoteError, close_due_votes, close_vote, open_vote
+from core.votes.tally import breakdown, live_tally, progress_curve
 from tests import factories
 
 

@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core.complaints.departments import by_code
+from core.complaints.models import Complaint, ComplaintEvent, ComplaintPhoto, RoutingCorrection
 from core.db import db, db_now
-from core.departments import by_code
-from core.models import Complaint, ComplaintEvent, ComplaintPhoto, Push, RoutingCorrection
-from core.residents import issue_link
+from core.residents.links import issue_link
+from core.residents.models import Push
 from tests import factories
 from tests.conftest import csrf_token, login
 from tests.wechat_helpers import SAFE, Phone, config_for
@@ -37,7 +38,7 @@ def worker(estate):
 @pytest.fixture
 def phone(client, estate):
     """A resident of 3-1-101, bound in the chat."""
-    from core.register_lookup import flat_by_code
+    from core.register.lookup import flat_by_code
 
     owner = flat_by_code(estate, "3-1-101").owners[0]
     db.session.commit()
@@ -227,7 +228,7 @@ def _resident_client(app, owner):
 def test_a_resident_files_on_the_page_with_a_photo_and_rates_it_there(app, estate, worker, client):
     from io import BytesIO
 
-    from core.register_lookup import flat_by_code
+    from core.register.lookup import flat_by_code
 
     owner = flat_by_code(estate, "3-2-301").owners[0]
     web = _resident_client(app, owner)
@@ -282,7 +283,7 @@ def test_the_street_office_edits_a_deadline_and_a_bad_one_changes_nothing(client
 
 
 def test_photos_are_checked_and_limited_and_a_refused_one_leaves_the_others(phone):
-    from core.complaints import MAX_PHOTO_BYTES, MAX_PHOTOS, ComplaintRefused, Router, add_photo, file_complaint
+    from core.complaints.tickets import MAX_PHOTO_BYTES, MAX_PHOTOS, ComplaintRefused, Router, add_photo, file_complaint
 
     phone.say("报修 楼道灯坏了一个多月，晚上摸黑上楼")
     ticket = db.session.scalar(select(Complaint))

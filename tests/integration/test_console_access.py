@@ -68,7 +68,7 @@ def test_console_needs_a_login(client, world):
 def test_wrong_password_is_refused_and_logged(client, world):
     from sqlalchemy import select
 
-    from core.models import AuditEntry
+    from core.audit import AuditEntry
 
     _, users = world
     response = login(client, users["worker_a"].username, "wrong-password")

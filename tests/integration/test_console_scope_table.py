@@ -5,10 +5,11 @@ from datetime import timedelta
 
 import pytest
 
-from core import complaints, demands, notices, surveys
-from core.bindings import bind_with_code, issue_code
+from core.complaints import tickets
+from core.complaints.departments import by_code, seed_defaults
+from core.consultation import demands, notices, surveys
 from core.db import db, db_now
-from core.departments import by_code, seed_defaults
+from core.residents.bindings import bind_with_code, issue_code
 from tests import factories
 from tests.conftest import csrf_token, login
 
@@ -67,8 +68,8 @@ def _things(estate, worker):
     owner = flats[0].owners[0]
     binding = bind_with_code(f"o-{estate.id}", issue_code(owner, worker))
     vote = factories.vote(estate, actor=worker)
-    ticket, _ = complaints.file_complaint("楼道灯不亮", "web", complaints.Router(), flat=flats[0])
-    photo = complaints.add_photo(ticket, PNG)
+    ticket, _ = tickets.file_complaint("楼道灯不亮", "web", tickets.Router(), flat=flats[0])
+    photo = tickets.add_photo(ticket, PNG)
     demand = demands.create_survey(worker, estate, "需求", now, now + timedelta(days=3), "基础类 加装电梯")
     notice = notices.draft(worker, estate, "公示", "内容")
     notices.schedule(notice, worker, now, now + timedelta(days=3))

@@ -8,10 +8,11 @@ from flask_migrate import upgrade
 from sqlalchemy import event, func, select, text
 
 from bot.wechat_side import text_xml
-
+from core.complaints.models import Complaint, ComplaintPhoto
 from core.db import db
-from core.models import Ballot, Binding, Complaint, ComplaintPhoto, InboundMessage
-from core.residents import issue_link
+from core.residents.links import issue_link
+from core.residents.models import Binding, InboundMessage
+from core.votes.models import Ballot
 from tests import factories
 from tests.conftest import BACKEND, csrf_token, make_app
 from tests.wechat_helpers import SAFE, Phone, config_for

@@ -3,10 +3,9 @@ routes with whatever model is promoted, and without one sends every ticket to tr
 import csv
 import json
 
-
-from core.complaints import assign, file_complaint
+from core.complaints.departments import by_code, seed_defaults
+from core.complaints.tickets import assign, file_complaint
 from core.db import db
-from core.departments import by_code, seed_defaults
 from nlp.corpus import SHIPPED
 from nlp.model import Classifier
 from tests import factories

@@ -4,9 +4,11 @@ import io
 import openpyxl
 from sqlalchemy import select
 
+from core.audit import AuditEntry
 from core.db import db
-from core.models import AuditEntry, Flat, Owner
-from core.register_ops import export_rows
+from core.register.models import Flat, Owner
+from core.register.operations import export_rows
+from core.votes.ballots import owner_has_voted
 from tests import factories
 from tests.conftest import csrf_token, login
 from tests.unit.test_register_file import csv_bytes, xlsx_bytes
@@ -32,14 +34,14 @@ def empty_estate():
 
 
 def test_import_then_same_file_again_changes_nothing(app):
-    from core.register_ops import import_register
+    from core.register.operations import import_register
 
     estate = empty_estate()
-    result = import_register(estate, "r.csv", csv_bytes(ROWS), actor=None)
+    result = import_register(estate, "r.csv", csv_bytes(ROWS), actor=None, has_voted=owner_has_voted)
     db.session.commit()
     assert (result.created, result.updated, result.unchanged) == (3, 0, 0)
     before = snapshot(estate)
-    again = import_register(estate, "r.csv", csv_bytes(ROWS), actor=None)
+    again = import_register(estate, "r.csv", csv_bytes(ROWS), actor=None, has_voted=owner_has_voted)
     db.session.commit()
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
     assert snapshot(estate) == before
@@ -48,17 +50,17 @@ def test_import_then_same_file_again_changes_nothing(app):
 
 
 def test_an_edited_file_updates_in_place(app):
-    from core.register_ops import import_register
+    from core.register.operations import import_register
 
     estate = empty_estate()
-    import_register(estate, "r.csv", csv_bytes(ROWS), actor=None)
+    import_register(estate, "r.csv", csv_bytes(ROWS), actor=None, has_voted=owner_has_voted)
     db.session.commit()
     ids = {f.code: f.id for b in estate.buildings for u in b.units for f in u.flats}
     edited = [r[:] for r in ROWS]
     edited[0][4] = "90.00"          # area corrected
     edited[0][5], edited[0][8] = "李秀英", "张建国"  # the co-owner becomes the representative
     edited[1][6] = "13700000000"   # new phone
-    result = import_register(estate, "r.csv", csv_bytes(edited), actor=None)
+    result = import_register(estate, "r.csv", csv_bytes(edited), actor=None, has_voted=owner_has_voted)
     db.session.commit()
     assert (result.created, result.updated, result.unchanged) == (0, 2, 1)
     db.session.expire_all()
@@ -70,17 +72,17 @@ def test_an_edited_file_updates_in_place(app):
 
 
 def test_a_bad_row_imports_nothing_and_keeps_what_was_there(app):
-    from core.register_file import ImportRejected
-    from core.register_ops import import_register
+    from core.register.operations import import_register
+    from core.register.sheet import ImportRejected
 
     estate = empty_estate()
-    import_register(estate, "r.csv", csv_bytes(ROWS), actor=None)
+    import_register(estate, "r.csv", csv_bytes(ROWS), actor=None, has_voted=owner_has_voted)
     db.session.commit()
     before = snapshot(estate)
     broken = [r[:] for r in ROWS] + [["1", "2", "201", "", "", "孙丽", "", "", ""]]
     broken[0][4] = "95.00"  # a good change that must not land either
     try:
-        import_register(estate, "r.csv", csv_bytes(broken), actor=None)
+        import_register(estate, "r.csv", csv_bytes(broken), actor=None, has_voted=owner_has_voted)
     except ImportRejected as rejected:
         db.session.rollback()
         assert [(e.row, e.column) for e in rejected.errors] == [(5, "专有面积")]
@@ -90,12 +92,12 @@ def test_a_bad_row_imports_nothing_and_keeps_what_was_there(app):
 
 
 def test_export_then_import_is_a_no_op(app):
-    from core.register_ops import export_register, import_register
+    from core.register.operations import export_register, import_register
 
     estate = factories.estate(buildings=("1",), units=1, floors=2)
     before = snapshot(estate)
     data = export_register(estate, actor=None)
-    result = import_register(estate, "r.xlsx", data, actor=None)
+    result = import_register(estate, "r.xlsx", data, actor=None, has_voted=owner_has_voted)
     db.session.commit()
     assert result.unchanged == 4 and result.created == result.updated == 0
     assert snapshot(estate) == before
@@ -161,13 +163,13 @@ def test_template_and_export_downloads_are_audited(app, client):
 
 
 def test_an_owner_who_voted_cannot_be_dropped_by_a_reimport_and_nothing_changes(app):
-    from core.ballots import cast
-    from core.register_file import ImportRejected
-    from core.register_ops import import_register
-    from core.residents import issue_link
+    from core.register.operations import import_register
+    from core.register.sheet import ImportRejected
+    from core.residents.links import issue_link
+    from core.votes.ballots import cast
 
     estate = empty_estate()
-    import_register(estate, "r.csv", csv_bytes(ROWS), actor=None)
+    import_register(estate, "r.csv", csv_bytes(ROWS), actor=None, has_voted=owner_has_voted)
     db.session.commit()
     vote = factories.vote(estate)
     flat = next(f for f in factories.flats_of(estate) if f.code == "1-1-102")
@@ -180,7 +182,7 @@ def test_an_owner_who_voted_cannot_be_dropped_by_a_reimport_and_nothing_changes(
     edited[1][5] = "王新"  # 102's owner, who voted, replaced
     edited[0][4] = "91.00"
     try:
-        import_register(estate, "r.csv", csv_bytes(edited), actor=None)
+        import_register(estate, "r.csv", csv_bytes(edited), actor=None, has_voted=owner_has_voted)
     except ImportRejected as rejected:
         db.session.rollback()
         [error] = rejected.errors
@@ -190,6 +192,6 @@ def test_an_owner_who_voted_cannot_be_dropped_by_a_reimport_and_nothing_changes(
     assert snapshot(estate) == before
     edited = [r[:] for r in ROWS]
     edited[2][5] = "赵新"  # 2-1-101's owner, who only had a sign-in link, replaced: fine
-    result = import_register(estate, "r.csv", csv_bytes(edited), actor=None)
+    result = import_register(estate, "r.csv", csv_bytes(edited), actor=None, has_voted=owner_has_voted)
     db.session.commit()
     assert result.updated == 1

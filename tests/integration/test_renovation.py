@@ -8,12 +8,21 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from core.consultation.models import (
+    DemandChoice,
+    DemandResponse,
+    DemandSurvey,
+    Notice,
+    NoticeComment,
+    Survey,
+    SurveyParticipation,
+    SurveyResponse,
+)
 from core.db import db, db_now
 from core.jobs import advance_calendar
-from core.models import (DemandChoice, DemandResponse, DemandSurvey, Notice, NoticeComment, Push, Survey,
-                         SurveyParticipation, SurveyResponse)
-from core.register_lookup import flat_by_code
-from core.residents import issue_link
+from core.register.lookup import flat_by_code
+from core.residents.links import issue_link
+from core.residents.models import Push
 from tests import factories
 from tests.conftest import csrf_token, login
 from tests.wechat_helpers import SAFE, Phone, config_for
@@ -117,7 +126,7 @@ def test_a_demand_survey_from_opening_to_results(app, client, estate, worker, ph
 
 
 def test_a_notice_is_published_to_its_unit_commented_objected_answered_and_closed(app, client, estate, worker, phone):
-    from core.models import Unit
+    from core.register.models import Unit
 
     unit = db.session.scalar(select(Unit).where(Unit.id == flat_by_code(estate, "3-1-101").unit_id))
     login(client, worker.username)
@@ -217,7 +226,7 @@ def test_a_named_survey_answer_can_be_changed_until_it_closes(app, client, estat
 
 
 def test_the_street_office_sees_each_estates_stage_and_downloads_the_monthly_report(app, client, estate, worker):
-    from core.complaints import Router, file_complaint
+    from core.complaints.tickets import Router, file_complaint
 
     staff = factories.user("street", street_=estate.community.street)
     elsewhere = factories.estate(name="别的街道小区")
@@ -241,7 +250,7 @@ def test_the_street_office_sees_each_estates_stage_and_downloads_the_monthly_rep
 
 
 def test_an_estates_stage_follows_what_has_happened(app, estate, worker):
-    from core.renovation_exports import stage
+    from core.progress.report import stage
 
     assert stage(estate) == "成立组织"
     unit = estate.buildings[0].units[0]

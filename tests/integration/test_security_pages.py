@@ -4,9 +4,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from core import complaints, demands, notices
+from core.audit import AuditEntry
+from core.complaints import tickets
+from core.consultation import demands, notices
 from core.db import db, db_now
-from core.models import AuditEntry
 from tests import factories
 from tests.conftest import login
 
@@ -20,7 +21,7 @@ def test_script_in_what_residents_write_is_rendered_inert(client, app):
     owner = flat.owners[0]
     owner.name = "张<script>alert(3)</script>"  # names hold 40 characters
     now = db_now(db.session)
-    ticket, _ = complaints.file_complaint("楼道灯不亮" + PAYLOAD, "web", complaints.Router(), flat=flat)
+    ticket, _ = tickets.file_complaint("楼道灯不亮" + PAYLOAD, "web", tickets.Router(), flat=flat)
     notice = notices.draft(worker, estate, "公示" + PAYLOAD, "正文" + PAYLOAD)
     notices.schedule(notice, worker, now, now + timedelta(days=3))
     notices.advance()

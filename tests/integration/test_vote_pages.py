@@ -7,9 +7,10 @@ import uuid
 import openpyxl
 from sqlalchemy import func, select
 
+from core.audit import AuditEntry
 from core.db import db
-from core.models import AuditEntry, BallotEntry, Vote
-from core.residents import issue_link
+from core.residents.links import issue_link
+from core.votes.models import BallotEntry, Vote
 from tests import factories
 from tests.conftest import csrf_token, login
 
@@ -112,7 +113,7 @@ def test_resident_cannot_see_or_vote_in_a_vote_outside_their_flat(app, client):
 def test_exports_mask_names_in_the_public_roll_and_audit_the_full_one(app, client):
     estate, worker, _, outsider = setup_world()
     vote = factories.vote(estate)
-    from core.ballots import cast
+    from core.votes.ballots import cast
 
     flat = factories.flats_of(estate)[0]
     cast(vote.id, flat, "agree", channel="web", idempotency_key="k1", owner=flat.owners[0])

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, text
 
+from core.audit import AuditEntry
 from core.db import db, db_now
-from core.models import AuditEntry, Vote
+from core.votes.models import Vote
 from tests import factories
 
 
@@ -64,7 +65,7 @@ def test_evaluate_refuses_malformed_cases_with_exit_2(runner, tmp_path):
 
 
 def test_verify_exit_codes(app, runner):
-    from core.ballots import cast
+    from core.votes.ballots import cast
 
     estate = factories.estate(buildings=("1",), units=1, floors=2)
     vote = factories.vote(estate)
@@ -119,7 +120,7 @@ def test_the_scheduler_closes_a_missed_vote_at_start_and_exactly_once_across_res
 
 
 def test_the_scheduler_reminds_non_voters_through_wechat(app, database_url, tmp_path):
-    from core.models import Binding, Push
+    from core.residents.models import Binding, Push
     from tests.wechat_helpers import FakeWeChatAPI
 
     estate = factories.estate(buildings=("1",), units=1, floors=1)

@@ -4,10 +4,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core.bindings import MAX_FAILURES_PER_OPENID, issue_code
 from core.db import db, db_now
-from core.models import Ballot, BallotEntry, Binding, BindingAttempt
-from core.tally import live_tally
+from core.residents.bindings import MAX_FAILURES_PER_OPENID, issue_code
+from core.residents.models import Binding, BindingAttempt
+from core.votes.models import Ballot, BallotEntry
+from core.votes.tally import live_tally
 from tests import factories
 from tests.wechat_helpers import SAFE, Phone, config_for
 
@@ -28,7 +29,7 @@ def phone(client):
 
 
 def flat(estate, code):
-    from core.register_lookup import flat_by_code
+    from core.register.lookup import flat_by_code
 
     return flat_by_code(estate, code)
 
@@ -195,8 +196,8 @@ def test_unknown_text_and_other_message_types_get_help(phone, estate):
 
 
 def test_ballots_by_web_paper_and_wechat_land_in_one_tally_and_the_log_verifies(phone, estate):
-    from core.ballots import Paper, cast
-    from core.votes import verify_vote
+    from core.votes.ballots import Paper, cast
+    from core.votes.log import verify_vote
 
     vote = factories.vote(estate)
     worker = factories.user("worker", estate.community)
@@ -216,7 +217,7 @@ def test_ballots_by_web_paper_and_wechat_land_in_one_tally_and_the_log_verifies(
 
 
 def test_a_repair_request_in_the_chat_gets_a_ticket_that_query_shows_and_workers_see(phone, client, estate):
-    from core.models import Complaint
+    from core.complaints.models import Complaint
     from tests.conftest import login
 
     owner = flat(estate, "3-2-201").owners[0]
@@ -242,7 +243,7 @@ def test_a_repair_request_in_the_chat_gets_a_ticket_that_query_shows_and_workers
 
 
 def test_an_empty_or_emoji_only_complaint_is_refused_and_stores_nothing(phone, estate):
-    from core.models import Complaint
+    from core.complaints.models import Complaint
 
     owner = flat(estate, "3-1-101").owners[0]
     db.session.commit()
@@ -255,8 +256,8 @@ def test_an_empty_or_emoji_only_complaint_is_refused_and_stores_nothing(phone, e
 
 
 def test_an_over_long_complaint_is_cut_and_the_resident_is_told(phone, estate):
-    from core.complaints import MAX_TEXT
-    from core.models import Complaint
+    from core.complaints.models import Complaint
+    from core.complaints.tickets import MAX_TEXT
 
     owner = flat(estate, "3-1-101").owners[0]
     db.session.commit()

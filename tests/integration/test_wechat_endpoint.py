@@ -10,8 +10,10 @@ import xmltodict
 from sqlalchemy import func, select
 
 from bot.wechat_side import signed_request, text_xml
+from core.audit import AuditEntry
 from core.db import db
-from core.models import AuditEntry, Ballot, BallotEntry, Binding, InboundMessage
+from core.residents.models import Binding, InboundMessage
+from core.votes.models import Ballot, BallotEntry
 from tests import factories
 from tests.wechat_helpers import PLAIN, SAFE, Phone, config_for
 
@@ -169,8 +171,9 @@ def test_malformed_xml_is_refused(client, account, bound, caplog, xml):
 
 def _encrypted_raw(account, plaintext: str):
     """A safe-mode envelope around any plaintext, even one that is not XML."""
-    from bot.wechat_side import _sha1
     from wechatpy.crypto import PrpCrypto, WeChatCrypto
+
+    from bot.wechat_side import _sha1
 
     timestamp, nonce = str(int(time.time())), "123456"
     crypto = WeChatCrypto(account.token, account.aes_key, account.app_id)

@@ -6,8 +6,9 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from core.audit import AuditEntry
 from core.db import db
-from core.models import AuditEntry, Binding, BindingCode, InboundMessage
+from core.residents.models import Binding, BindingCode, InboundMessage
 from tests import factories
 from tests.conftest import csrf_token, login, make_app
 
@@ -75,7 +76,7 @@ def test_revoking_a_binding_ends_the_wechat_session(client, api, resident):
     owner, vote, binding = resident
     oauth_round(client, api, "/r/", {"openid": "o-oauth"})
     assert client.get("/r/").status_code == 200
-    from core.bindings import revoke
+    from core.residents.bindings import revoke
 
     revoke(db.session.get(Binding, binding.id), None)
     db.session.commit()
@@ -116,7 +117,7 @@ def test_a_worker_issues_a_code_that_the_resident_then_binds_with(client, estate
     token = csrf_token(client, url)
     page = client.post(f"/console/estates/{estate.id}/owners/{owner.id}/binding-code", data={"csrf_token": token})
     code = re.search(r'id="binding-code">(\d{8})<', page.get_data(as_text=True)).group(1)
-    from core.bindings import bind_with_code
+    from core.residents.bindings import bind_with_code
 
     bind_with_code("o-new", code)
     db.session.commit()

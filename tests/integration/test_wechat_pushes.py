@@ -5,11 +5,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.jobs import send_pushes
-from core import pushes
 from core.db import db, db_now
 from core.jobs import remind_votes
-from core.models import Binding, CachedToken, Push
-from core.votes import open_vote
+from core.residents import pushes
+from core.residents.models import Binding, CachedToken, Push
+from core.votes import reminders
+from core.votes.operations import open_vote
 from tests import factories
 
 TEMPLATES = {kind: f"TPL-{kind}" for kind in pushes.KINDS}
@@ -45,7 +46,7 @@ def test_opening_a_vote_queues_one_push_per_bound_resident_in_scope(estate):
     assert {p.kind for p in rows} == {"vote_opened"} and rows[0].data["matter"] == "老旧小区改造"
     assert rows[0].url == f"/r/votes/{vote.id}"
     # Queuing the same news again adds nothing.
-    assert pushes.vote_opened(vote) == 0
+    assert reminders.vote_opened(vote) == 0
 
 
 def test_a_rolled_back_opening_announces_nothing(estate):
@@ -121,7 +122,7 @@ def test_without_an_app_secret_the_job_sends_nothing_and_keeps_the_queue(estate,
 
 
 def test_reminders_go_once_to_bound_residents_whose_flat_has_not_voted(estate, app):
-    from core.ballots import cast
+    from core.votes.ballots import cast
 
     vote = factories.vote(estate, closes_in=6 * 3600)  # closes in six hours
     early = factories.vote(estate, closes_in=5 * 86400)  # not yet within a day

@@ -13,7 +13,7 @@ import pytest
 
 from bot.wechat_side import reply_text, signed_request, text_xml
 from core.db import db
-from core.models import Binding
+from core.residents.models import Binding
 from tests import factories
 from tests.wechat_helpers import SAFE
 

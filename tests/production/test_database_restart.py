@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import db
-from core.models import BallotEntry
+from core.votes.models import BallotEntry
 from tests.conftest import BACKEND
 from tests.production.conftest import Gunicorn, free_port, say, voting_estate
 

@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 
 from core.db import db
-from core.models import Ballot, BallotEntry, Vote
-from core.votes import verify_vote
+from core.votes.log import verify_vote
+from core.votes.models import Ballot, BallotEntry, Vote
 from tests.production.conftest import say, voting_estate
 
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.consent import RULES, RuleError, custom_rule, evaluate, rule_for
+from core.votes.consent import RULES, RuleError, custom_rule, evaluate, rule_for
 
 
 def electorate(n, area="100.00"):

@@ -1,7 +1,7 @@
 from types import SimpleNamespace
 
-from core.eligibility import assess
-from core.privacy import mask_name, mask_phone
+from core.register.eligibility import assess
+from core.register.privacy import mask_name, mask_phone
 
 
 def estate(**facts):

@@ -19,7 +19,7 @@ def test_renovation_words_stay_whole():
 
 
 def test_the_shipped_corpus_has_at_least_60_distinct_messages_for_each_department():
-    from core.departments import DEFAULTS
+    from core.complaints.departments import DEFAULTS
 
     corpus = shipped()
     counts = Counter(corpus.labels)

@@ -23,7 +23,7 @@ class LoginForm(FlaskForm):
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    from core.models import User
+    from core.accounts import User
 
     return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 

@@ -6,11 +6,13 @@ from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import audit, scope
-from core.bindings import CODE_LIFETIME, issue_code, revoke
+from core import audit
 from core.db import db, db_now, local
-from core.models import Binding, Building, Flat, Owner, Unit
-from core.privacy import mask_name
+from core.register import scope
+from core.register.models import Building, Flat, Owner, Unit
+from core.register.privacy import mask_name
+from core.residents.bindings import CODE_LIFETIME, issue_code, revoke
+from core.residents.models import Binding
 from web.console.routes import XLSX, _estate_or_404, _register_editor_or_404, bp
 
 

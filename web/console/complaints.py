@@ -4,33 +4,35 @@ photos, the handling rates, the departments and the classifier in use."""
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from core import complaint_queries, complaints, departments, scope
+from core.accounts import Role
+from core.complaints import departments, queries, tickets
+from core.complaints.models import Department
 from core.db import db
-from core.models import Department, Role
-from core.privacy import mask_name
-from core.register_lookup import flat_by_code
+from core.register import scope
+from core.register.lookup import flat_by_code
+from core.register.privacy import mask_name
 from web.classifier import router, store
 from web.console.routes import bp
 
 
 def _ticket_or_404(complaint_id: int, lock: bool = False):
-    complaint = complaint_queries.in_scope(current_user, complaint_id)
+    complaint = queries.in_scope(current_user, complaint_id)
     if complaint is None:
         abort(404)
     if lock:
-        complaint = complaints.for_update(complaint.id)
+        complaint = tickets.for_update(complaint.id)
     return complaint
 
 
 @bp.get("/complaints", endpoint="complaints")
 def complaints_list():
     view = request.args.get("view", "open")
-    if view not in complaint_queries.VIEWS:
+    if view not in queries.VIEWS:
         view = "open"
     department_id = request.args.get("department", type=int)
     return render_template(
-        "console/complaints.html", rows=complaint_queries.queue(current_user, view, department_id), view=view,
-        views=complaint_queries.VIEWS, counts=complaint_queries.counts(current_user),
+        "console/complaints.html", rows=queries.queue(current_user, view, department_id), view=view,
+        views=queries.VIEWS, counts=queries.counts(current_user),
         departments=departments.all_departments(), department_id=department_id, mask_name=mask_name,
     )
 
@@ -53,7 +55,7 @@ def _act(complaint_id, action):
         abort(404)
     try:
         action(ticket, request.form.get("note", "").strip())
-    except complaints.ComplaintRefused as refused:
+    except tickets.ComplaintRefused as refused:
         db.session.rollback()
         flash(str(refused), "error")
     else:
@@ -67,24 +69,24 @@ def complaint_assign(complaint_id):
     def assign(ticket, note):
         department = db.session.get(Department, request.form.get("department", type=int) or 0)
         if department is None:
-            raise complaints.ComplaintRefused("请选择部门。")
-        complaints.assign(ticket, department, current_user, note)
+            raise tickets.ComplaintRefused("请选择部门。")
+        tickets.assign(ticket, department, current_user, note)
     return _act(complaint_id, assign)
 
 
 @bp.post("/complaints/<int:complaint_id>/start")
 def complaint_start(complaint_id):
-    return _act(complaint_id, lambda ticket, note: complaints.start(ticket, current_user, note))
+    return _act(complaint_id, lambda ticket, note: tickets.start(ticket, current_user, note))
 
 
 @bp.post("/complaints/<int:complaint_id>/return")
 def complaint_return(complaint_id):
-    return _act(complaint_id, lambda ticket, note: complaints.send_back(ticket, current_user, note))
+    return _act(complaint_id, lambda ticket, note: tickets.send_back(ticket, current_user, note))
 
 
 @bp.post("/complaints/<int:complaint_id>/resolve")
 def complaint_resolve(complaint_id):
-    return _act(complaint_id, lambda ticket, note: complaints.resolve(ticket, current_user, note))
+    return _act(complaint_id, lambda ticket, note: tickets.resolve(ticket, current_user, note))
 
 
 @bp.get("/complaints/<int:complaint_id>/photos/<int:photo_id>")
@@ -116,12 +118,12 @@ def complaint_new():
                    if form["flat"] and flat is None else None)
         if problem is None:
             try:
-                ticket, cut = complaints.file_complaint(form["text"], "phone", router(), flat=flat, estate=estate,
+                ticket, cut = tickets.file_complaint(form["text"], "phone", router(), flat=flat, estate=estate,
                                                         actor=current_user)
                 for upload in request.files.getlist("photos"):
                     if upload and upload.filename:
-                        complaints.add_photo(ticket, upload.read())
-            except complaints.ComplaintRefused as refused:
+                        tickets.add_photo(ticket, upload.read())
+            except tickets.ComplaintRefused as refused:
                 db.session.rollback()
                 problem = str(refused)
         if problem is None:
@@ -140,8 +142,8 @@ def _percent(value) -> str:
 @bp.get("/complaints/stats")
 def complaint_stats():
     return render_template("console/complaint_stats.html", percent=_percent,
-                           by_department=complaint_queries.rates_by_department(current_user),
-                           by_estate=complaint_queries.rates_by_estate(current_user))
+                           by_department=queries.rates_by_department(current_user),
+                           by_estate=queries.rates_by_estate(current_user))
 
 
 @bp.get("/departments")

@@ -6,10 +6,12 @@ from flask import abort, render_template, request, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import audit, demands, scope, surveys
+from core import audit
+from core.consultation import demands, surveys
+from core.consultation.models import DemandSurvey, Notice, Survey
 from core.db import SHANGHAI, db, utcnow
-from core.models import DemandSurvey, Notice, Survey
-from core.renovation_exports import monthly_xlsx, stage
+from core.progress.report import monthly_xlsx, stage
+from core.register import scope
 from web.console.routes import XLSX, bp
 
 

@@ -7,11 +7,14 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import audit, demands, notices, scope, surveys
+from core import audit
+from core.consultation import demands, notices, surveys
+from core.consultation.exports import demand_xlsx, survey_xlsx
+from core.consultation.models import DemandSurvey, Notice, NoticeComment, Survey
 from core.db import db, db_now
-from core.models import Building, DemandSurvey, Notice, NoticeComment, Survey, Unit
-from core.register_lookup import flat_by_code
-from core.renovation_exports import demand_xlsx, survey_xlsx
+from core.register import scope
+from core.register.lookup import flat_by_code
+from core.register.models import Building, Unit
 from web.charts import bars_svg
 from web.console.routes import XLSX, _estate_or_404, bp, local_input
 

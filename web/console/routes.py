@@ -1,16 +1,18 @@
 """Console pages: estates in the user's scope, an estate's register, import and export."""
+import io
+from datetime import datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-import io
-from datetime import datetime
 
-from core import eligibility, scope
 from core.db import SHANGHAI, db
-from core.privacy import mask_name, mask_phone
-from core.register_file import ImportRejected, template
-from core.register_ops import export_register, import_register
+from core.register import eligibility, scope
+from core.register.operations import export_register, import_register
+from core.register.privacy import mask_name, mask_phone
+from core.register.sheet import ImportRejected, template
+from core.votes.ballots import owner_has_voted
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
@@ -71,7 +73,8 @@ def import_file(estate_id):
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            result = import_register(estate, upload.filename or "", upload.read(), current_user)
+            result = import_register(estate, upload.filename or "", upload.read(), current_user,
+                                     has_voted=owner_has_voted)
         except ImportRejected as rejected:
             db.session.rollback()
             errors = rejected.errors

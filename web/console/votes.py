@@ -7,14 +7,16 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import audit, scope
-from core.ballots import BallotRefused, Paper, cast
-from core.consent import CHOICE_LABELS, RULES
+from core import audit
 from core.db import SHANGHAI, db, db_now
-from core.models import Building, Flat, Unit, VoteFlat
-from core.tally import STATUS_LABELS, breakdown, live_tally, progress_curve, status, vote_for, votes_query
-from core.vote_exports import roll_xlsx, tally_xlsx
-from core.votes import VoteError, close_vote, create_vote, open_vote
+from core.register import scope
+from core.register.models import Building, Flat, Unit
+from core.votes.ballots import BallotRefused, Paper, cast
+from core.votes.consent import CHOICE_LABELS, RULES
+from core.votes.exports import roll_xlsx, tally_xlsx
+from core.votes.models import VoteFlat
+from core.votes.operations import VoteError, close_vote, create_vote, open_vote
+from core.votes.tally import STATUS_LABELS, breakdown, live_tally, progress_curve, status, vote_for, votes_query
 from web.charts import progress_svg
 from web.console.routes import XLSX, _estate_or_404, bp, local_input
 

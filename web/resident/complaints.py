@@ -2,9 +2,9 @@
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core import complaints
+from core.complaints import tickets
+from core.complaints.models import Complaint
 from core.db import db
-from core.models import Complaint
 from web.classifier import router
 from web.resident.routes import bp, resident_required
 
@@ -20,14 +20,14 @@ def _mine(complaint_id: int, lock: bool = False) -> Complaint:
 def _photos(complaint) -> None:
     for upload in request.files.getlist("photos"):
         if upload and upload.filename:
-            complaints.add_photo(complaint, upload.read())
+            tickets.add_photo(complaint, upload.read())
 
 
 @bp.get("/r/complaints")
 @resident_required
 def my_complaints():
     return render_template("resident/complaints.html", owner=g.owner,
-                           tickets=complaints.for_flat(g.owner.flat_id, limit=20), text="")
+                           tickets=tickets.for_flat(g.owner.flat_id, limit=20), text="")
 
 
 @bp.post("/r/complaints")
@@ -35,15 +35,15 @@ def my_complaints():
 def file_complaint():
     text = request.form.get("text", "")
     try:
-        complaint, cut = complaints.file_complaint(text, "web", router(), owner=g.owner)
+        complaint, cut = tickets.file_complaint(text, "web", router(), owner=g.owner)
         _photos(complaint)
-    except complaints.ComplaintRefused as refused:
+    except tickets.ComplaintRefused as refused:
         db.session.rollback()
         flash(str(refused), "error")
         return render_template("resident/complaints.html", owner=g.owner, text=text,
-                               tickets=complaints.for_flat(g.owner.flat_id, limit=20)), 422
+                               tickets=tickets.for_flat(g.owner.flat_id, limit=20)), 422
     db.session.commit()
-    flash(f"已受理，编号 {complaint.ticket}。" + (f"内容超过{complaints.MAX_TEXT}字，只保存了前面部分。" if cut else ""),
+    flash(f"已受理，编号 {complaint.ticket}。" + (f"内容超过{tickets.MAX_TEXT}字，只保存了前面部分。" if cut else ""),
           "info")
     return redirect(url_for(".my_complaint", complaint_id=complaint.id))
 
@@ -58,7 +58,7 @@ def _change(complaint_id: int, action, done: str):
     complaint = _mine(complaint_id, lock=True)
     try:
         action(complaint)
-    except complaints.ComplaintRefused as refused:
+    except tickets.ComplaintRefused as refused:
         db.session.rollback()
         flash(str(refused), "error")
     else:
@@ -69,7 +69,7 @@ def _change(complaint_id: int, action, done: str):
 
 def _more_photos(complaint) -> None:
     if complaint.status in ("resolved", "rated"):
-        raise complaints.ComplaintRefused("工单已办结，不能再加照片。")
+        raise tickets.ComplaintRefused("工单已办结，不能再加照片。")
     _photos(complaint)
 
 
@@ -82,7 +82,7 @@ def add_photos(complaint_id):
 @bp.post("/r/complaints/<int:complaint_id>/rating")
 @resident_required
 def rate_complaint(complaint_id):
-    return _change(complaint_id, lambda complaint: complaints.rate(
+    return _change(complaint_id, lambda complaint: tickets.rate(
         complaint, g.owner, request.form.get("stars"), request.form.get("comment", "")), "谢谢您的评价！")
 
 

@@ -2,10 +2,10 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core import demands
+from core.consultation import demands
+from core.consultation.models import DemandSurvey
+from core.consultation.models.demand import CATEGORY_LABELS
 from core.db import db
-from core.models import DemandSurvey
-from core.models.demand import CATEGORY_LABELS
 from web.resident.routes import bp, resident_required
 
 

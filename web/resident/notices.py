@@ -1,9 +1,9 @@
 """Residents' notice pages: read a plan notice and its files, comment or object during the notice period."""
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
-from core import notices
+from core.consultation import notices
+from core.consultation.models import Notice
 from core.db import db
-from core.models import Notice
 from web.resident.routes import bp, resident_required
 
 

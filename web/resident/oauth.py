@@ -9,8 +9,8 @@ import secrets
 from flask import current_app, redirect, render_template, request, session, url_for
 
 from bot.client import make_oauth
-from core.bindings import live_binding
 from core.db import db
+from core.residents.bindings import live_binding
 from web.resident.routes import bp, oauth_available
 
 log = logging.getLogger("yishi.oauth")

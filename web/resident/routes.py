@@ -5,13 +5,15 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from core import demands, notices, surveys
-from core.ballots import BallotRefused, cast
-from core.consent import CHOICE_LABELS
+from core.consultation import demands, notices, surveys
 from core.db import db
-from core.models import BallotEntry, Binding, Owner, Vote, VoteFlat
-from core.residents import redeem_link
-from core.tally import STATUS_LABELS, find_receipt, flat_ballot, live_tally, status, votes_for_flat
+from core.register.models import Owner
+from core.residents.links import redeem_link
+from core.residents.models import Binding
+from core.votes.ballots import BallotRefused, cast
+from core.votes.consent import CHOICE_LABELS
+from core.votes.models import BallotEntry, Vote, VoteFlat
+from core.votes.tally import STATUS_LABELS, find_receipt, flat_ballot, live_tally, status, votes_for_flat
 
 bp = Blueprint("resident", __name__)
 

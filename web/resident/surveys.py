@@ -2,9 +2,9 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core import surveys
+from core.consultation import surveys
+from core.consultation.models import Survey
 from core.db import db
-from core.models import Survey
 from web.resident.routes import bp, resident_required
 
 

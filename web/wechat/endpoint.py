@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from bot import protocol
 from bot.conversation import respond
 from core.db import db
-from core.models import InboundMessage
+from core.residents.models import InboundMessage
 from web.classifier import router
 from web.extensions import csrf, limiter
 

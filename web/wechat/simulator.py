@@ -10,7 +10,7 @@ from bot.menu import MENU
 from bot.wechat_side import event_xml, reply_text, signed_request, text_xml
 from core.db import db, local
 from core.demo import is_seeded, simulator_residents
-from core.models import Push
+from core.residents.models import Push
 from web.wechat.endpoint import account
 
 bp = Blueprint("simulator", __name__, url_prefix="/dev/wechat")

@@ -1,0 +1,140 @@
+"""Complaints and repair requests (报修/投诉): the ticket, its photos, every change of status, and the
+departments workers chose when they re-routed a ticket (the classifier's corrected labels)."""
+from sqlalchemy import JSON
+
+from core.db import UTCDateTime, db, utcnow
+
+STATUS_LABELS = {"received": "已受理", "assigned": "已派单", "in_progress": "处理中", "resolved": "已办结",
+                 "rated": "已评价", "returned": "退回"}
+OPEN = ("received", "assigned", "in_progress", "returned")
+
+
+class Complaint(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    ticket = db.Column(db.String(20), unique=True)  # TS + local date + id, set once the id is known
+    estate_id = db.Column(db.ForeignKey("estate.id"), nullable=False, index=True)
+    flat_id = db.Column(db.ForeignKey("flat.id"), index=True)
+    owner_id = db.Column(db.ForeignKey("owner.id"), index=True)
+    channel = db.Column(db.String(10), nullable=False)  # wechat | web | phone
+    text = db.Column(db.Text, nullable=False)
+    status = db.Column(db.String(12), nullable=False, default="received")
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    # Routing: the classifier's top suggestions [{"code", "probability"}], the words behind the best one.
+    department_id = db.Column(db.ForeignKey("department.id"), index=True)
+    routed_by = db.Column(db.String(10))  # model | worker
+    suggestions = db.Column(JSON, nullable=False, default=list)
+    key_words = db.Column(JSON, nullable=False, default=list)
+    model_version = db.Column(db.String(40), nullable=False, default="")
+    # The department's clock: due_at = assigned_at + its SLA; overdue_at set by the scheduled job.
+    assigned_at = db.Column(UTCDateTime)
+    due_at = db.Column(UTCDateTime)
+    overdue_at = db.Column(UTCDateTime)
+    responded_at = db.Column(UTCDateTime)
+    resolved_at = db.Column(UTCDateTime)
+    rating = db.Column(db.SmallInteger)
+    rating_comment = db.Column(db.String(300), nullable=False, default="")
+    rated_at = db.Column(UTCDateTime)
+
+    estate = db.relationship("Estate")
+    flat = db.relationship("Flat")
+    owner = db.relationship("Owner")
+    department = db.relationship("Department")
+    events = db.relationship("ComplaintEvent", order_by="ComplaintEvent.id", back_populates="complaint")
+    photos = db.relationship("ComplaintPhoto", order_by="ComplaintPhoto.id", back_populates="complaint")
+
+    __table_args__ = (
+        db.CheckConstraint("status IN ('received', 'assigned', 'in_progress', 'resolved', 'rated', 'returned')",
+                           name="status_known"),
+        db.CheckConstraint("channel IN ('wechat', 'web', 'phone')", name="channel_known"),
+        db.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
+        db.Index("ix_complaint_status_due", "status", "due_at"),
+    )
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def in_triage(self) -> bool:
+        """Waiting for a worker to choose the department."""
+        return self.status == "returned" or (self.status == "received" and self.department_id is None)
+
+    @property
+    def shown_photos(self) -> list["ComplaintPhoto"]:
+        """The photos there is something to show of (a chat photo not fetched yet has no data)."""
+        return [photo for photo in self.photos if photo.data is not None]
+
+    @property
+    def summary(self) -> str:
+        return self.text if len(self.text) <= 20 else self.text[:20] + "…"
+
+
+class ComplaintEvent(db.Model):
+    """Who changed a ticket's status or department, when, and why: the ticket's history, insert-only."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    complaint_id = db.Column(db.ForeignKey("complaint.id"), nullable=False, index=True)
+    status = db.Column(db.String(12), nullable=False)
+    department_id = db.Column(db.ForeignKey("department.id"))
+    actor_id = db.Column(db.ForeignKey("user.id"))  # None: the resident, or the classifier
+    note = db.Column(db.String(300), nullable=False, default="")
+    at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    complaint = db.relationship("Complaint", back_populates="events")
+    department = db.relationship("Department")
+    actor = db.relationship("User")
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+class ComplaintPhoto(db.Model):
+    """A photo of the problem, kept in the database so that every worker process and backup has it.
+
+    A photo sent in the chat arrives as a WeChat media id; it has no data until the scheduler fetches it.
+    """
+
+    id = db.Column(db.Integer, primary_key=True)
+    complaint_id = db.Column(db.ForeignKey("complaint.id"), nullable=False, index=True)
+    content_type = db.Column(db.String(20), nullable=False, default="")
+    data = db.Column(db.LargeBinary)
+    sha256 = db.Column(db.String(64))
+    media_id = db.Column(db.String(128), nullable=False, default="")
+    fetch_attempts = db.Column(db.Integer, nullable=False, default=0)
+    fetch_error = db.Column(db.String(200), nullable=False, default="")
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    complaint = db.relationship("Complaint", back_populates="photos")
+
+    __table_args__ = (db.UniqueConstraint("complaint_id", "sha256"),)
+
+
+class RoutingCorrection(db.Model):
+    """The department a worker chose for a ticket's text: a label the classifier learns from."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    complaint_id = db.Column(db.ForeignKey("complaint.id"), nullable=False, unique=True)
+    text = db.Column(db.Text, nullable=False)
+    predicted = db.Column(db.String(20), nullable=False, default="")  # the classifier's best guess, if any
+    department_code = db.Column(db.String(20), nullable=False)
+    actor_id = db.Column(db.ForeignKey("user.id"), nullable=False)
+    at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Department(db.Model):
+    """A department (or utility, or the property company) that complaints are routed to.
+
+    `code` is the classifier's label and never changes; the street office edits the rest.
+    """
+
+    id = db.Column(db.Integer, primary_key=True)
+    code = db.Column(db.String(20), nullable=False, unique=True)
+    name = db.Column(db.String(40), nullable=False)
+    handles = db.Column(db.String(300), nullable=False, default="")
+    sla_hours = db.Column(db.Integer, nullable=False, default=72)
+    phone = db.Column(db.String(40), nullable=False, default="")
+    active = db.Column(db.Boolean, nullable=False, default=True)
+
+    __table_args__ = (db.CheckConstraint("sla_hours > 0 AND sla_hours <= 2160", name="sla_sane"),)

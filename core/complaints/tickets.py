@@ -1,0 +1,274 @@
+"""Complaints and repair requests: filing, routing to a department, the status workflow, ratings.
+Flush, never commit.
+
+已受理 → 已派单 → 处理中 → 已办结 → 已评价, and 退回 when a department hands a ticket back. A new
+ticket is routed at once: assigned to the classifier's best department when it is sure enough,
+otherwise left for the community workers' triage queue with its top suggestions. Every change is a
+ComplaintEvent (who, when, why) and, unless the resident is the one acting, a push to the resident.
+"""
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from core.complaints.models import OPEN, Complaint, ComplaintEvent, ComplaintPhoto, Department, RoutingCorrection
+from core.db import db, db_now, local
+from core.residents import pushes
+
+MAX_TEXT = 500
+# The same text from the same flat this soon after is a double tap or a resend, not a new problem.
+REPEAT_WINDOW = timedelta(minutes=10)
+MAX_NOTE = 300
+MAX_PHOTOS = 3
+PHOTO_WINDOW = timedelta(minutes=30)  # a photo sent in the chat belongs to a ticket filed this recently
+FETCH_TRIES = 5
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+class ComplaintRefused(ValueError):
+    """A complaint or change that was not made; the message is for the person who tried."""
+
+
+@dataclass(frozen=True)
+class Router:
+    """The classifier in use (None: every new ticket goes to triage) and the probability it needs to assign."""
+
+    classifier: object | None = None  # nlp.model.Classifier
+    threshold: float = 0.6
+
+
+def clean(text: str) -> tuple[str, bool]:
+    """The text as stored, and whether it had to be cut."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    if not text:
+        raise ComplaintRefused("请写上遇到的问题，例如：报修 3栋2单元楼道灯不亮。")
+    if not re.search(r"[\u4e00-\u9fff]", text):  # emoji, digits, or another language: we cannot route it
+        raise ComplaintRefused("请用中文写清楚问题，例如：报修 3栋2单元楼道灯不亮。")
+    return text[:MAX_TEXT], len(text) > MAX_TEXT
+
+
+def file_complaint(text: str, channel: str, router: Router, *, flat=None, owner=None, estate=None,
+                   actor=None) -> tuple[Complaint, bool]:
+    """File a ticket for a flat (or, for a caller without one, an estate) and route it.
+
+    Returns the ticket and whether the text was cut to MAX_TEXT. A worker (actor) files phone calls,
+    and the resident is then told the ticket number by push.
+    """
+    text, cut = clean(text)
+    flat = flat or (owner.flat if owner else None)
+    estate_id = flat.unit.building.estate_id if flat else estate.id
+    now = db_now(db.session)
+    if flat is not None:
+        earlier = db.session.scalar(select(Complaint.ticket).where(
+            Complaint.flat_id == flat.id, Complaint.text == text, Complaint.created_at > now - REPEAT_WINDOW))
+        if earlier:
+            raise ComplaintRefused(f"这个问题刚才已经受理了，编号 {earlier}，不用再报。")
+    owner = owner or (flat.representative if flat else None)
+    complaint = Complaint(estate_id=estate_id, flat_id=flat.id if flat else None, owner_id=owner.id if owner else None,
+                          channel=channel, text=text, status="received", created_at=now, updated_at=now)
+    db.session.add(complaint)
+    db.session.flush()
+    complaint.ticket = f"TS{local(now)[:10].replace('-', '')}{complaint.id:05d}"
+    _record(complaint, "received", actor, now, notify=actor is not None)
+    _route(complaint, router, now, notify=actor is not None)
+    return complaint, cut
+
+
+def _route(complaint: Complaint, router: Router, now, notify: bool) -> None:
+    if router.classifier is None:
+        return
+    prediction = router.classifier.predict(complaint.text)
+    complaint.suggestions = [{"code": s.label, "probability": s.probability} for s in prediction.suggestions]
+    complaint.key_words = list(prediction.words)
+    complaint.model_version = router.classifier.version[:40]
+    best = prediction.best
+    department = db.session.scalar(select(Department).where(Department.code == best.label,
+                                                            Department.active.is_(True)))
+    if department is not None and best.probability >= router.threshold:
+        complaint.routed_by = "model"
+        _assign(complaint, department, None, now, f"自动分派（把握 {best.probability:.0%}）", notify)
+
+
+def _record(complaint: Complaint, status: str, actor, now, note: str = "", notify: bool = True) -> ComplaintEvent:
+    complaint.status, complaint.updated_at = status, now
+    event = ComplaintEvent(complaint_id=complaint.id, status=status, department_id=complaint.department_id,
+                           actor_id=getattr(actor, "id", None), note=note[:MAX_NOTE], at=now)
+    db.session.add(event)
+    db.session.flush()
+    if notify:
+        pushes.complaint_status(complaint, event)
+    return event
+
+
+def _assign(complaint: Complaint, department: Department, actor, now, note: str, notify: bool) -> None:
+    complaint.department_id = department.id
+    complaint.department = department
+    complaint.assigned_at, complaint.due_at, complaint.overdue_at = now, now + timedelta(hours=department.sla_hours), None
+    _record(complaint, "assigned", actor, now, note, notify)
+
+
+def for_update(complaint_id: int) -> Complaint | None:
+    """The ticket, locked until the caller's commit, so that two workers' changes queue up."""
+    return db.session.scalar(select(Complaint).where(Complaint.id == complaint_id).with_for_update())
+
+
+def _require(complaint: Complaint, allowed: tuple[str, ...], action: str) -> None:
+    if complaint.status not in allowed:
+        raise ComplaintRefused(f"工单现在是“{complaint.status_label}”，不能{action}。")
+
+
+def assign(complaint: Complaint, department: Department, actor, note: str = "") -> None:
+    """A worker sends the ticket to a department (from triage, or re-routing it); kept as a corrected label."""
+    _require(complaint, ("received", "assigned", "in_progress", "returned"), "派单")
+    if not department.active:
+        raise ComplaintRefused(f"{department.name}已停用，请选择其他部门。")
+    if complaint.department_id == department.id and complaint.status in ("assigned", "in_progress"):
+        raise ComplaintRefused(f"工单已经在{department.name}。")
+    was = complaint.department.name if complaint.department else ""
+    now = db_now(db.session)
+    _assign(complaint, department, actor, now, note or (f"从{was}改派" if was else "人工分派"), notify=True)
+    complaint.routed_by = "worker"
+    predicted = complaint.suggestions[0]["code"] if complaint.suggestions else ""
+    correction = db.session.scalar(select(RoutingCorrection).where(RoutingCorrection.complaint_id == complaint.id))
+    if correction is None:
+        db.session.add(RoutingCorrection(complaint_id=complaint.id, text=complaint.text, predicted=predicted,
+                                         department_code=department.code, actor_id=actor.id, at=now))
+    else:
+        correction.department_code, correction.actor_id, correction.at = department.code, actor.id, now
+    db.session.flush()
+
+
+def start(complaint: Complaint, actor, note: str = "") -> None:
+    """The department has taken the ticket up (处理中)."""
+    _require(complaint, ("assigned",), "标记为处理中")
+    now = db_now(db.session)
+    complaint.responded_at = complaint.responded_at or now
+    _record(complaint, "in_progress", actor, now, note)
+
+
+def send_back(complaint: Complaint, actor, note: str) -> None:
+    """The department returns the ticket (退回): not theirs, or not doable; it goes back to triage."""
+    _require(complaint, ("assigned", "in_progress"), "退回")
+    if not note.strip():
+        raise ComplaintRefused("请写明退回原因。")
+    _record(complaint, "returned", actor, db_now(db.session), note.strip())
+
+
+def resolve(complaint: Complaint, actor, note: str) -> None:
+    """The problem is fixed (已办结); the resident is asked to rate the handling."""
+    _require(complaint, ("assigned", "in_progress"), "办结")
+    if not note.strip():
+        raise ComplaintRefused("请写明办理结果。")
+    now = db_now(db.session)
+    complaint.resolved_at = now
+    complaint.responded_at = complaint.responded_at or now
+    _record(complaint, "resolved", actor, now, note.strip())
+
+
+def rate(complaint: Complaint, owner, stars, comment: str = "") -> None:
+    """The resident rates the handling of a resolved ticket, 1 to 5, once."""
+    if owner is None or complaint.flat_id != owner.flat_id:
+        raise ComplaintRefused("只能评价自己房屋的报修和投诉。")
+    if complaint.status == "rated":
+        raise ComplaintRefused(f"工单 {complaint.ticket} 已经评价过了，谢谢！")
+    _require(complaint, ("resolved",), "评价")
+    try:
+        stars = int(stars)
+    except (TypeError, ValueError):
+        stars = 0
+    if not 1 <= stars <= 5:
+        raise ComplaintRefused("请打1到5分：5分最满意，1分最不满意。")
+    now = db_now(db.session)
+    complaint.rating, complaint.rating_comment, complaint.rated_at = stars, comment.strip()[:MAX_NOTE], now
+    _record(complaint, "rated", None, now, f"{stars}分 {complaint.rating_comment}".strip(), notify=False)
+
+
+def _checked_photo(data: bytes) -> tuple[str, str]:
+    """(content type, SHA-256) of an acceptable photo: JPEG or PNG, at most MAX_PHOTO_BYTES."""
+    content_type = next((kind for magic, kind in PHOTO_TYPES.items() if data.startswith(magic)), None)
+    if content_type is None:
+        raise ComplaintRefused("照片只能是 JPG 或 PNG 格式。")
+    if len(data) > MAX_PHOTO_BYTES:
+        raise ComplaintRefused(f"每张照片不能超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB。")
+    return content_type, hashlib.sha256(data).hexdigest()
+
+
+def add_photo(complaint: Complaint, data: bytes) -> ComplaintPhoto:
+    """Attach a JPEG or PNG photo (at most MAX_PHOTOS a ticket, MAX_PHOTO_BYTES each); a repeat is ignored."""
+    content_type, digest = _checked_photo(data)
+    same = next((p for p in complaint.photos if p.sha256 == digest), None)
+    if same is not None:
+        return same
+    if len(complaint.photos) >= MAX_PHOTOS:
+        raise ComplaintRefused(f"每个工单最多 {MAX_PHOTOS} 张照片。")
+    photo = ComplaintPhoto(complaint=complaint, content_type=content_type, data=data, sha256=digest)
+    db.session.add(photo)
+    db.session.flush()
+    return photo
+
+
+def add_chat_photo(owner, media_id: str) -> Complaint:
+    """A photo sent in the chat goes with the flat's ticket filed in the last PHOTO_WINDOW; the scheduler
+    fetches it from WeChat (fetch_chat_photo). Returns the ticket."""
+    now = db_now(db.session)
+    complaint = db.session.scalar(select(Complaint).where(
+        Complaint.flat_id == owner.flat_id, Complaint.status.in_(OPEN), Complaint.created_at > now - PHOTO_WINDOW)
+        .order_by(Complaint.id.desc()))
+    if complaint is None:
+        raise ComplaintRefused("要报修，请先发文字，例如：报修 楼道灯不亮。再发照片，会附在这个报修上。")
+    if len(complaint.photos) >= MAX_PHOTOS:
+        raise ComplaintRefused(f"工单 {complaint.ticket} 已经有 {MAX_PHOTOS} 张照片了。")
+    db.session.add(ComplaintPhoto(complaint=complaint, media_id=media_id[:128]))
+    db.session.flush()
+    return complaint
+
+
+def photos_to_fetch(limit: int = 20) -> list[ComplaintPhoto]:
+    """Chat photos not fetched yet and not given up on, locked so that a second scheduler skips them."""
+    return db.session.scalars(select(ComplaintPhoto).where(
+        ComplaintPhoto.data.is_(None), ComplaintPhoto.media_id != "", ComplaintPhoto.fetch_attempts < FETCH_TRIES)
+        .order_by(ComplaintPhoto.id).limit(limit).with_for_update(skip_locked=True)).all()
+
+
+def store_fetched(photo: ComplaintPhoto, data: bytes) -> None:
+    """Keep a fetched chat photo, or give it up if it is not a photo we accept."""
+    photo.fetch_attempts += 1
+    try:
+        photo.content_type, photo.sha256 = _checked_photo(data)
+    except ComplaintRefused as refused:
+        fetch_failed(photo, str(refused), permanent=True)
+        return
+    photo.data = data
+
+
+def fetch_failed(photo: ComplaintPhoto, error: str, permanent: bool = False) -> None:
+    """Record a failed fetch; after FETCH_TRIES (or a permanent error) the photo is given up."""
+    photo.fetch_error = error[:200]
+    photo.fetch_attempts = FETCH_TRIES if permanent else photo.fetch_attempts + 1
+
+
+def flag_overdue() -> list[int]:
+    """Mark open tickets past their department's deadline; returns the ids flagged by this call."""
+    now = db_now(db.session)
+    due = (Complaint.status.in_(("assigned", "in_progress")) & (Complaint.due_at < now)
+           & Complaint.overdue_at.is_(None))
+    ids = db.session.scalars(select(Complaint.id).where(due)).all()
+    if ids:
+        db.session.execute(update(Complaint).where(Complaint.id.in_(ids), due).values(overdue_at=now))
+    return ids
+
+
+def corrections() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Workers' routing choices as (texts, department codes), for retraining the classifier."""
+    rows = db.session.execute(select(RoutingCorrection.text, RoutingCorrection.department_code)
+                              .order_by(RoutingCorrection.id)).all()
+    return tuple(r.text for r in rows), tuple(r.department_code for r in rows)
+
+
+def for_flat(flat_id: int, limit: int = 5) -> list[Complaint]:
+    """The flat's latest tickets, newest first."""
+    return db.session.scalars(select(Complaint).where(Complaint.flat_id == flat_id)
+                              .order_by(Complaint.id.desc()).limit(limit)).all()

@@ -1,0 +1,38 @@
+"""Finding flats by the codes people write: 1-2-301."""
+from sqlalchemy import select
+
+from core.db import db
+from core.register.models import Building, Community, Flat, Street, Unit
+from core.register.sheet import normalize_building, normalize_unit
+
+
+def flat_by_code(estate, code: str):
+    """The estate's flat for 'building-unit-flat' (e.g. 1-2-301), or None."""
+    parts = [p.strip() for p in code.replace("－", "-").split("-")]
+    if len(parts) != 3 or not all(parts):
+        return None
+    building, unit, number = normalize_building(parts[0]), normalize_unit(parts[1]), parts[2]
+    return db.session.scalar(
+        select(Flat).join(Unit).join(Building)
+        .where(Building.estate_id == estate.id, Building.number == building, Unit.number == unit, Flat.number == number)
+    )
+
+
+def scope_flats_query(estate_id: int, building_id: int | None = None, unit_id: int | None = None):
+    """A query for the flats of an estate, or of one of its buildings or units."""
+    query = select(Flat).join(Unit).join(Building).where(Building.estate_id == estate_id)
+    if unit_id:
+        query = query.where(Unit.id == unit_id)
+    elif building_id:
+        query = query.where(Building.id == building_id)
+    return query.order_by(Flat.id)
+
+
+def community_named(name: str | None) -> Community | None:
+    """The community of this name, or None."""
+    return db.session.scalar(select(Community).where(Community.name == name)) if name else None
+
+
+def street_named(name: str | None) -> Street | None:
+    """The street office of this name, or None."""
+    return db.session.scalar(select(Street).where(Street.name == name)) if name else None

@@ -1,0 +1,168 @@
+"""Writes to the register: creating estates, importing a spreadsheet, exporting it. Flush, never commit."""
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from core import audit
+from core.db import db
+from core.register.models import Building, Estate, Flat, Owner, Unit
+from core.register.privacy import mask_name
+from core.register.sheet import (
+    FlatRecord,
+    ImportRejected,
+    RowError,
+    building_sort_key,
+    normalize_building,
+    parse,
+    read_table,
+    write_workbook,
+)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+    not_in_file: int  # flats in the register that the file does not mention (kept as they are)
+
+    @property
+    def summary(self) -> str:
+        text = f"新增 {self.created} 户，更新 {self.updated} 户，未变 {self.unchanged} 户。"
+        if self.not_in_file:
+            text += f"登记中另有 {self.not_in_file} 户不在文件里，已保留。"
+        return text
+
+
+def create_estate(community, name: str, year_built: int, buildings: list[str], address: str = "", **facts) -> Estate:
+    """Register an estate and its buildings (flats come from an import)."""
+    estate = Estate(community=community, name=name, year_built=year_built, address=address,
+                    building_count=len(buildings), **facts)
+    for number in buildings:
+        number = normalize_building(number)
+        estate.buildings.append(Building(number=number, sort_key=building_sort_key(number)))
+    db.session.add(estate)
+    db.session.flush()
+    return estate
+
+
+def import_register(estate: Estate, filename: str, data: bytes, actor, *, has_voted) -> ImportResult:
+    """Validate the whole file, then create or update its flats in place; raises ImportRejected and writes nothing.
+
+    `has_voted(owner)` says whether an owner is named in a ballot log (core.votes.ballots.owner_has_voted):
+    such an owner must stay on the register.
+    """
+    buildings = {b.number: b for b in estate.buildings}
+    records = parse(read_table(filename, data), set(buildings))
+    existing = {
+        (f.unit.building.number, f.unit.number, f.number): f
+        for f in db.session.scalars(
+            select(Flat).join(Unit).join(Building).where(Building.estate_id == estate.id)
+        )
+    }
+    _refuse_dropping_voters(records, existing, has_voted)
+    units = {(u.building.number, u.number): u for b in estate.buildings for u in b.units}
+    created = updated = unchanged = 0
+    for record in records:
+        flat = existing.pop((record.building, record.unit, record.number), None)
+        if flat is None:
+            unit = units.get((record.building, record.unit))
+            if unit is None:
+                unit = Unit(building=buildings[record.building], number=record.unit)
+                units[(record.building, record.unit)] = unit
+            flat = Flat(unit=unit, number=record.number, floor=record.floor, area=record.area)
+            db.session.add(flat)
+            _sync_owners(flat, record)
+            created += 1
+        elif _apply(flat, record):
+            updated += 1
+        else:
+            unchanged += 1
+    db.session.flush()
+    result = ImportResult(created, updated, unchanged, len(existing))
+    audit.record(actor, "register.import", f"estate:{estate.id}", f"{filename}: {result.summary}")
+    return result
+
+
+def _refuse_dropping_voters(records, existing, has_voted) -> None:
+    """An owner who has cast a ballot stays on the register: the ballot log names them."""
+    errors = []
+    for record in records:
+        flat = existing.get((record.building, record.unit, record.number))
+        if flat is None:
+            continue
+        wanted = {o.name for o in record.owners}
+        for owner in flat.owners:
+            if owner.name not in wanted and has_voted(owner):
+                errors.append(RowError(record.row, "业主姓名", f"{mask_name(owner.name)} 已参与表决，不能从登记中删除；"
+                                                              "请保留此人，另行登记变更。"))
+    if errors:
+        raise ImportRejected(errors)
+
+
+def _apply(flat: Flat, record: FlatRecord) -> bool:
+    changed = False
+    if flat.floor != record.floor:
+        flat.floor = record.floor
+        changed = True
+    if flat.area_decimal != record.area:
+        flat.area = record.area
+        changed = True
+    return _sync_owners(flat, record) or changed
+
+
+def _sync_owners(flat: Flat, record: FlatRecord) -> bool:
+    """Make the flat's owners match the record, matching people by name; True if anything changed."""
+    wanted = {o.name: (i, o) for i, o in enumerate(record.owners)}
+    changed = False
+    current = {o.name: o for o in flat.owners}
+    old_rep = flat.representative
+    new_rep_name = record.owners[0].name
+    if old_rep is not None and old_rep.name != new_rep_name:
+        # Drop the old representative's mark first: the database allows one per flat at any moment.
+        old_rep.is_representative = False
+        db.session.flush()
+        changed = True
+    for name, owner in current.items():
+        if name not in wanted:
+            # Their one-time sign-in links go with them (the cascade SignInLink.owner declares).
+            flat.owners.remove(owner)
+            changed = True
+    if changed:
+        db.session.flush()
+    for name, (index, record_owner) in wanted.items():
+        owner = current.get(name)
+        fields = {"is_representative": index == 0}
+        if index == 0 or record_owner.phone or record_owner.id_last4:
+            fields.update(phone=record_owner.phone, id_last4=record_owner.id_last4)
+        if owner is None:
+            flat.owners.append(Owner(name=name, **fields))
+            changed = True
+            continue
+        for key, value in fields.items():
+            if getattr(owner, key) != value:
+                setattr(owner, key, value)
+                changed = True
+    return changed
+
+
+def export_rows(estate: Estate) -> list[list]:
+    """The register as spreadsheet rows, in the import format, so that export → import changes nothing."""
+    rows = []
+    for building in estate.buildings:
+        for unit in building.units:
+            for flat in unit.flats:
+                rep = flat.representative
+                others = [o.name for o in flat.owners if o is not rep]
+                rows.append([
+                    building.number, unit.number, flat.number, flat.floor, float(flat.area_decimal),
+                    rep.name if rep else "", rep.phone if rep else "", rep.id_last4 if rep else "",
+                    "、".join(others),
+                ])
+    return rows
+
+
+def export_register(estate: Estate, actor) -> bytes:
+    """The register as .xlsx with full personal data; audited, as every export of personal data is."""
+    audit.record(actor, "register.export", f"estate:{estate.id}")
+    return write_workbook(export_rows(estate))

@@ -1,0 +1,152 @@
+"""Binding a WeChat user (openid) to an owner in the register, and undoing it. Flush, never commit.
+
+Two ways in: a one-time code that a community worker hands out, or the flat's number with the
+owner's name and the last four digits of the phone in the register. Failed tries are counted per
+WeChat user and per flat, so that nobody can guess their way into a neighbour's vote.
+"""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from core import audit
+from core.db import db, db_now
+from core.register.lookup import flat_by_code
+from core.register.models import Estate, Owner
+from core.residents.models import Binding, BindingAttempt, BindingCode
+
+CODE_LIFETIME = timedelta(days=30)
+ATTEMPT_WINDOW = timedelta(hours=24)
+MAX_FAILURES_PER_OPENID = 5
+MAX_FAILURES_PER_FLAT = 10
+
+
+class BindingRefused(Exception):
+    """A binding that did not happen; the message is for the resident."""
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def live_binding(openid: str) -> Binding | None:
+    return db.session.scalar(select(Binding).where(Binding.openid == openid, Binding.ended_at.is_(None)))
+
+
+def binding_of_owner(owner_id: int) -> Binding | None:
+    return db.session.scalar(select(Binding).where(Binding.owner_id == owner_id, Binding.ended_at.is_(None)))
+
+
+def issue_code(owner, actor, lifetime: timedelta = CODE_LIFETIME) -> str:
+    """A fresh eight-digit code for this owner; earlier unused codes of the owner stop working."""
+    now = db_now(db.session)
+    for earlier in db.session.scalars(select(BindingCode).where(
+            BindingCode.owner_id == owner.id, BindingCode.used_at.is_(None), BindingCode.expires_at > now)):
+        earlier.expires_at = now
+    while True:
+        code = f"{secrets.randbelow(10 ** 8):08d}"
+        if db.session.scalar(select(BindingCode.id).where(BindingCode.code_hash == _digest(code))) is None:
+            break
+    db.session.add(BindingCode(code_hash=_digest(code), owner=owner, issued_by_id=getattr(actor, "id", None),
+                               expires_at=now + lifetime))
+    audit.record(actor, "binding.code", f"owner:{owner.id}", owner.flat.label)
+    db.session.flush()
+    return code
+
+
+def _failures(now, openid: str, flat_id: int | None = None) -> int:
+    query = select(func.count(BindingAttempt.id)).where(BindingAttempt.at > now - ATTEMPT_WINDOW)
+    query = query.where(BindingAttempt.flat_id == flat_id) if flat_id else query.where(BindingAttempt.openid == openid)
+    return db.session.scalar(query)
+
+
+def _check_not_locked(now, openid: str) -> None:
+    if _failures(now, openid) >= MAX_FAILURES_PER_OPENID:
+        raise BindingRefused("尝试次数太多，请明天再试，或请社区工作人员给您绑定码。")
+
+
+def _check_not_bound(openid: str) -> None:
+    current = live_binding(openid)
+    if current is not None:
+        raise BindingRefused(f"您已绑定 {current.owner.flat.label}。如需更换，请先发送“解绑”。")
+
+
+def _bind(openid: str, owner, method: str, now) -> Binding:
+    binding = Binding(openid=openid, owner=owner, method=method, bound_at=now)
+    db.session.add(binding)
+    db.session.flush()
+    audit.record(None, f"binding.{method}", f"owner:{owner.id}", f"binding:{binding.id}")
+    return binding
+
+
+def bind_with_code(openid: str, code: str) -> Binding:
+    """Bind with a worker's one-time code. The code is authoritative: it replaces the owner's other binding."""
+    now = db_now(db.session)
+    _check_not_locked(now, openid)
+    _check_not_bound(openid)
+    record = db.session.scalar(select(BindingCode).where(BindingCode.code_hash == _digest(code.strip()))
+                               .with_for_update())
+    if record is None or record.used_at is not None or record.expires_at <= now:
+        db.session.add(BindingAttempt(openid=openid, at=now))
+        db.session.flush()
+        raise BindingRefused("绑定码不对或已失效。请核对后再发，或请社区工作人员重新给您一个。")
+    record.used_at = now
+    earlier = binding_of_owner(record.owner_id)
+    if earlier is not None:
+        _end(earlier, now, "rebound")
+    return _bind(openid, record.owner, "code", now)
+
+
+def bind_with_register(openid: str, estate_name: str, flat_code: str, name: str, phone_last4: str) -> Binding:
+    """Bind by flat, owner's name and the phone's last four digits, as written in the register."""
+    now = db_now(db.session)
+    _check_not_locked(now, openid)
+    _check_not_bound(openid)
+    estate = find_estate(estate_name)
+    flat = flat_by_code(estate, flat_code) if estate else None
+    if flat is not None and _failures(now, openid, flat.id) >= MAX_FAILURES_PER_FLAT:
+        raise BindingRefused("这套房屋今天的尝试次数太多，请明天再试，或请社区工作人员给您绑定码。")
+    owner = None
+    if flat is not None:
+        owner = db.session.scalar(select(Owner).where(Owner.flat_id == flat.id, Owner.name == name.strip()))
+    if owner is None or len(phone_last4) != 4 or not owner.phone or owner.phone[-4:] != phone_last4:
+        db.session.add(BindingAttempt(openid=openid, flat_id=flat.id if flat else None, at=now))
+        db.session.flush()
+        raise BindingRefused("信息与登记的不一致。请核对小区、房号、姓名和手机后四位，或请社区工作人员给您绑定码。")
+    if binding_of_owner(owner.id) is not None:
+        raise BindingRefused("这位业主已绑定了另一个微信。如需更换，请联系社区工作人员。")
+    return _bind(openid, owner, "register", now)
+
+
+def find_estate(name: str):
+    """The estate a resident names: exactly, or the only one whose name contains what they typed."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    exact = db.session.scalar(select(Estate).where(Estate.name == name))
+    if exact is not None:
+        return exact
+    matches = db.session.scalars(select(Estate).where(Estate.name.contains(name, autoescape=True)).limit(2)).all()
+    return matches[0] if len(matches) == 1 else None
+
+
+def _end(binding: Binding, now, reason: str, actor=None) -> None:
+    binding.ended_at, binding.end_reason = now, reason
+    binding.ended_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    audit.record(actor, f"binding.{reason}", f"owner:{binding.owner_id}", f"binding:{binding.id}")
+
+
+def unbind(openid: str, reason: str = "unbound") -> Binding | None:
+    """End the WeChat user's live binding (they asked, or unfollowed the account); None if there was none."""
+    binding = live_binding(openid)
+    if binding is not None:
+        _end(binding, db_now(db.session), reason)
+    return binding
+
+
+def revoke(binding: Binding, actor) -> None:
+    """A worker ends a binding (a sold flat, a mistaken binding)."""
+    if binding.ended_at is None:
+        _end(binding, db_now(db.session), "revoked", actor)

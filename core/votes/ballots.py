@@ -1,0 +1,104 @@
+"""Casting ballots: online by a flat's owner, or on paper entered by a community worker.
+
+Every cast is appended to the vote's chained log under the vote's lock; the flat's current
+ballot is the latest by when the owner decided. Flush, never commit.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from core.accounts import Role
+from core.db import db, db_now, local
+from core.votes.consent import CHOICES
+from core.votes.log import chain_hash, genesis_hash
+from core.votes.models import Ballot, BallotEntry, VoteFlat
+from core.votes.operations import lock_vote
+
+CHANNEL_LABELS = {"web": "网页", "wechat": "微信", "paper": "纸质"}
+CHANNELS = tuple(CHANNEL_LABELS)
+
+
+class BallotRefused(Exception):
+    """A ballot that is not accepted; the message is for the voter, and nothing was stored."""
+
+
+@dataclass(frozen=True)
+class Paper:
+    """What a worker records for a paper ballot (院坝会, door to door)."""
+
+    collected_by: str
+    collected_at: datetime
+    reference: str
+
+
+def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
+         owner=None, recorded_by=None, paper: Paper | None = None) -> BallotEntry:
+    """Append a ballot to the log and make it the flat's current one if it is the latest; returns the entry.
+
+    A retry with the same idempotency key returns the entry stored the first time.
+    """
+    if channel not in CHANNELS:
+        raise ValueError(channel)
+    if not idempotency_key or len(idempotency_key) > 64:
+        raise BallotRefused("请求无效，请刷新页面后重试。")
+    vote = lock_vote(vote_id)
+    earlier = db.session.scalar(
+        select(BallotEntry).where(BallotEntry.vote_id == vote.id, BallotEntry.idempotency_key == idempotency_key)
+    )
+    if earlier is not None:
+        if earlier.flat_id != flat.id:
+            raise BallotRefused("请求无效，请刷新页面后重试。")
+        return earlier
+    now = db_now(db.session)
+    if vote.status == "closed" or now >= vote.closes_at:
+        raise BallotRefused(f"表决已于 {local(vote.closes_at)} 截止，不能再投票。")
+    if vote.status != "open" or now < vote.opens_at:
+        raise BallotRefused(f"表决将于 {local(vote.opens_at)} 开始，请届时再投。")
+    if choice not in CHOICES:
+        raise BallotRefused("请选择：同意、不同意或弃权。")
+    if db.session.get(VoteFlat, (vote.id, flat.id)) is None:
+        raise BallotRefused("您的房屋不在本次表决范围内。")
+
+    if channel == "paper":
+        if recorded_by is None or not (recorded_by.role == Role.ADMIN or (
+                recorded_by.role == Role.WORKER and recorded_by.community_id == vote.estate.community_id)):
+            raise BallotRefused("只有本社区工作人员可以录入纸质表决票。")
+        if paper is None or not paper.collected_by.strip() or not paper.reference.strip():
+            raise BallotRefused("请填写收票人和表决票编号。")
+        if not (vote.opens_at <= paper.collected_at <= now):
+            raise BallotRefused("收票时间须在表决开始之后、现在之前。")
+        effective = paper.collected_at
+    else:
+        if owner is None or owner.flat_id != flat.id:
+            raise BallotRefused("您还没有绑定这套房屋，不能替它投票。")
+        effective = now
+
+    last = db.session.scalar(
+        select(BallotEntry).where(BallotEntry.vote_id == vote.id).order_by(BallotEntry.seq.desc()).limit(1)
+    )
+    entry = BallotEntry(
+        vote_id=vote.id, seq=(last.seq + 1) if last else 1, flat_id=flat.id, choice=choice, channel=channel,
+        owner_id=owner.id if owner is not None else None,
+        recorded_by_id=recorded_by.id if recorded_by is not None else None,
+        collected_by=paper.collected_by.strip()[:40] if paper else "",
+        paper_ref=paper.reference.strip()[:40] if paper else "",
+        recorded_at=now, effective_at=effective, idempotency_key=idempotency_key,
+        prev_hash=last.hash if last else genesis_hash(vote),
+    )
+    entry.hash = chain_hash(entry.prev_hash, entry)
+    db.session.add(entry)
+    db.session.flush()
+
+    current = db.session.scalar(select(Ballot).where(Ballot.vote_id == vote.id, Ballot.flat_id == flat.id))
+    if current is None:
+        db.session.add(Ballot(vote_id=vote.id, flat_id=flat.id, entry_id=entry.id, choice=choice, effective_at=effective))
+    elif (effective, entry.seq) > (current.effective_at, current.entry.seq):
+        current.entry_id, current.choice, current.effective_at = entry.id, choice, effective
+    db.session.flush()
+    return entry
+
+
+def owner_has_voted(owner) -> bool:
+    """Whether any vote's log names this owner (then the register must keep them)."""
+    return db.session.scalar(select(BallotEntry.id).where(BallotEntry.owner_id == owner.id).limit(1)) is not None

@@ -1,0 +1,99 @@
+"""A vote's ballot log: insert-only entries, each hashed with the one before it (a hash chain), and the
+check that recomputes everything a tally rests on (electorate digest, chain, current ballots, frozen tally)."""
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core.db import db
+from core.votes.models import Ballot, BallotEntry, Vote, VoteFlat
+from core.votes.tally import tally_from_choices
+
+
+def electorate_digest(rows) -> str:
+    """sha256 over (flat id, area) of the frozen electorate, in flat order."""
+    # Areas as stored (two decimals), whether they come from memory (45) or the database (45.00).
+    text = "\n".join(f"{flat_id}:{Decimal(area).quantize(Decimal('0.01'))}" for flat_id, area in sorted(rows))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def genesis_hash(vote: Vote) -> str:
+    return hashlib.sha256(f"yishi:vote:{vote.id}:{vote.electorate_hash}".encode()).hexdigest()
+
+
+def entry_payload(entry: BallotEntry) -> str:
+    """The canonical text an entry's hash covers (everything but its own hash)."""
+    return json.dumps({
+        "vote": entry.vote_id, "seq": entry.seq, "flat": entry.flat_id, "choice": entry.choice,
+        "channel": entry.channel, "owner": entry.owner_id, "recorded_by": entry.recorded_by_id,
+        "collected_by": entry.collected_by, "paper_ref": entry.paper_ref,
+        "recorded_at": entry.recorded_at.isoformat(), "effective_at": entry.effective_at.isoformat(),
+        "key": entry.idempotency_key,
+    }, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def chain_hash(prev_hash: str, entry: BallotEntry) -> str:
+    """Decidim's chained hash: sha256(previous + "." + data)."""
+    return hashlib.sha256(f"{prev_hash}.{entry_payload(entry)}".encode()).hexdigest()
+
+
+def log_entries(vote_id: int) -> list[BallotEntry]:
+    return db.session.scalars(select(BallotEntry).where(BallotEntry.vote_id == vote_id).order_by(BallotEntry.seq)).all()
+
+
+def current_from_log(entries) -> dict[int, BallotEntry]:
+    """Each flat's ballot that counts: its latest by effective time (ties: the later entry)."""
+    current: dict[int, BallotEntry] = {}
+    for entry in entries:
+        best = current.get(entry.flat_id)
+        if best is None or (entry.effective_at, entry.seq) > (best.effective_at, best.seq):
+            current[entry.flat_id] = entry
+    return current
+
+
+@dataclass
+class Verification:
+    ok: bool
+    entries: int
+    head: str
+    problems: list[str] = field(default_factory=list)
+    first_broken_seq: int | None = None
+
+
+def verify_vote(vote: Vote) -> Verification:
+    """Recompute the electorate digest, the hash chain, the current ballots and (once closed) the frozen tally."""
+    problems: list[str] = []
+    first_broken = None
+    frozen = db.session.execute(select(VoteFlat.flat_id, VoteFlat.area).where(VoteFlat.vote_id == vote.id)).all()
+    if vote.status != "draft" and electorate_digest((f, a) for f, a in frozen) != vote.electorate_hash:
+        problems.append("the frozen electorate does not match its digest")
+    entries = log_entries(vote.id)
+    prev = genesis_hash(vote)
+    for expected_seq, entry in enumerate(entries, start=1):
+        reason = None
+        if entry.seq != expected_seq:
+            reason = f"sequence gap: expected {expected_seq}"
+        elif entry.prev_hash != prev:
+            reason = "does not point to the entry before it"
+        elif chain_hash(prev, entry) != entry.hash:
+            reason = "its content does not match its hash (edited?)"
+        if reason:
+            problems.append(f"entry {entry.seq}: {reason}")
+            first_broken = first_broken or entry.seq
+            break
+        prev = entry.hash
+    current = current_from_log(entries)
+    stored = {b.flat_id: (b.entry_id, b.choice) for b in db.session.scalars(select(Ballot).where(Ballot.vote_id == vote.id))}
+    if stored != {flat: (e.id, e.choice) for flat, e in current.items()}:
+        problems.append("the current ballots differ from what the log says")
+    if vote.status == "closed":
+        recount = tally_from_choices(vote, {flat: e.choice for flat, e in current.items()}).as_dict()
+        frozen_tally = {k: v for k, v in (vote.final_tally or {}).items() if k != "log_length"}
+        if recount != frozen_tally:
+            problems.append("the frozen tally differs from a recount of the log")
+        if vote.final_hash != (entries[-1].hash if entries else genesis_hash(vote)):
+            problems.append("the final hash is not the head of the log")
+    return Verification(ok=not problems, entries=len(entries), head=prev, problems=problems,
+                        first_broken_seq=first_broken)

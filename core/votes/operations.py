@@ -1,0 +1,101 @@
+"""Votes: creating, opening (freezing the electorate), closing (freezing the tally).
+
+Operations take the acting person, flush, and never commit; the caller commits once.
+"""
+from datetime import datetime
+
+from sqlalchemy import select
+
+from core import audit
+from core.db import db, db_now
+from core.register.lookup import scope_flats_query
+from core.votes import reminders
+from core.votes.consent import RuleError, rule_for
+from core.votes.log import electorate_digest, genesis_hash, log_entries
+from core.votes.models import Vote, VoteFlat
+from core.votes.tally import live_tally
+
+
+class VoteError(ValueError):
+    """A vote cannot be created or changed as asked; the message is for the worker."""
+
+
+def lock_vote(vote_id: int) -> Vote:
+    """Load a vote holding its row lock (PostgreSQL); on SQLite BEGIN IMMEDIATE already serialises writers."""
+    vote = db.session.execute(
+        select(Vote).where(Vote.id == vote_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if vote is None:
+        raise VoteError("没有这项表决。")
+    return vote
+
+
+def create_vote(actor, estate, matter: str, rule: str, opens_at: datetime, closes_at: datetime,
+                building=None, unit=None, fractions: dict | None = None, description: str = "") -> Vote:
+    """A draft vote over an estate, one of its buildings, or one of its units."""
+    matter = (matter or "").strip()
+    if not matter or len(matter) > 120:
+        raise VoteError("请填写表决事项（120 字以内）。")
+    try:
+        rule_for(rule, fractions)
+    except RuleError as error:
+        raise VoteError(f"表决规则有误：{error}") from None
+    if closes_at <= opens_at:
+        raise VoteError("截止时间必须晚于开始时间。")
+    if unit is not None:
+        building = unit.building
+    if building is not None and building.estate_id != estate.id:
+        raise VoteError("楼栋不属于这个小区。")
+    vote = Vote(estate=estate, building=building, unit=unit, matter=matter, description=description or "",
+                rule=rule, fractions=fractions if rule == "custom" else None, opens_at=opens_at,
+                closes_at=closes_at, created_by_id=getattr(actor, "id", None))
+    db.session.add(vote)
+    db.session.flush()
+    audit.record(actor, "vote.create", f"vote:{vote.id}", matter)
+    return vote
+
+
+def open_vote(vote_id: int, actor) -> Vote:
+    """Freeze the electorate (flats and areas in scope now) and start accepting ballots at opens_at."""
+    vote = lock_vote(vote_id)
+    if vote.status != "draft":
+        raise VoteError("这项表决已经发布过了。")
+    now = db_now(db.session)
+    if vote.closes_at <= now:
+        raise VoteError("截止时间已过，请修改后再发布。")
+    flats = db.session.scalars(scope_flats_query(vote.estate_id, vote.building_id, vote.unit_id)).all()
+    if not flats:
+        raise VoteError("表决范围内还没有登记住户。")
+    for flat in flats:
+        db.session.add(VoteFlat(vote_id=vote.id, flat_id=flat.id, area=flat.area))
+    vote.electorate_hash = electorate_digest((f.id, f.area) for f in flats)
+    vote.status = "open"
+    vote.opened_at = now
+    db.session.flush()
+    audit.record(actor, "vote.open", f"vote:{vote.id}", f"{len(flats)} flats, electorate {vote.electorate_hash[:12]}")
+    reminders.vote_opened(vote)
+    return vote
+
+
+def close_vote(vote_id: int, actor=None) -> bool:
+    """Freeze the tally with the log's final hash; True if this call closed it (closing twice is a no-op)."""
+    vote = lock_vote(vote_id)
+    if vote.status != "open":
+        return False
+    entries = log_entries(vote.id)
+    tally = live_tally(vote)
+    vote.final_hash = entries[-1].hash if entries else genesis_hash(vote)
+    vote.final_tally = {**tally.as_dict(), "log_length": len(entries)}
+    vote.status = "closed"
+    vote.closed_at = db_now(db.session)
+    db.session.flush()
+    audit.record(actor, "vote.close", f"vote:{vote.id}",
+                 f"passed={tally.passed} head={vote.final_hash[:12]}")
+    return True
+
+
+def close_due_votes() -> list[int]:
+    """Close every open vote whose closing time has passed by the database clock; safe to run any number of times."""
+    now = db_now(db.session)
+    due = db.session.scalars(select(Vote.id).where(Vote.status == "open", Vote.closes_at <= now)).all()
+    return [vote_id for vote_id in due if close_vote(vote_id)]
