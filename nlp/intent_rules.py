@@ -56,6 +56,9 @@ _BALLOT = re.compile(r"^(同意|赞成|不同意|反对|弃权)\s*第?\s*(\d{1,5
 _PROGRESS = re.compile(r"^进度\s*(\d{1,5})$")
 # The code: 8 digits, typed as 88265025, 8826 5025 or 8826-5025, alone or after 绑定 / 绑定码 (是).
 _CODE = re.compile(r"^(?:我的)?(?:绑定码?|验证码|码)?\s*(?:是|为)?\s*:?\s*((?:\d[\s-]?){7}\d)$")
+# The same code inside a sentence that says it is one: 社区给的码是 4451 9087, 帮我绑上 77120984.
+_CODE_IN_SENTENCE = re.compile(r"(?<!\d)((?:\d[\s-]?){7}\d)(?!\d)")
+_ABOUT_A_CODE = re.compile(r"码|绑(?!.*解)")
 # 评价 [TS…] 5 [意见], 评分 4, 打5分, 5分, 五星, 评价:5分 很满意.
 _RATE = re.compile(r"^(?:评价|评分|打分|打)\s*(ts\d+)?\s*(?:打|给)?\s*([1-5一二两三四五])(?!\d)\s*(?:分|星|颗星)?(?:\s*(.*))?$")
 _STARS = re.compile(r"^([1-5一二两三四五])\s*(?:分|星|颗星)(?:\s*好评|\s*差评)?$")
@@ -74,6 +77,10 @@ def match(text: str) -> RuleMatch | None:
     code = _CODE.match(text)
     if code:
         return RuleMatch("bind", {"code": re.sub(r"\D", "", code.group(1))})
+    if _ABOUT_A_CODE.search(text) and "解" not in text:
+        codes = _CODE_IN_SENTENCE.findall(text)
+        if len(codes) == 1:
+            return RuleMatch("bind", {"code": re.sub(r"\D", "", codes[0])})
     if _BIND_DETAILS.match(text):
         return RuleMatch("bind", {"details": text[2:].strip()})
     ballot = _BALLOT.match(text)

@@ -41,7 +41,8 @@ HELD_OUT_BUCKETS = 5
 class Utterance:
     text: str
     intent: str
-    origin: str  # "hand" (written as residents say it) or "template" (composed by corpus/make_utterances.py)
+    origin: str  # "hand" (written as residents say it), "template" (composed by corpus/make_utterances.py)
+    # or "routing-corpus" (a problem statement taken from corpus/complaints.csv)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def _clip(text: str) -> str:
 
 # Words that turn the next word round. jieba cuts 我不同意 as 我/不/同意 and 投不同意 as 投不/同意, so the
 # bare word 同意 would stand for agreeing in both; the word after a negator becomes 不+word instead.
-_NEGATORS = {"不", "别", "没", "没有", "不要", "甭", "莫", "勿", "未", "不太", "不大"}
+_NEGATORS = {"不", "别", "没", "没有", "不要", "不想", "不愿", "不愿意", "不用", "不必", "甭", "莫", "勿", "未", "不太", "不大"}
 
 
 def _words(text: str) -> list[str]:
@@ -145,7 +146,10 @@ class IntentModel:
 
 
 def fit(utterances: list[Utterance]) -> IntentModel:
-    """A model trained on these utterances; the same utterances give the same model."""
+    """A model trained on these utterances; the same utterances, in any order, give the same model."""
+    # The calibration folds are cut in order; an order by hash mixes the hand-written sentences and the
+    # compositions into each fold (the file lists them apart) and makes the model independent of row order.
+    utterances = sorted(utterances, key=lambda u: (hashlib.sha256(u.text.encode("utf-8")).digest(), u.intent))
     texts = [_clip(u.text) for u in utterances]
     labels = [u.intent for u in utterances]
     vectorizers = [

@@ -2290,6 +2290,228 @@ HAND["bind"] += lines("""
 """)
 
 
+# A fifth round: short questions about one thing whose intent is the verb (修好了 → a ticket's status,
+# 装好了 → the project's progress, 出多少钱 → what the plan says).
+HAND["complaint_status"] += lines("""
+电梯修好了没
+电梯好了没有
+灯修了吗
+灯好了没
+下水道通了吗
+水管修好没
+漏水修了没
+井盖补上了吗
+路灯修好了没
+门禁修好了吗
+""")
+
+HAND["progress"] += lines("""
+电梯装好了吗
+电梯什么时候装好
+电梯啥时候能用上
+改造完工了吗
+什么时候完工
+改造什么时候结束
+施工到哪了
+开工了没有
+""")
+
+HAND["notices"] += lines("""
+装电梯每户出多少钱
+加装电梯要出多少钱
+费用怎么分摊
+一楼要出钱吗
+改造要我们自己出钱吗
+电梯装在楼的哪一边
+改造都改些啥
+方案里有没有换水管
+""")
+
+HAND["agree"] += lines("""
+装吧
+那就装吧
+装电梯吧，我没意见
+改吧，我同意
+就这么办吧，同意
+我看可以装
+我们家觉得可以
+""")
+
+
+# A sixth round for the weakest intents of the benchmark (help, other, my_votes, notices, bind), in
+# other voices: 俺/咱, 啥子/晓得/要得, a grandchild typing for a grandparent.
+HAND["help"] += lines("""
+俺不会整
+这玩意儿咋弄
+这个东西咋使
+我奶奶不会用，怎么弄
+帮我爷爷看看这个怎么用
+俺看不明白这是干啥的
+用法
+怎么玩这个
+告诉我怎么用
+能给我讲讲怎么用吗
+可以做哪些事
+你们这里能办什么
+啥都不会
+一点都不会用
+有没有人工
+转人工
+人工客服
+客服
+""")
+
+HAND["other"] += lines("""
+俺晓得了
+好咧
+好滴
+嗯呢
+阿弥陀佛
+老天爷
+哎呀
+哎哟
+我的天
+真的假的
+你猜
+你好笨
+你说啥
+听不懂
+啥意思
+什么意思
+这什么
+我孙子帮我弄的
+我在学着用手机
+我眼睛不好
+我耳朵背
+今天是我生日
+我老伴住院了
+想我孙子了
+楼下的桂花开了
+""")
+
+HAND["my_votes"] += lines("""
+俺投的是个啥
+我们家那票投的啥
+帮我看下我投没投
+我投票成功没有
+刚才投上没有
+我的票记录一下给我看
+我投过的票
+投票历史
+我家投票的结果
+看一下我的投票记录
+""")
+
+HAND["notices"] += lines("""
+方案在哪看
+改造方案公示一下
+俺想看看方案
+公示的东西在哪
+方案张贴在哪了
+方案有图片吗
+改造设计图
+看看设计方案
+公示期间提意见
+对方案提个意见
+""")
+
+HAND["bind"] += lines("""
+俺要绑
+咱要绑定
+怎么把我家加进来
+我家房子还没加上
+我要加房子
+添加我家
+我是业主我要认证
+身份认证
+业主认证怎么弄
+我要绑定，我住幸福里
+""")
+
+
+# A seventh round: what is to be voted on (投啥, 要投什么) against what I voted (我投的啥, 我投了没).
+HAND["list_votes"] += lines("""
+要投啥
+投啥啊
+这回投啥
+现在要投什么票
+让我们投什么
+叫我们投啥票
+这次表决投什么内容
+有票要投吗
+有没有票要投
+有需要表决的吗
+需要投票吗
+要我投票吗
+""")
+
+HAND["my_votes"] += lines("""
+我投了吗
+我投了没
+我家投了吗
+我们家投过没有
+我是不是已经投过了
+我之前投过吗
+我投过票了吧
+我投了什么票来着
+我投的那个是啥
+我上回投的是啥
+""")
+
+
+# An eighth round: questions about anything but this account (怎么, 哪里, 多少 do not make them help),
+# and noise.
+HAND["other"] += lines("""
+高铁票怎么买
+挂号怎么挂
+医院怎么预约
+核酸在哪做
+体检去哪里
+银行几点开门
+养老金怎么领
+老年卡怎么办
+公交卡怎么充值
+燃气卡在哪充
+有线电视费怎么交
+怎么交电费
+水费多少钱一吨
+物业费一年多少钱
+哪里有理发的
+附近哪有超市
+哪家饭店好吃
+去火车站怎么走
+广场舞音乐哪里下载
+孙子上学的事找谁
+怎么给孙子转账
+红包怎么领
+微信钱包怎么用
+手机怎么截图
+怎么看新闻
+电视怎么换台
+家里猫丢了
+找不到钥匙了
+眼镜放哪了
+我想去旅游
+明年还涨工资吗
+今年冬天冷不冷
+啊啊啊
+哈哈哈哈哈哈
+呜呜呜
+asdfgh
+qwer
+aaa
+ddd
+1234567
+000
+？？！
+。？
+~~~
+嗯？
+啊？
+哦？
+""")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Templates, per intent (several wordings each, slots above)
 # ---------------------------------------------------------------------------------------------------------
@@ -2403,6 +2625,8 @@ def build() -> list[tuple[str, str, str]]:
     unique = []
     for text, intent, origin in dressed:
         key = normalise(text)
+        if not key:
+            continue  # nothing but punctuation: bot.understand answers other by itself, no model involved
         if key in seen:
             if seen[key] != intent:
                 raise SystemExit(f"{text!r} is labelled both {seen[key]} and {intent}")

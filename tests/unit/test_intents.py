@@ -96,7 +96,11 @@ def test_codes_are_bound_by_the_rule_with_their_digits():
     for text in ("88265025", "8826 5025", "8826-5025", "８８２６５０２５", "绑定 8826 5025", "绑定码是88265025"):
         understood = understand(text)
         assert (understood.intent, understood.by, understood.slots) == ("bind", "rule", {"code": "88265025"}), text
+    for text in ("社区给的码是 8826 5025", "帮我绑上 88265025", "码在这：8826-5025，帮我绑上"):
+        assert understand(text).slots == {"code": "88265025"}, text
     assert match(normalise("13812345678")) is None  # a phone number is not a code
+    assert match(normalise("我的电话 13812345678 绑定")) is None
+    assert match(normalise("解绑 88265025")) is None
     assert match(normalise("8826 502")) is None
 
 
