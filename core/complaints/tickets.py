@@ -13,15 +13,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from core.complaints.models import (
-    OPEN,
-    Complaint,
-    ComplaintEvent,
-    ComplaintPhoto,
-    Department,
-    LabelMapping,
-    RoutingCorrection,
-)
+from core.complaints.models import (OPEN, Complaint, ComplaintEvent, ComplaintPhoto, Department, LabelMapping,
+                                    RoutingCorrection)
 from core.db import db, db_now, local
 from core.register.models import Community, Estate
 from core.residents import pushes

@@ -9,12 +9,7 @@ from sqlalchemy import select
 
 from core import audit
 from core.consultation import periods
-from core.consultation.models import (
-    DemandChoice,
-    DemandItem,
-    DemandResponse,
-    DemandSurvey,
-)
+from core.consultation.models import DemandChoice, DemandItem, DemandResponse, DemandSurvey
 from core.consultation.models.demand import CATEGORY_LABELS
 from core.db import db, db_now
 from core.register.models import Building, Flat, Unit

@@ -10,12 +10,7 @@ from sqlalchemy import select
 
 from core import audit
 from core.consultation import periods
-from core.consultation.models import (
-    Survey,
-    SurveyParticipation,
-    SurveyQuestion,
-    SurveyResponse,
-)
+from core.consultation.models import Survey, SurveyParticipation, SurveyQuestion, SurveyResponse
 from core.db import db, db_now
 from core.register.models import Building
 

@@ -4,14 +4,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from core.complaints.models import Complaint
-from core.consultation.models import (
-    DemandResponse,
-    DemandSurvey,
-    Notice,
-    NoticeComment,
-    Survey,
-    SurveyParticipation,
-)
+from core.consultation.models import DemandResponse, DemandSurvey, Notice, NoticeComment, Survey, SurveyParticipation
 from core.db import SHANGHAI, db
 from core.register import scope
 from core.votes.models import Vote

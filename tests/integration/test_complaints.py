@@ -7,12 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.complaints.departments import by_code
-from core.complaints.models import (
-    Complaint,
-    ComplaintEvent,
-    ComplaintPhoto,
-    RoutingCorrection,
-)
+from core.complaints.models import Complaint, ComplaintEvent, ComplaintPhoto, RoutingCorrection
 from core.db import db, db_now
 from core.residents.links import issue_link
 from core.residents.models import Push
@@ -288,14 +283,7 @@ def test_the_street_office_edits_a_deadline_and_a_bad_one_changes_nothing(client
 
 
 def test_photos_are_checked_and_limited_and_a_refused_one_leaves_the_others(phone):
-    from core.complaints.tickets import (
-        MAX_PHOTO_BYTES,
-        MAX_PHOTOS,
-        ComplaintRefused,
-        Router,
-        add_photo,
-        file_complaint,
-    )
+    from core.complaints.tickets import MAX_PHOTO_BYTES, MAX_PHOTOS, ComplaintRefused, Router, add_photo, file_complaint
 
     phone.say("报修 楼道灯坏了一个多月，晚上摸黑上楼")
     ticket = db.session.scalar(select(Complaint))

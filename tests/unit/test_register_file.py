@@ -5,14 +5,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from core.register.sheet import (
-    HEADERS,
-    ImportRejected,
-    parse,
-    read_table,
-    template,
-    write_workbook,
-)
+from core.register.sheet import HEADERS, ImportRejected, parse, read_table, template, write_workbook
 
 GOOD = [
     ["1", "1", "101", "", "89.50", "张建国", "13812345678", "123X", "李秀英"],

@@ -16,15 +16,7 @@ from core.votes.consent import CHOICE_LABELS, RULES
 from core.votes.exports import roll_xlsx, tally_xlsx
 from core.votes.models import VoteFlat
 from core.votes.operations import VoteError, close_vote, create_vote, open_vote
-from core.votes.tally import (
-    STATUS_LABELS,
-    breakdown,
-    live_tally,
-    progress_curve,
-    status,
-    vote_for,
-    votes_query,
-)
+from core.votes.tally import STATUS_LABELS, breakdown, live_tally, progress_curve, status, vote_for, votes_query
 from web.charts import progress_svg
 from web.console.routes import XLSX, _estate_or_404, bp, local_input
 

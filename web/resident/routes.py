@@ -2,18 +2,7 @@
 import uuid
 from functools import wraps
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from core.consultation import demands, notices, surveys
@@ -24,14 +13,7 @@ from core.residents.models import Binding
 from core.votes.ballots import BallotRefused, cast
 from core.votes.consent import CHOICE_LABELS
 from core.votes.models import BallotEntry, Vote, VoteFlat
-from core.votes.tally import (
-    STATUS_LABELS,
-    find_receipt,
-    flat_ballot,
-    live_tally,
-    status,
-    votes_for_flat,
-)
+from core.votes.tally import STATUS_LABELS, find_receipt, flat_ballot, live_tally, status, votes_for_flat
 
 bp = Blueprint("resident", __name__)
 
