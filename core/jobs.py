@@ -3,10 +3,11 @@
 Jobs take the app's configuration (a plain dict) and return what they did, for the log.
 """
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import delete
 
-from core.complaints import tickets
+from core.complaints import history, tickets
 from core.consultation import demands, notices, surveys
 from core.db import db, db_now
 from core.residents.models import InboundMessage
@@ -21,6 +22,7 @@ SCHEDULE = (
     ("wechat.forget_deliveries", "core.jobs:forget_deliveries", 3600),
     ("complaints.flag_overdue", "core.jobs:flag_overdue_complaints", 300),
     ("calendar.advance", "core.jobs:advance_calendar", 30),
+    ("classifier.train_uploads", "core.jobs:train_uploads", 20),
 )
 
 # WeChat retries within seconds; a week of delivered keys is plenty to answer any retry.
@@ -61,3 +63,9 @@ def advance_calendar(config) -> dict:
     done = {"notices": notices.advance(), "demands": demands.advance(), "surveys": surveys.advance()}
     db.session.commit()
     return done
+
+
+def train_uploads(config) -> int | None:
+    """Train the oldest street history waiting in the console's queue (minutes of work, so here and not in
+    a web request); commits its progress as it goes."""
+    return history.run_next(Path(config["NLP_MODEL_DIR"]), config["ROUTING_THRESHOLD"])

@@ -138,3 +138,50 @@ class Department(db.Model):
     active = db.Column(db.Boolean, nullable=False, default=True)
 
     __table_args__ = (db.CheckConstraint("sla_hours > 0 AND sla_hours <= 2160", name="sla_sane"),)
+
+
+class LabelMapping(db.Model):
+    """Which of a street's departments handles the tickets the classifier gives a label: a model trained on
+    a 12345 export says "城管局", the street's own list calls it 城管执法中队."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    street_id = db.Column(db.ForeignKey("street.id"), nullable=False, index=True)
+    label = db.Column(db.String(60), nullable=False)
+    department_id = db.Column(db.ForeignKey("department.id"), nullable=False)
+    department = db.relationship("Department")
+
+    __table_args__ = (db.UniqueConstraint("street_id", "label"),)
+
+
+class TrainingRun(db.Model):
+    """A street office's labelled history of tickets, uploaded to train a candidate classifier in the
+    scheduler process; its held-out scores beside the current model's, then promoted or not."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    street_id = db.Column(db.ForeignKey("street.id"), index=True)
+    created_by_id = db.Column(db.ForeignKey("user.id"))
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    filename = db.Column(db.String(200), nullable=False)
+    data = db.Column(db.LargeBinary, nullable=False)
+    columns = db.Column(JSON, nullable=False, default=list)  # the file's header, for choosing
+    text_columns = db.Column(JSON, nullable=False, default=list)
+    label_column = db.Column(db.String(100), nullable=False, default="")
+    with_corrections = db.Column(db.Boolean, nullable=False, default=True)
+    status = db.Column(db.String(10), nullable=False, default="uploaded")
+    progress = db.Column(db.Integer, nullable=False, default=0)
+    message = db.Column(db.String(300), nullable=False, default="")
+    result = db.Column(JSON)
+    started_at = db.Column(UTCDateTime)
+    finished_at = db.Column(UTCDateTime)
+    promoted_at = db.Column(UTCDateTime)
+    created_by = db.relationship("User")
+
+    __table_args__ = (
+        db.CheckConstraint("status IN ('uploaded', 'queued', 'running', 'done', 'failed')", name="status_known"),
+    )
+
+    STATUS_LABELS = {"uploaded": "待选列", "queued": "排队中", "running": "训练中", "done": "已完成", "failed": "失败"}
+
+    @property
+    def status_label(self) -> str:
+        return self.STATUS_LABELS[self.status]

@@ -13,8 +13,10 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from core.complaints.models import OPEN, Complaint, ComplaintEvent, ComplaintPhoto, Department, RoutingCorrection
+from core.complaints.models import (OPEN, Complaint, ComplaintEvent, ComplaintPhoto, Department, LabelMapping,
+                                    RoutingCorrection)
 from core.db import db, db_now, local
+from core.register.models import Community, Estate
 from core.residents import pushes
 
 MAX_TEXT = 500
@@ -77,6 +79,17 @@ def file_complaint(text: str, channel: str, router: Router, *, flat=None, owner=
     return complaint, cut
 
 
+def department_for_label(label: str, estate_id: int) -> Department | None:
+    """The active department a classifier label routes to for this estate: its street's mapping
+    (console → 分类模型), else the department whose code is the label."""
+    street_id = db.session.scalar(select(Community.street_id).join(Estate, Estate.community_id == Community.id)
+                                  .where(Estate.id == estate_id))
+    mapped = db.session.scalar(select(Department).join(LabelMapping, LabelMapping.department_id == Department.id)
+                               .where(LabelMapping.street_id == street_id, LabelMapping.label == label))
+    department = mapped or db.session.scalar(select(Department).where(Department.code == label))
+    return department if department is not None and department.active else None
+
+
 def _route(complaint: Complaint, router: Router, now, notify: bool) -> None:
     if router.classifier is None:
         return
@@ -85,8 +98,7 @@ def _route(complaint: Complaint, router: Router, now, notify: bool) -> None:
     complaint.key_words = list(prediction.words)
     complaint.model_version = router.classifier.version[:40]
     best = prediction.best
-    department = db.session.scalar(select(Department).where(Department.code == best.label,
-                                                            Department.active.is_(True)))
+    department = department_for_label(best.label, complaint.estate_id)
     if department is not None and best.probability >= router.threshold:
         complaint.routed_by = "model"
         _assign(complaint, department, None, now, f"自动分派（把握 {best.probability:.0%}）", notify)

@@ -58,6 +58,9 @@ TABLE = [
 # Routes about no one estate: lists (scoped inside), templates, and the street office's own pages.
 UNSCOPED = {"/console/", "/console/complaints", "/console/complaints/new", "/console/complaints/stats",
             "/console/departments", "/console/departments/<int:department_id>", "/console/classifier",
+            "/console/classifier/history", "/console/classifier/history/<int:run_id>",
+            "/console/classifier/history/<int:run_id>/start", "/console/classifier/history/<int:run_id>/promote",
+            "/console/classifier/mapping",
             "/console/overview", "/console/report.xlsx", "/console/register-template.xlsx", "/console/votes"}
 
 

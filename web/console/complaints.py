@@ -5,7 +5,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 
 from core.accounts import Role
-from core.complaints import departments, queries, tickets
+from core.complaints import departments, history, queries, tickets
 from core.complaints.models import Department
 from core.db import db
 from core.register import scope
@@ -175,5 +175,8 @@ def classifier_status():
     if current_user.role not in (Role.STREET, Role.ADMIN):
         abort(404)
     current = store().current()
+    mapping = history.mapping_for(current_user.street_id) if current_user.street_id else {}
     return render_template("console/classifier.html", current=current, last=store().last_retraining(),
-                           threshold=router().threshold)
+                           threshold=router().threshold, mapping=mapping,
+                           departments=departments.all_departments(active_only=True),
+                           can_map=current_user.street_id is not None)

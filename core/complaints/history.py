@@ -1,0 +1,256 @@
+"""A street office's own history of tickets (an export of its 12345 or work-order system) trains a candidate
+classifier: uploaded and checked here in the web request, trained by the scheduler process (`run_next`),
+compared with the model in use on the same held-out messages, and promoted only when a person says so.
+
+Operations flush and never commit, except `run_next`, which commits its progress as it goes so that the
+console can show it (training takes minutes).
+"""
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+from sqlalchemy import select
+
+from core import audit
+from core.accounts import Role
+from core.complaints.models import (
+    Department,
+    LabelMapping,
+    RoutingCorrection,
+    TrainingRun,
+)
+from core.db import db, db_now
+from nlp.corpus import Corpus, CorpusError
+from nlp.model import ModelFileError
+from nlp.store import ModelStore
+from nlp.training import retrain, split
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 50_000
+MAX_UNZIPPED = 200 * 1024 * 1024  # an .xlsx is a zip: refuse a bomb before openpyxl opens it
+MAX_COLUMNS = 60
+
+
+class HistoryRefused(ValueError):
+    """An upload, a choice of columns or a promotion that cannot go ahead; the message is for the officer."""
+
+
+def _rows(filename: str, data: bytes) -> list[list[str]]:
+    """The first sheet (or the CSV) as rows of text, header first; bounded in size, rows and columns."""
+    if len(data) > MAX_BYTES:
+        raise HistoryRefused(f"文件超过 {MAX_BYTES // 1048576} MB，请分批上传。")
+    name = filename.lower()
+    if name.endswith(".csv"):
+        for encoding in ("utf-8-sig", "gb18030"):  # 12345 exports are often in Excel's GBK
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise HistoryRefused("无法识别文件编码，请另存为 UTF-8 的 CSV。")
+        rows = []
+        for row in csv.reader(io.StringIO(text, newline="")):
+            rows.append([cell.strip() for cell in row[:MAX_COLUMNS]])
+            if len(rows) > MAX_ROWS + 1:
+                raise HistoryRefused(f"超过 {MAX_ROWS} 行，请分批上传。")
+        return rows
+    if not name.endswith(".xlsx"):
+        raise HistoryRefused("只接受 .xlsx 或 .csv 文件。")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(member.file_size for member in archive.infolist()) > MAX_UNZIPPED:
+                raise HistoryRefused("文件解压后太大，请分批上传。")
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        raise HistoryRefused("无法读取这个 Excel 文件，请确认是 .xlsx 格式。") from None
+    try:
+        rows = []
+        for row in book.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS):
+            rows.append(["" if cell is None else str(cell).strip() for cell in row])
+            if len(rows) > MAX_ROWS + 1:
+                raise HistoryRefused(f"超过 {MAX_ROWS} 行，请分批上传。")
+        return rows
+    finally:
+        book.close()
+
+
+def upload(actor, filename: str, data: bytes) -> TrainingRun:
+    """Keep an uploaded export and its header; the officer then says which columns hold text and label."""
+    rows = _rows(filename or "", data)
+    header = [h for h in (rows[0] if rows else []) if h]
+    if len(header) < 2 or len(rows) < 2:
+        raise HistoryRefused("文件至少要有一行表头（如 内容、部门）和一行数据。")
+    run = TrainingRun(street_id=actor.street_id, created_by_id=actor.id, filename=(filename or "")[-200:],
+                      data=data, columns=header)
+    db.session.add(run)
+    db.session.flush()
+    audit.record(actor, "classifier.upload", f"training:{run.id}", f"{filename}: {len(rows) - 1} rows")
+    return run
+
+
+def start(run: TrainingRun, actor, text_columns: list[str], label_column: str, with_corrections: bool) -> None:
+    """Queue the training with the chosen columns (text columns are joined); the scheduler takes it up."""
+    if run.status != "uploaded":
+        raise HistoryRefused("这份数据已经开始训练了。")
+    text_columns = [c for c in dict.fromkeys(text_columns) if c]
+    if not text_columns or not label_column:
+        raise HistoryRefused("请选择内容列和部门列。")
+    unknown = [c for c in [*text_columns, label_column] if c not in run.columns]
+    if unknown:
+        raise HistoryRefused(f"文件里没有这一列：{'、'.join(unknown)}。")
+    if label_column in text_columns:
+        raise HistoryRefused("部门列不能同时作为内容列。")
+    run.text_columns, run.label_column, run.with_corrections = text_columns, label_column, with_corrections
+    run.status = "queued"
+    db.session.flush()
+    audit.record(actor, "classifier.train", f"training:{run.id}", f"{text_columns} → {label_column}")
+
+
+def corpus_of(run: TrainingRun) -> Corpus:
+    """The labelled messages of the upload, with the chosen columns; rows without text or label are skipped."""
+    rows = _rows(run.filename, run.data)
+    header = rows[0]
+    at = {name: i for i, name in enumerate(header) if name}
+    texts, labels = [], []
+    for row in rows[1:]:
+        def cell(name):
+            i = at[name]
+            return row[i].strip() if i < len(row) else ""
+        text = "。".join(part for part in (cell(c) for c in run.text_columns) if part)
+        label = cell(run.label_column)
+        if text and label:
+            texts.append(text)
+            labels.append(label[:60])
+    if not texts:
+        raise HistoryRefused("选中的列里没有可用的数据。")
+    return Corpus(tuple(texts), tuple(labels))
+
+
+def _corrections(street_id: int | None) -> Corpus:
+    """Workers' re-routings, as labels of the street's mapping where one names the department."""
+    label_of = {m.department.code: m.label for m in db.session.scalars(
+        select(LabelMapping).where(LabelMapping.street_id == street_id))} if street_id else {}
+    rows = db.session.execute(select(RoutingCorrection.text, RoutingCorrection.department_code)
+                              .order_by(RoutingCorrection.id)).all()
+    return Corpus(tuple(r.text for r in rows), tuple(label_of.get(r.department_code, r.department_code) for r in rows))
+
+
+def routing_figures(classifier, holdout: Corpus, threshold: float) -> dict | None:
+    """On held-out messages: the share the router would send at once (best probability ≥ threshold) and the
+    share of those sent to the right label."""
+    if classifier is None or not len(holdout):
+        return None
+    routed = correct = 0
+    for text, label in zip(holdout.texts, holdout.labels):
+        best = classifier.predict(text).best
+        if best.probability >= threshold:
+            routed += 1
+            correct += best.label == label
+    return {"coverage": round(routed / len(holdout), 4),
+            "precision": round(correct / routed, 4) if routed else None, "threshold": threshold}
+
+
+def claim_next() -> TrainingRun | None:
+    """The oldest queued run, marked running (the caller commits), or None; two schedulers never take one twice."""
+    run = db.session.scalar(select(TrainingRun).where(TrainingRun.status == "queued").order_by(TrainingRun.id)
+                            .limit(1).with_for_update(skip_locked=True))
+    if run is not None:
+        run.status, run.progress, run.started_at = "running", 5, db_now(db.session)
+        db.session.flush()
+    return run
+
+
+def run_next(model_dir: Path, threshold: float) -> int | None:
+    """Train the oldest queued upload to the end (in the scheduler process); returns its id, or None."""
+    run = claim_next()
+    db.session.commit()
+    if run is None:
+        return None
+
+    def progress(percent: int, message: str) -> None:
+        run.progress, run.message = percent, message
+        db.session.commit()
+
+    store = ModelStore(model_dir)
+    try:
+        base = corpus_of(run)
+        corrections = _corrections(run.street_id) if run.with_corrections else Corpus((), ())
+        progress(20, f"读取了 {len(base)} 条，正在训练……")
+        result = retrain(base, corrections, store.current())
+        progress(80, "训练完成，正在比较……")
+        _, holdout = split(base + corrections)
+        path = store.directory / f"candidate-{result.candidate.version}.joblib"
+        result.candidate.save(path)
+        run.result = {
+            "candidate": result.candidate.version, "file": path.name, "examples": len(base),
+            "corrections": len(corrections), "labels": result.candidate.labels,
+            "candidate_scores": result.candidate_scores, "current_scores": result.current_scores,
+            "current": store.current().version if store.current() else None,
+            # A model trained on other labels (the shipped one names departments, a 12345 export names
+            # bureaus) cannot score on these messages: say how many labels the two share.
+            "shared_labels": len(set(result.candidate.labels) & set(store.current().labels))
+            if store.current() else None,
+            "routing": {"candidate": routing_figures(result.candidate, holdout, threshold),
+                        "current": routing_figures(store.current(), holdout, threshold)},
+        }
+        run.status, run.progress, run.message = "done", 100, "训练完成。"
+    except (HistoryRefused, CorpusError, ModelFileError, ValueError) as error:
+        db.session.rollback()
+        run.status, run.message = "failed", str(error)[:300]
+    run.finished_at = db_now(db.session)
+    run_id = run.id
+    db.session.commit()
+    return run_id
+
+
+def promote(run: TrainingRun, actor, store: ModelStore) -> str:
+    """Make the run's candidate the model every process uses; returns its version."""
+    if run.status != "done" or not run.result:
+        raise HistoryRefused("训练还没有完成。")
+    try:
+        model = store.promote_file(store.directory / run.result["file"])
+    except ModelFileError as error:
+        raise HistoryRefused(f"模型文件不能用：{error}") from None
+    run.promoted_at = db_now(db.session)
+    db.session.flush()
+    audit.record(actor, "classifier.promote", f"training:{run.id}", model.version)
+    return model.version
+
+
+def runs_for(user) -> list[TrainingRun]:
+    """The uploads a street officer (their street's) or an admin (all) may see, newest first."""
+    query = select(TrainingRun).order_by(TrainingRun.id.desc()).limit(20)
+    if user.role != Role.ADMIN:
+        query = query.where(TrainingRun.street_id == user.street_id)
+    return db.session.scalars(query).all()
+
+
+def run_for(user, run_id: int) -> TrainingRun | None:
+    run = db.session.get(TrainingRun, run_id)
+    if run is None or (user.role != Role.ADMIN and run.street_id != user.street_id):
+        return None
+    return run
+
+
+def mapping_for(street_id: int) -> dict[str, Department]:
+    """The street's label → department table."""
+    return {m.label: m.department for m in db.session.scalars(
+        select(LabelMapping).where(LabelMapping.street_id == street_id))}
+
+
+def set_mapping(actor, street_id: int, label: str, department: Department | None) -> None:
+    """Map a label to a department for the street (None: back to the department whose code is the label)."""
+    mapping = db.session.scalar(select(LabelMapping).where(LabelMapping.street_id == street_id,
+                                                           LabelMapping.label == label))
+    if department is None:
+        if mapping is not None:
+            db.session.delete(mapping)
+    elif mapping is None:
+        db.session.add(LabelMapping(street_id=street_id, label=label[:60], department=department))
+    else:
+        mapping.department = department
+    db.session.flush()
+    audit.record(actor, "classifier.mapping", f"street:{street_id}", f"{label} → {department.name if department else '-'}")

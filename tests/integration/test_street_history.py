@@ -1,0 +1,141 @@
+"""A street office trains the classifier on its own history, as the officer does it in the console: upload an
+export, choose the columns, the scheduler's job trains, the officer compares and promotes; labels map to
+the street's departments, and routing follows the mapping."""
+import csv
+import io
+import random
+
+import pytest
+from sqlalchemy import func, select
+
+from core.complaints.models import Complaint, Department, LabelMapping, TrainingRun
+from core.db import db
+from core.jobs import train_uploads
+from nlp.corpus import shipped
+from tests import factories
+from tests.conftest import csrf_token, login
+
+# The shipped corpus, relabelled as a 12345 system names its departments.
+NAMES = {"供水": "自来水公司", "供电": "供电局", "燃气": "燃气公司", "物业": "物业服务中心"}
+
+
+def history_csv(limit: int | None = None) -> bytes:
+    corpus = shipped()
+    rows = [(text, NAMES.get(label, label + "办")) for text, label in zip(corpus.texts, corpus.labels)]
+    random.Random(7).shuffle(rows)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["工单编号", "诉求内容", "承办单位", "办结时间"])
+    for n, (text, label) in enumerate(rows[:limit], start=1):
+        writer.writerow([f"GD{n:05d}", text, label, "2026-10-01"])
+    return out.getvalue().encode("utf-8")
+
+
+@pytest.fixture
+def street_officer(app, routing):
+    estate = factories.estate(name="幸福里", buildings=("3",), units=1, floors=2)
+    officer = factories.user("street", street_=estate.community.street)
+    db.session.commit()
+    return officer, estate
+
+
+def _upload(client, data: bytes, name="history.csv"):
+    token = csrf_token(client, "/console/classifier/history")
+    return client.post("/console/classifier/history", data={"csrf_token": token, "file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def test_upload_choose_train_compare_promote(app, client, street_officer):
+    officer, _ = street_officer
+    login(client, officer.username)
+    before = client.get("/console/classifier").get_data(as_text=True)
+    uploaded = _upload(client, history_csv())
+    assert uploaded.status_code == 302
+    run = db.session.scalar(select(TrainingRun))
+    page = client.get(f"/console/classifier/history/{run.id}").get_data(as_text=True)
+    assert "诉求内容" in page and "承办单位" in page
+    token = csrf_token(client, f"/console/classifier/history/{run.id}")
+    client.post(f"/console/classifier/history/{run.id}/start",
+                data={"csrf_token": token, "text": ["诉求内容"], "label": "承办单位", "corrections": "1"})
+    db.session.expire_all()
+    assert db.session.get(TrainingRun, run.id).status == "queued"
+
+    assert train_uploads(app.config) == run.id  # what the scheduler process runs
+    db.session.expire_all()
+    run = db.session.get(TrainingRun, run.id)
+    assert run.status == "done" and run.progress == 100
+    page = client.get(f"/console/classifier/history/{run.id}").get_data(as_text=True)
+    assert "在同一批留出工单上比较" in page and "自来水公司" in page and 'id="confusion"' in page
+    assert run.result["shared_labels"] < len(run.result["labels"])  # the shipped model names departments
+    assert "标签与这份数据不同" in page
+    assert 0 <= run.result["routing"]["candidate"]["coverage"] <= 1
+
+    token = csrf_token(client, f"/console/classifier/history/{run.id}")
+    client.post(f"/console/classifier/history/{run.id}/promote", data={"csrf_token": token})
+    after = client.get("/console/classifier").get_data(as_text=True)
+    assert run.result["candidate"] in after and run.result["candidate"] not in before
+    assert "标签对应的部门" in after and "自来水公司" in after
+
+
+def test_a_broken_upload_is_refused_and_nothing_is_kept(app, client, street_officer):
+    officer, _ = street_officer
+    login(client, officer.username)
+    for data, name, message in [(b"just one line", "h.csv", "至少要有一行表头"),
+                                (b"PK\x03\x04 not a workbook", "h.xlsx", "无法读取"),
+                                (b"a,b\n1,2", "h.txt", "只接受")]:
+        page = _upload(client, data, name)
+        assert message in client.get(page.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(TrainingRun)) == 0
+
+
+def test_a_label_column_that_is_not_in_the_file_or_too_few_examples_fail_clearly(app, client, street_officer):
+    officer, _ = street_officer
+    login(client, officer.username)
+    _upload(client, history_csv(limit=20))
+    run = db.session.scalar(select(TrainingRun))
+    token = csrf_token(client, f"/console/classifier/history/{run.id}")
+    page = client.post(f"/console/classifier/history/{run.id}/start", follow_redirects=True,
+                       data={"csrf_token": token, "text": ["诉求内容"], "label": "部门"}).get_data(as_text=True)
+    assert "文件里没有这一列：部门" in page
+    client.post(f"/console/classifier/history/{run.id}/start",
+                data={"csrf_token": token, "text": ["诉求内容"], "label": "承办单位"})
+    train_uploads(app.config)
+    db.session.expire_all()
+    run = db.session.get(TrainingRun, run.id)
+    assert run.status == "failed" and run.message
+
+
+def test_workers_and_other_streets_get_404(app, client, street_officer):
+    officer, _ = street_officer
+    login(client, officer.username)
+    _upload(client, history_csv(limit=30))
+    run_id = db.session.scalar(select(TrainingRun.id))
+    other = factories.user("street", street_=factories.street())
+    worker = factories.user("worker", factories.community(officer.street))
+    db.session.commit()
+    for user in (other, worker):
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/console/")})
+        login(client, user.username)
+        assert client.get(f"/console/classifier/history/{run_id}").status_code == 404
+        token = csrf_token(client, "/console/")
+        assert client.post(f"/console/classifier/history/{run_id}/promote",
+                           data={"csrf_token": token}).status_code == 404
+
+
+def test_a_mapped_label_routes_to_the_streets_department(app, client, street_officer, routing):
+    officer, estate = street_officer
+    login(client, officer.username)
+    water_label = "供水"
+    assert water_label in routing.labels
+    property_office = db.session.scalar(select(Department).where(Department.code == "物业"))
+    token = csrf_token(client, "/console/classifier")
+    client.post("/console/classifier/mapping", data={"csrf_token": token, f"map-{water_label}": str(property_office.id)})
+    assert db.session.scalar(select(LabelMapping.department_id).where(LabelMapping.label == water_label)) == \
+        property_office.id
+    from core.complaints.tickets import Router, file_complaint
+
+    flat = factories.flats_of(estate)[0]
+    complaint, _ = file_complaint("家里没有自来水了，水龙头一滴水都没有，从早上停到现在", "web",
+                                  Router(routing, 0.0), flat=flat)
+    assert complaint.department_id == property_office.id
+    assert db.session.scalar(select(func.count()).select_from(Complaint)) == 1

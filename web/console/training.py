@@ -1,0 +1,98 @@
+"""The street office trains the classifier on its own history: upload an export of past tickets, choose the
+text and department columns, follow the training (done by the scheduler), compare, promote; and map the
+model's labels to the street's departments."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from core.accounts import Role
+from core.complaints import history
+from core.complaints.models import Department
+from core.db import db
+from web.classifier import router, store
+from web.console.routes import bp
+
+
+def _street_staff_or_404():
+    if current_user.role not in (Role.STREET, Role.ADMIN):
+        abort(404)
+
+
+def _run_or_404(run_id: int):
+    _street_staff_or_404()
+    run = history.run_for(current_user, run_id)
+    if run is None:
+        abort(404)
+    return run
+
+
+@bp.get("/classifier/history")
+def training_runs():
+    _street_staff_or_404()
+    return render_template("console/training_runs.html", runs=history.runs_for(current_user))
+
+
+@bp.post("/classifier/history")
+def training_upload():
+    _street_staff_or_404()
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise history.HistoryRefused("请选择文件。")
+        run = history.upload(current_user, upload.filename, upload.read())
+    except history.HistoryRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+        return redirect(url_for(".training_runs"))
+    db.session.commit()
+    return redirect(url_for(".training_run", run_id=run.id))
+
+
+@bp.get("/classifier/history/<int:run_id>")
+def training_run(run_id):
+    run = _run_or_404(run_id)
+    current = store().current()
+    return render_template("console/training_run.html", run=run, current=current, threshold=router().threshold)
+
+
+@bp.post("/classifier/history/<int:run_id>/start")
+def training_start(run_id):
+    run = _run_or_404(run_id)
+    try:
+        history.start(run, current_user, request.form.getlist("text"), request.form.get("label", ""),
+                      request.form.get("corrections") == "1")
+    except history.HistoryRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        db.session.commit()
+        flash("已排队，训练由后台完成，通常几分钟。本页会自动刷新。", "info")
+    return redirect(url_for(".training_run", run_id=run_id))
+
+
+@bp.post("/classifier/history/<int:run_id>/promote")
+def training_promote(run_id):
+    run = _run_or_404(run_id)
+    try:
+        version = history.promote(run, current_user, store())
+    except history.HistoryRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        db.session.commit()
+        flash(f"已启用新模型 {version}，所有进程在下一次分派时换用。", "info")
+    return redirect(url_for(".training_run", run_id=run_id))
+
+
+@bp.post("/classifier/mapping")
+def label_mapping():
+    """Street staff map each label of the model in use to one of the street's departments."""
+    _street_staff_or_404()
+    if current_user.street_id is None:
+        abort(404)
+    for label in (store().current().labels if store().current() else []):
+        chosen = request.form.get(f"map-{label}", "")
+        department = db.session.get(Department, int(chosen)) if chosen.isdigit() else None
+        history.set_mapping(current_user, current_user.street_id, label, department)
+    db.session.commit()
+    flash("已保存标签与部门的对应。", "info")
+    return redirect(url_for(".classifier_status"))
