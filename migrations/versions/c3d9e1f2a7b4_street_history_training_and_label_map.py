@@ -1,7 +1,7 @@
 """a street's history trains a candidate classifier; labels map to a street's departments
 
 Revision ID: c3d9e1f2a7b4
-Revises: 70ab1a64a9cb
+Revises: b7e2c4d1a9f0
 Create Date: 2026-11-26 14:30:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 import core.db  # noqa: F401  (custom column types)
 
 revision = 'c3d9e1f2a7b4'
-down_revision = '70ab1a64a9cb'
+down_revision = 'b7e2c4d1a9f0'
 branch_labels = None
 depends_on = None
 
