@@ -245,11 +245,14 @@ def _complaint_said(openid: str, owner, said: str, heard, router: Router) -> str
 
 def _bind(openid: str, heard, said: str) -> str:
     """绑定 + an 8-digit code, or + estate, flat, name and phone's last four; 绑定 alone asks for them."""
+    typed = re.sub(r"^\s*绑定(房屋)?", "", said).strip()
+    # A flat in the message means register details, even when its last digits look like a code.
+    code = heard.slots.get("code") if isinstance(addresses.parse(typed), str) else None
     try:
-        if heard.slots.get("code"):
-            binding = bindings.bind_with_code(openid, heard.slots["code"])
+        if code:
+            binding = bindings.bind_with_code(openid, code)
         else:
-            details = heard.slots.get("details") or re.sub(r"^\s*绑定(房屋)?", "", said).strip()
+            details = typed or heard.slots.get("details")
             if not details:
                 if bindings.live_binding(openid) is not None:
                     return f"您已绑定 {bindings.live_binding(openid).owner.flat.label}。如需更换，请先发送“解绑”。"

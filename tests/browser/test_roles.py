@@ -69,6 +69,7 @@ def test_a_resident_answers_a_demand_survey_and_objects_to_a_notice(live_server,
     screenshot(driver, "resident-home")
 
     _go(driver, driver.find_element(By.PARTIAL_LINK_TEXT, "幸福里改造需求征集"))
+    driver.find_element(By.XPATH, "//summary[starts-with(., '完善类')]").click()  # groups open when tapped
     driver.find_element(By.CSS_SELECTOR, f"input[name=item][value='{parking}']").click()
     Select(driver.find_element(By.ID, "top1")).select_by_value(str(elevator))
     driver.find_element(By.ID, "comment").send_keys("老人上楼难，希望先装电梯")
