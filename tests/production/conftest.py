@@ -38,7 +38,7 @@ class Gunicorn:
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
         self.wait_healthy()
 
-    def wait_healthy(self, seconds: float = 30) -> None:
+    def wait_healthy(self, seconds: float = 120) -> None:  # a loaded 2-core machine starts 4 workers slowly
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             try:
