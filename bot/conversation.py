@@ -10,7 +10,8 @@ from typing import Callable
 
 from bot.menu import command_for_key
 from bot.protocol import delivery_key
-from core.complaints.tickets import MAX_TEXT, ComplaintRefused, Router, add_chat_photo, file_complaint, for_flat, rate
+from core.complaints.tickets import (MAX_TEXT, ComplaintRefused, Router, add_chat_photo, file_complaint, for_flat, rate,
+                                     urgent_notice)
 from core.consultation import demands, notices, surveys
 from core.consultation.models.demand import CATEGORY_LABELS
 from core.db import db, db_now, local
@@ -229,7 +230,10 @@ def _complain(owner, text: str, router: Router) -> str:
     except ComplaintRefused as refused:
         return str(refused)
     note = f"（内容超过{MAX_TEXT}字，只保存了前{MAX_TEXT}字。）" if cut else ""
-    if complaint.department is not None:
+    if complaint.urgent:
+        where = f"已转给{complaint.department.name}，" if complaint.department is not None else "已通知值班人员，"
+        handling = where + urgent_notice(complaint)
+    elif complaint.department is not None:
         handling = f"已转给{complaint.department.name}，{complaint.department.sla_hours}小时内处理。"
     else:
         handling = "社区工作人员会尽快交给负责的部门。"

@@ -31,8 +31,11 @@ def store() -> ModelStore:
 
 
 def router() -> Router:
-    """The classifier promoted now (picked up after a promotion by another process) and the threshold."""
-    return Router(store().current(), current_app.config["ROUTING_THRESHOLD"])
+    """The classifier promoted now (picked up after a promotion by another process), the threshold, and
+    the emergencies' deadline and duty staff."""
+    config = current_app.config
+    return Router(store().current(), config["ROUTING_THRESHOLD"], config.get("URGENT_DEADLINE_HOURS", 2),
+                  tuple(config.get("URGENT_DUTY_OPENIDS", ())))
 
 
 def _corpus(csv_path: Path, text_cols, label_col) -> Corpus:

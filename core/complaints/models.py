@@ -35,6 +35,9 @@ class Complaint(db.Model):
     rating = db.Column(db.SmallInteger)
     rating_comment = db.Column(db.String(300), nullable=False, default="")
     rated_at = db.Column(UTCDateTime)
+    # An emergency (core.complaints.urgency): its own short deadline in hours, and why it was flagged.
+    urgent_hours = db.Column(db.SmallInteger)
+    urgent_reason = db.Column(db.String(40), nullable=False, default="", server_default="")
 
     estate = db.relationship("Estate")
     flat = db.relationship("Flat")
@@ -54,6 +57,10 @@ class Complaint(db.Model):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def urgent(self) -> bool:
+        return self.urgent_hours is not None
 
     @property
     def in_triage(self) -> bool:

@@ -9,6 +9,7 @@ from core.register import scope
 from core.register.models import Estate
 
 VIEWS = {
+    "urgent": "紧急",
     "triage": "待分派",
     "overdue": "已超时",
     "open": "办理中",
@@ -24,6 +25,7 @@ def _in_scope(user):
 def _view_filter(view: str):
     triage = (Complaint.status == "returned") | ((Complaint.status == "received") & Complaint.department_id.is_(None))
     return {
+        "urgent": Complaint.status.in_(OPEN) & Complaint.urgent_hours.is_not(None),
         "triage": triage,
         "overdue": Complaint.status.in_(OPEN) & Complaint.overdue_at.is_not(None),
         "open": Complaint.status.in_(OPEN),
@@ -33,17 +35,19 @@ def _view_filter(view: str):
 
 
 def queue(user, view: str = "open", department_id: int | None = None, limit: int = 200) -> list[Complaint]:
-    """Tickets in the user's estates: overdue first, then waiting for triage, then the oldest."""
+    """Tickets in the user's estates: open emergencies first, then overdue, then waiting for triage, then
+    the oldest."""
     query = select(Complaint).where(_in_scope(user))
     condition = _view_filter(view)
     if condition is not None:
         query = query.where(condition)
     if department_id:
         query = query.where(Complaint.department_id == department_id)
+    urgent_first = case((_view_filter("urgent"), 0), else_=1)
     overdue_first = case((Complaint.status.in_(OPEN) & Complaint.overdue_at.is_not(None), 0), else_=1)
     triage_next = case((_view_filter("triage"), 0), else_=1)
-    order = (overdue_first, triage_next, Complaint.id) if view != "closed" and view != "all" \
-        else (overdue_first, Complaint.id.desc())
+    order = (urgent_first, overdue_first, triage_next, Complaint.id) if view != "closed" and view != "all" \
+        else (urgent_first, overdue_first, Complaint.id.desc())
     return db.session.scalars(query.order_by(*order).limit(limit)).all()
 
 
@@ -51,6 +55,12 @@ def counts(user) -> dict[str, int]:
     """How many tickets each view holds, for the tabs."""
     return {view: db.session.scalar(select(func.count(Complaint.id)).where(
         _in_scope(user), *([c] if (c := _view_filter(view)) is not None else []))) for view in VIEWS}
+
+
+def urgent_waiting(user) -> int:
+    """Emergencies in the user's estates that no department has taken up yet: the console's alert."""
+    return db.session.scalar(select(func.count(Complaint.id)).where(
+        _in_scope(user), Complaint.urgent_hours.is_not(None), Complaint.status.in_(("received", "assigned", "returned"))))
 
 
 def in_scope(user, complaint_id: int) -> Complaint | None:

@@ -13,6 +13,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from core import audit
+from core.complaints import urgency
 from core.complaints.models import OPEN, Complaint, ComplaintEvent, ComplaintPhoto, Department, RoutingCorrection
 from core.db import db, db_now, local
 from core.residents import pushes
@@ -34,10 +36,13 @@ class ComplaintRefused(ValueError):
 
 @dataclass(frozen=True)
 class Router:
-    """The classifier in use (None: every new ticket goes to triage) and the probability it needs to assign."""
+    """What filing needs from the configuration: the classifier in use (None: every new ticket goes to
+    triage), the probability it needs to assign, an emergency's deadline, and who is on duty for them."""
 
     classifier: object | None = None  # nlp.model.Classifier
     threshold: float = 0.6
+    urgent_hours: int = 2
+    duty_openids: tuple[str, ...] = ()  # WeChat openids of the staff on duty, pushed at once for an emergency
 
 
 def clean(text: str) -> tuple[str, bool]:
@@ -73,8 +78,58 @@ def file_complaint(text: str, channel: str, router: Router, *, flat=None, owner=
     db.session.flush()
     complaint.ticket = f"TS{local(now)[:10].replace('-', '')}{complaint.id:05d}"
     _record(complaint, "received", actor, now, notify=actor is not None)
+    emergency = urgency.detect(text)
+    if emergency is not None:
+        _flag_urgent(complaint, emergency, router)
     _route(complaint, router, now, notify=actor is not None)
+    if emergency is None and complaint.suggestions:  # some words are emergencies only for one department
+        emergency = urgency.detect(text, complaint.suggestions[0]["code"])
+        if emergency is not None:
+            _flag_urgent(complaint, emergency, router)
+            if complaint.assigned_at is not None:
+                complaint.due_at = _due(complaint, complaint.department, complaint.assigned_at)
+    if emergency is not None:
+        _alert_duty(complaint, emergency, router, actor)
     return complaint, cut
+
+
+def _flag_urgent(complaint: Complaint, emergency: urgency.Urgency, router: Router) -> None:
+    complaint.urgent_hours = router.urgent_hours
+    complaint.urgent_reason = f"{emergency.reason}：{emergency.words}"[:40]
+
+
+def _alert_duty(complaint: Complaint, emergency: urgency.Urgency, router: Router, actor) -> None:
+    """Tell the staff on duty now, not when someone next opens the queue: a push to each duty openid
+    (README: URGENT_DUTY_OPENIDS), and an audit entry that the console's alert banner also reads."""
+    audit.record(actor, "complaint.urgent", f"complaint:{complaint.id}",
+                 f"{complaint.ticket} {complaint.urgent_reason}")
+    for openid in router.duty_openids:
+        pushes.enqueue(f"complaint_urgent:{complaint.id}:{openid}", openid, "complaint_urgent",
+                       {"ticket": complaint.ticket, "status": "紧急", "summary": complaint.summary},
+                       f"/console/complaints/{complaint.id}")
+
+
+def urgent_advice(complaint: Complaint) -> str:
+    """What the resident who reported an emergency should do right now ("" if it is not one)."""
+    if not complaint.urgent:
+        return ""
+    emergency = urgency.detect(complaint.text, complaint.suggestions[0]["code"] if complaint.suggestions else None)
+    return emergency.advice if emergency else ""
+
+
+def urgent_notice(complaint: Complaint) -> str:
+    """The sentence that tells the resident the ticket is handled as an emergency ("" if it is not one)."""
+    if not complaint.urgent:
+        return ""
+    return f"已按紧急情况处理，要求{complaint.urgent_hours}小时内处置。{urgent_advice(complaint)}"
+
+
+def _due(complaint: Complaint, department: Department, start):
+    """The department's deadline, or the emergency's if the ticket is urgent and that is sooner."""
+    hours = department.sla_hours
+    if complaint.urgent_hours is not None:
+        hours = min(hours, complaint.urgent_hours)
+    return start + timedelta(hours=hours)
 
 
 def _route(complaint: Complaint, router: Router, now, notify: bool) -> None:
@@ -106,7 +161,7 @@ def _record(complaint: Complaint, status: str, actor, now, note: str = "", notif
 def _assign(complaint: Complaint, department: Department, actor, now, note: str, notify: bool) -> None:
     complaint.department_id = department.id
     complaint.department = department
-    complaint.assigned_at, complaint.due_at, complaint.overdue_at = now, now + timedelta(hours=department.sla_hours), None
+    complaint.assigned_at, complaint.due_at, complaint.overdue_at = now, _due(complaint, department, now), None
     _record(complaint, "assigned", actor, now, note, notify)
 
 

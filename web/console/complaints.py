@@ -15,6 +15,14 @@ from web.classifier import router, store
 from web.console.routes import bp
 
 
+@bp.context_processor
+def _urgent_alert():
+    """Every console page says when emergencies in the user's estates wait for a department."""
+    if not current_user.is_authenticated:
+        return {}
+    return {"urgent_waiting": queries.urgent_waiting(current_user)}
+
+
 def _ticket_or_404(complaint_id: int, lock: bool = False):
     complaint = queries.in_scope(current_user, complaint_id)
     if complaint is None:
@@ -128,7 +136,9 @@ def complaint_new():
                 problem = str(refused)
         if problem is None:
             db.session.commit()
-            flash(f"已登记 {ticket.ticket}" + ("（内容过长，已截断）" if cut else ""), "info")
+            flash(f"已登记 {ticket.ticket}" + ("（内容过长，已截断）" if cut else "")
+                  + (f"。紧急（{ticket.urgent_reason}）：{tickets.urgent_notice(ticket)}请转告来电人。"
+                     if ticket.urgent else ""), "error" if ticket.urgent else "info")
             return redirect(url_for(".complaint", complaint_id=ticket.id))
         flash(problem, "error")
         return render_template("console/complaint_new.html", estates=estates, form=form), 422
