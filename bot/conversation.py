@@ -230,7 +230,12 @@ def _complain(owner, text: str, router: Router) -> str:
     except ComplaintRefused as refused:
         return str(refused)
     note = f"（内容超过{MAX_TEXT}字，只保存了前{MAX_TEXT}字。）" if cut else ""
-    if complaint.urgent:
+    lead = complaint.lead
+    if lead is not complaint:
+        handling = (f"邻居已经报过同一个问题（编号 {lead.ticket}，共 {complaint.reporters} 户反映），合并办理"
+                    + (f"，由{lead.department.name}负责" if lead.department and lead.status != "returned" else "")
+                    + "。" + urgent_notice(lead))
+    elif complaint.urgent:
         where = f"已转给{complaint.department.name}，" if complaint.department is not None else "已通知值班人员，"
         handling = where + urgent_notice(complaint)
     elif complaint.department is not None:

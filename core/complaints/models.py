@@ -38,6 +38,9 @@ class Complaint(db.Model):
     # An emergency (core.complaints.urgency): its own short deadline in hours, and why it was flagged.
     urgent_hours = db.Column(db.SmallInteger)
     urgent_reason = db.Column(db.String(40), nullable=False, default="", server_default="")
+    # The same problem reported again (core.complaints.duplicates): this ticket follows the open one it
+    # was linked to, so the department has one job and every reporter hears of each step.
+    duplicate_of_id = db.Column(db.ForeignKey("complaint.id", name="fk_complaint_duplicate_of_id"), index=True)
 
     estate = db.relationship("Estate")
     flat = db.relationship("Flat")
@@ -45,6 +48,8 @@ class Complaint(db.Model):
     department = db.relationship("Department")
     events = db.relationship("ComplaintEvent", order_by="ComplaintEvent.id", back_populates="complaint")
     photos = db.relationship("ComplaintPhoto", order_by="ComplaintPhoto.id", back_populates="complaint")
+    duplicate_of = db.relationship("Complaint", remote_side=[id], back_populates="followers")
+    followers = db.relationship("Complaint", order_by="Complaint.id", back_populates="duplicate_of")
 
     __table_args__ = (
         db.CheckConstraint("status IN ('received', 'assigned', 'in_progress', 'resolved', 'rated', 'returned')",
@@ -65,7 +70,19 @@ class Complaint(db.Model):
     @property
     def in_triage(self) -> bool:
         """Waiting for a worker to choose the department."""
+        if self.duplicate_of_id is not None:
+            return False
         return self.status == "returned" or (self.status == "received" and self.department_id is None)
+
+    @property
+    def lead(self) -> "Complaint":
+        """The ticket the department works on: the one this follows, or itself."""
+        return self.duplicate_of or self
+
+    @property
+    def reporters(self) -> int:
+        """How many residents reported this problem (this ticket and those linked to it)."""
+        return 1 + len(self.lead.followers)
 
     @property
     def shown_photos(self) -> list["ComplaintPhoto"]:

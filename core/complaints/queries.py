@@ -23,13 +23,16 @@ def _in_scope(user):
 
 
 def _view_filter(view: str):
+    """Which tickets a tab holds. A ticket linked to another (the same problem) is no job of its own: it
+    shows only under 全部, and on the ticket it follows."""
+    lead = Complaint.duplicate_of_id.is_(None)
     triage = (Complaint.status == "returned") | ((Complaint.status == "received") & Complaint.department_id.is_(None))
     return {
-        "urgent": Complaint.status.in_(OPEN) & Complaint.urgent_hours.is_not(None),
-        "triage": triage,
-        "overdue": Complaint.status.in_(OPEN) & Complaint.overdue_at.is_not(None),
-        "open": Complaint.status.in_(OPEN),
-        "closed": Complaint.status.in_(("resolved", "rated")),
+        "urgent": lead & Complaint.status.in_(OPEN) & Complaint.urgent_hours.is_not(None),
+        "triage": lead & triage,
+        "overdue": lead & Complaint.status.in_(OPEN) & Complaint.overdue_at.is_not(None),
+        "open": lead & Complaint.status.in_(OPEN),
+        "closed": lead & Complaint.status.in_(("resolved", "rated")),
         "all": None,
     }[view]
 
@@ -60,7 +63,8 @@ def counts(user) -> dict[str, int]:
 def urgent_waiting(user) -> int:
     """Emergencies in the user's estates that no department has taken up yet: the console's alert."""
     return db.session.scalar(select(func.count(Complaint.id)).where(
-        _in_scope(user), Complaint.urgent_hours.is_not(None), Complaint.status.in_(("received", "assigned", "returned"))))
+        _in_scope(user), Complaint.duplicate_of_id.is_(None), Complaint.urgent_hours.is_not(None),
+        Complaint.status.in_(("received", "assigned", "returned"))))
 
 
 def in_scope(user, complaint_id: int) -> Complaint | None:

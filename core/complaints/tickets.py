@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from core import audit
-from core.complaints import urgency
+from core.complaints import duplicates, urgency
 from core.complaints.models import OPEN, Complaint, ComplaintEvent, ComplaintPhoto, Department, RoutingCorrection
 from core.db import db, db_now, local
 from core.residents import pushes
@@ -79,18 +79,56 @@ def file_complaint(text: str, channel: str, router: Router, *, flat=None, owner=
     complaint.ticket = f"TS{local(now)[:10].replace('-', '')}{complaint.id:05d}"
     _record(complaint, "received", actor, now, notify=actor is not None)
     emergency = urgency.detect(text)
+    best = _predict(complaint, router)
+    if emergency is None and best is not None:  # some words are emergencies only for one department
+        emergency = urgency.detect(text, best.label)
     if emergency is not None:
         _flag_urgent(complaint, emergency, router)
-    _route(complaint, router, now, notify=actor is not None)
-    if emergency is None and complaint.suggestions:  # some words are emergencies only for one department
-        emergency = urgency.detect(text, complaint.suggestions[0]["code"])
+    original = _same_problem_open(complaint)
+    if original is not None:
+        _link(complaint, original, actor, now, router)
+    else:
+        if best is not None:
+            _assign_if_sure(complaint, best, router, now, notify=actor is not None)
         if emergency is not None:
-            _flag_urgent(complaint, emergency, router)
-            if complaint.assigned_at is not None:
-                complaint.due_at = _due(complaint, complaint.department, complaint.assigned_at)
-    if emergency is not None:
-        _alert_duty(complaint, emergency, router, actor)
+            _alert_duty(complaint, router, actor)
     return complaint, cut
+
+
+def _same_problem_open(complaint: Complaint) -> Complaint | None:
+    """The open ticket in the same building (or estate) of the last few days that reports the same problem."""
+    candidates = db.session.scalars(select(Complaint).where(
+        Complaint.estate_id == complaint.estate_id, Complaint.id != complaint.id, Complaint.status.in_(OPEN),
+        Complaint.duplicate_of_id.is_(None), Complaint.created_at > complaint.created_at - duplicates.WINDOW)
+        .order_by(Complaint.id)).all()
+    building = complaint.flat.unit.building_id if complaint.flat else None
+    department = complaint.suggestions[0]["code"] if complaint.suggestions else None
+    best, best_score = None, 0.0
+    for candidate in candidates:
+        if building is not None and candidate.flat is not None and candidate.flat.unit.building_id != building:
+            continue
+        score = duplicates.same_problem(complaint.text, candidate.text, department,
+                                        candidate.suggestions[0]["code"] if candidate.suggestions else None)
+        if score is not None and score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def _link(complaint: Complaint, original: Complaint, actor, now, router: Router) -> None:
+    """The new ticket follows the open one: same status from now on, no second job for the department."""
+    complaint.duplicate_of = original
+    complaint.duplicate_of_id = original.id
+    if complaint.urgent and not original.urgent:  # the second report is the one that says it is an emergency
+        original.urgent_hours, original.urgent_reason = complaint.urgent_hours, complaint.urgent_reason
+        if original.assigned_at is not None:
+            original.due_at = _due(original, original.department, original.assigned_at)
+        _alert_duty(original, router, actor)
+    if original.status != "received":
+        _record(complaint, original.status, actor, now, f"与 {original.ticket} 是同一问题，合并办理",
+                notify=actor is not None)
+    else:
+        complaint.updated_at = now
+    db.session.flush()
 
 
 def _flag_urgent(complaint: Complaint, emergency: urgency.Urgency, router: Router) -> None:
@@ -98,7 +136,7 @@ def _flag_urgent(complaint: Complaint, emergency: urgency.Urgency, router: Route
     complaint.urgent_reason = f"{emergency.reason}：{emergency.words}"[:40]
 
 
-def _alert_duty(complaint: Complaint, emergency: urgency.Urgency, router: Router, actor) -> None:
+def _alert_duty(complaint: Complaint, router: Router, actor) -> None:
     """Tell the staff on duty now, not when someone next opens the queue: a push to each duty openid
     (README: URGENT_DUTY_OPENIDS), and an audit entry that the console's alert banner also reads."""
     audit.record(actor, "complaint.urgent", f"complaint:{complaint.id}",
@@ -132,14 +170,18 @@ def _due(complaint: Complaint, department: Department, start):
     return start + timedelta(hours=hours)
 
 
-def _route(complaint: Complaint, router: Router, now, notify: bool) -> None:
+def _predict(complaint: Complaint, router: Router):
+    """Keep the classifier's top suggestions and the words behind the best; returns the best (or None)."""
     if router.classifier is None:
-        return
+        return None
     prediction = router.classifier.predict(complaint.text)
     complaint.suggestions = [{"code": s.label, "probability": s.probability} for s in prediction.suggestions]
     complaint.key_words = list(prediction.words)
     complaint.model_version = router.classifier.version[:40]
-    best = prediction.best
+    return prediction.best
+
+
+def _assign_if_sure(complaint: Complaint, best, router: Router, now, notify: bool) -> None:
     department = db.session.scalar(select(Department).where(Department.code == best.label,
                                                             Department.active.is_(True)))
     if department is not None and best.probability >= router.threshold:
@@ -155,6 +197,12 @@ def _record(complaint: Complaint, status: str, actor, now, note: str = "", notif
     db.session.flush()
     if notify:
         pushes.complaint_status(complaint, event)
+    if status != "rated":  # each reporter rates for themselves
+        for follower in complaint.followers:
+            if follower.status != status:
+                if status == "resolved":
+                    follower.resolved_at = now
+                _record(follower, status, actor, now, f"随 {complaint.ticket} {note}".strip(), notify=True)
     return event
 
 
@@ -171,6 +219,9 @@ def for_update(complaint_id: int) -> Complaint | None:
 
 
 def _require(complaint: Complaint, allowed: tuple[str, ...], action: str) -> None:
+    if complaint.duplicate_of is not None and action != "评价":
+        raise ComplaintRefused(f"工单已与 {complaint.duplicate_of.ticket} 合并办理，请在那张工单上{action}，"
+                               "或先取消合并。")
     if complaint.status not in allowed:
         raise ComplaintRefused(f"工单现在是“{complaint.status_label}”，不能{action}。")
 
@@ -194,6 +245,21 @@ def assign(complaint: Complaint, department: Department, actor, note: str = "") 
     else:
         correction.department_code, correction.actor_id, correction.at = department.code, actor.id, now
     db.session.flush()
+
+
+def unlink(complaint: Complaint, actor, note: str = "") -> None:
+    """A worker undoes a wrong match: the ticket leaves the one it followed and waits in triage."""
+    original = complaint.duplicate_of
+    if original is None:
+        raise ComplaintRefused("这张工单没有合并到其他工单。")
+    if complaint.status in ("resolved", "rated"):
+        raise ComplaintRefused(f"工单现在是“{complaint.status_label}”，不能取消合并。")
+    complaint.duplicate_of, complaint.duplicate_of_id = None, None
+    complaint.department_id = complaint.department = None
+    complaint.assigned_at = complaint.due_at = complaint.overdue_at = None
+    audit.record(actor, "complaint.unlink", f"complaint:{complaint.id}", f"{complaint.ticket} 不再随 {original.ticket}")
+    _record(complaint, "received", actor, db_now(db.session),
+            note.strip() or f"不是 {original.ticket} 的同一问题，取消合并，重新分派")
 
 
 def start(complaint: Complaint, actor, note: str = "") -> None:

@@ -97,6 +97,12 @@ def complaint_resolve(complaint_id):
     return _act(complaint_id, lambda ticket, note: tickets.resolve(ticket, current_user, note))
 
 
+@bp.post("/complaints/<int:complaint_id>/unlink")
+def complaint_unlink(complaint_id):
+    """Not the same problem after all: the ticket leaves the one it followed and goes to triage."""
+    return _act(complaint_id, lambda ticket, note: tickets.unlink(ticket, current_user, note))
+
+
 @bp.get("/complaints/<int:complaint_id>/photos/<int:photo_id>")
 def complaint_photo(complaint_id, photo_id):
     ticket = _ticket_or_404(complaint_id)
