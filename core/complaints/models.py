@@ -15,14 +15,14 @@ class Complaint(db.Model):
     estate_id = db.Column(db.ForeignKey("estate.id"), nullable=False, index=True)
     flat_id = db.Column(db.ForeignKey("flat.id"), index=True)
     owner_id = db.Column(db.ForeignKey("owner.id"), index=True)
-    channel = db.Column(db.String(10), nullable=False)  # wechat | web | phone
+    channel = db.Column(db.String(10), nullable=False)  # wechat | web | phone | open311
     text = db.Column(db.Text, nullable=False)
     status = db.Column(db.String(12), nullable=False, default="received")
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     # Routing: the classifier's top suggestions [{"code", "probability"}], the words behind the best one.
     department_id = db.Column(db.ForeignKey("department.id"), index=True)
-    routed_by = db.Column(db.String(10))  # model | worker
+    routed_by = db.Column(db.String(10))  # model | worker | system (Open311)
     suggestions = db.Column(JSON, nullable=False, default=list)
     key_words = db.Column(JSON, nullable=False, default=list)
     model_version = db.Column(db.String(40), nullable=False, default="")
@@ -40,7 +40,7 @@ class Complaint(db.Model):
     urgent_reason = db.Column(db.String(40), nullable=False, default="", server_default="")
     # The same problem reported again (core.complaints.duplicates): this ticket follows the open one it
     # was linked to, so the department has one job and every reporter hears of each step.
-    duplicate_of_id = db.Column(db.ForeignKey("complaint.id", name="fk_complaint_duplicate_of_id"), index=True)
+    duplicate_of_id = db.Column(db.ForeignKey("complaint.id"), index=True)
 
     estate = db.relationship("Estate")
     flat = db.relationship("Flat")
@@ -54,7 +54,7 @@ class Complaint(db.Model):
     __table_args__ = (
         db.CheckConstraint("status IN ('received', 'assigned', 'in_progress', 'resolved', 'rated', 'returned')",
                            name="status_known"),
-        db.CheckConstraint("channel IN ('wechat', 'web', 'phone')", name="channel_known"),
+        db.CheckConstraint("channel IN ('wechat', 'web', 'phone', 'open311')", name="channel_known"),
         db.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
         db.Index("ix_complaint_status_due", "status", "due_at"),
     )
@@ -162,3 +162,17 @@ class Department(db.Model):
     active = db.Column(db.Boolean, nullable=False, default=True)
 
     __table_args__ = (db.CheckConstraint("sla_hours > 0 AND sla_hours <= 2160", name="sla_sane"),)
+
+
+class Open311Key(db.Model):
+    """A connected system's key for the Open311 API (a department's or the 12345 hotline's system),
+    scoped to one street. Only the key's SHA-256 is kept: the key is a random 256-bit string shown once."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(60), nullable=False, unique=True)
+    street_id = db.Column(db.ForeignKey("street.id"), nullable=False, index=True)
+    key_sha256 = db.Column(db.String(64), nullable=False, unique=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    revoked_at = db.Column(UTCDateTime)
+
+    street = db.relationship("Street")

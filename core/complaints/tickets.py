@@ -45,24 +45,25 @@ class Router:
     duty_openids: tuple[str, ...] = ()  # WeChat openids of the staff on duty, pushed at once for an emergency
 
 
-def clean(text: str) -> tuple[str, bool]:
-    """The text as stored, and whether it had to be cut."""
+def clean(text: str, routed: bool = True) -> tuple[str, bool]:
+    """The text as stored, and whether it had to be cut. A text the classifier must route has to be Chinese."""
     text = re.sub(r"\s+", " ", text or "").strip()
     if not text:
         raise ComplaintRefused("请写上遇到的问题，例如：报修 3栋2单元楼道灯不亮。")
-    if not re.search(r"[\u4e00-\u9fff]", text):  # emoji, digits, or another language: we cannot route it
+    if routed and not re.search(r"[\u4e00-\u9fff]", text):  # emoji, digits, or another language: we cannot route it
         raise ComplaintRefused("请用中文写清楚问题，例如：报修 3栋2单元楼道灯不亮。")
     return text[:MAX_TEXT], len(text) > MAX_TEXT
 
 
 def file_complaint(text: str, channel: str, router: Router, *, flat=None, owner=None, estate=None,
-                   actor=None) -> tuple[Complaint, bool]:
+                   actor=None, department: Department | None = None, note: str = "") -> tuple[Complaint, bool]:
     """File a ticket for a flat (or, for a caller without one, an estate) and route it.
 
     Returns the ticket and whether the text was cut to MAX_TEXT. A worker (actor) files phone calls,
-    and the resident is then told the ticket number by push.
+    and the resident is then told the ticket number by push. A connected system (Open311) names the
+    `department` itself: the ticket goes there, whatever the classifier thinks.
     """
-    text, cut = clean(text)
+    text, cut = clean(text, routed=department is None)
     flat = flat or (owner.flat if owner else None)
     estate_id = flat.unit.building.estate_id if flat else estate.id
     now = db_now(db.session)
@@ -77,7 +78,8 @@ def file_complaint(text: str, channel: str, router: Router, *, flat=None, owner=
     db.session.add(complaint)
     db.session.flush()
     complaint.ticket = f"TS{local(now)[:10].replace('-', '')}{complaint.id:05d}"
-    _record(complaint, "received", actor, now, notify=actor is not None)
+    notify = actor is not None or channel == "open311"  # the resident did not file it: tell them the number
+    _record(complaint, "received", actor, now, note, notify=notify)
     emergency = urgency.detect(text)
     best = _predict(complaint, router)
     if emergency is None and best is not None:  # some words are emergencies only for one department
@@ -86,10 +88,13 @@ def file_complaint(text: str, channel: str, router: Router, *, flat=None, owner=
         _flag_urgent(complaint, emergency, router)
     original = _same_problem_open(complaint)
     if original is not None:
-        _link(complaint, original, actor, now, router)
+        _link(complaint, original, actor, now, router, notify)
     else:
-        if best is not None:
-            _assign_if_sure(complaint, best, router, now, notify=actor is not None)
+        if department is not None:
+            complaint.routed_by = "system"
+            _assign(complaint, department, actor, now, note, notify)
+        elif best is not None:
+            _assign_if_sure(complaint, best, router, now, notify=notify)
         if emergency is not None:
             _alert_duty(complaint, router, actor)
     return complaint, cut
@@ -114,7 +119,7 @@ def _same_problem_open(complaint: Complaint) -> Complaint | None:
     return best
 
 
-def _link(complaint: Complaint, original: Complaint, actor, now, router: Router) -> None:
+def _link(complaint: Complaint, original: Complaint, actor, now, router: Router, notify: bool) -> None:
     """The new ticket follows the open one: same status from now on, no second job for the department."""
     complaint.duplicate_of = original
     complaint.duplicate_of_id = original.id
@@ -124,8 +129,7 @@ def _link(complaint: Complaint, original: Complaint, actor, now, router: Router)
             original.due_at = _due(original, original.department, original.assigned_at)
         _alert_duty(original, router, actor)
     if original.status != "received":
-        _record(complaint, original.status, actor, now, f"与 {original.ticket} 是同一问题，合并办理",
-                notify=actor is not None)
+        _record(complaint, original.status, actor, now, f"与 {original.ticket} 是同一问题，合并办理", notify=notify)
     else:
         complaint.updated_at = now
     db.session.flush()
