@@ -7,6 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from core.complaints import duplicates
 from core.complaints.tickets import Router, corrections
 from core.db import db
 from nlp.corpus import Corpus, CorpusError, read_csv, shipped
@@ -23,6 +24,7 @@ def init_app(app):
     current = models.current()
     if current is not None:
         current.predict("预热")
+    duplicates.similarity("预热", "预热")  # the same-problem check's vocabulary, fitted once per process
     app.cli.add_command(nlp)
 
 
