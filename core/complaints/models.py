@@ -81,8 +81,10 @@ class Complaint(db.Model):
 
     @property
     def reporters(self) -> int:
-        """How many residents reported this problem (this ticket and those linked to it)."""
-        return 1 + len(self.lead.followers)
+        """How many households reported this problem (this ticket and those linked to it; a flat reporting
+        it twice counts once)."""
+        lead = self.lead
+        return len({c.flat_id or -c.id for c in (lead, *lead.followers)})
 
     @property
     def shown_photos(self) -> list["ComplaintPhoto"]:

@@ -142,7 +142,7 @@ def _flag_urgent(complaint: Complaint, emergency: urgency.Urgency, router: Route
 
 def _alert_duty(complaint: Complaint, router: Router, actor) -> None:
     """Tell the staff on duty now, not when someone next opens the queue: a push to each duty openid
-    (README: URGENT_DUTY_OPENIDS), and an audit entry that the console's alert banner also reads."""
+    (README: URGENT_DUTY_OPENIDS), and an audit entry. The console's red banner reads the tickets."""
     audit.record(actor, "complaint.urgent", f"complaint:{complaint.id}",
                  f"{complaint.ticket} {complaint.urgent_reason}")
     for openid in router.duty_openids:

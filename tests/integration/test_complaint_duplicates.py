@@ -137,3 +137,18 @@ def test_a_worker_unlinks_a_wrong_match_and_it_becomes_its_own_job(neighbours, c
     assert status_pushes("o-wang")[-1] == "已受理"
     again = _act(client, second, "unlink").get_data(as_text=True)
     assert "没有合并到其他工单" in again
+
+
+def test_a_flat_reporting_again_counts_once_and_a_phone_call_is_linked_with_the_worker_told(
+        neighbours, client, worker, estate):
+    neighbours["3-1-101"].say("报修 家里停水了，一滴水都没有")
+    neighbours["3-1-101"].say("报修 我们楼停水了，什么时候来水")  # the same flat again, after a while
+    first, again = tickets()
+    assert again.duplicate_of_id == first.id and first.reporters == 1
+    login(client, worker.username)
+    page = client.post("/console/complaints/new", data={
+        "csrf_token": csrf_token(client, "/console/complaints/new"), "estate": estate.id, "flat": "3-2-202",
+        "text": "来电：3栋停水了，一滴水也没有"}, follow_redirects=True).get_data(as_text=True)
+    call = tickets()[-1]
+    assert call.duplicate_of_id == first.id and first.reporters == 2
+    assert f"与 {first.ticket} 是同一问题，已合并办理（2户反映）" in page

@@ -143,8 +143,10 @@ def complaint_new():
         if problem is None:
             db.session.commit()
             flash(f"已登记 {ticket.ticket}" + ("（内容过长，已截断）" if cut else "")
-                  + (f"。紧急（{ticket.urgent_reason}）：{tickets.urgent_notice(ticket)}请转告来电人。"
-                     if ticket.urgent else ""), "error" if ticket.urgent else "info")
+                  + (f"。与 {ticket.lead.ticket} 是同一问题，已合并办理（{ticket.reporters}户反映）"
+                     if ticket.duplicate_of else "")
+                  + (f"。紧急（{ticket.lead.urgent_reason}）：{tickets.urgent_notice(ticket.lead)}请转告来电人。"
+                     if ticket.lead.urgent else ""), "error" if ticket.lead.urgent else "info")
             return redirect(url_for(".complaint", complaint_id=ticket.id))
         flash(problem, "error")
         return render_template("console/complaint_new.html", estates=estates, form=form), 422
