@@ -28,6 +28,9 @@ OBJECTS = ("电梯", "门禁|单元门|防盗门", "灯", "下水道|化粪池|�
            "宽带|网络|网速", "电视", "杂物", "垃圾", "烧烤|摊", "树|绿化|草坪", "监控", "停车|车位|乱停", "充电",
            "漏水|渗水", "停水", "停电", "噪音|吵", "井盖", "外墙|墙皮|瓷砖", "屋顶|楼顶|顶楼", "燃气|煤气|天然气")
 _OBJECTS = tuple(re.compile(pattern) for pattern in OBJECTS)
+# Questions and suggestions ("申请装充电桩要同意吗", "充电桩不够用，能不能增容") are each their own matter:
+# only reports of a fault or a nuisance are merged.
+_ASKING = re.compile(r"吗|请问|咨询|申请|建议|如何|怎么办|怎样|能不能|可不可以|可否|[?？]")
 
 
 def _plain(text: str) -> str:
@@ -56,9 +59,11 @@ def similarity(a: str, b: str) -> float:
 def same_problem(a: str, b: str, department_a: str | None = None, department_b: str | None = None) -> float | None:
     """The likeness if the two texts report the same problem, else None.
 
-    Naming the same object outweighs the classifier (it often splits "下水道堵了" between 物业 and 供水);
+    A question or suggestion is never the same problem. Naming the same object outweighs the classifier (it often splits "下水道堵了" between 物业 and 供水);
     without one, the departments must agree.
     """
+    if _ASKING.search(a) or _ASKING.search(b):
+        return None
     objects_a, objects_b = objects(a), objects(b)
     if objects_a & objects_b:
         needed = SHARED_OBJECT_THRESHOLD
