@@ -262,7 +262,8 @@ def _my_complaints(owner) -> str:
         return "您还没有报修或投诉。需要时发送：报修 + 问题。"
     lines = ["您的报修和投诉："]
     for complaint in tickets:
-        where = f"（{complaint.department.name}）" if complaint.department and complaint.status != "returned" else ""
+        lead = complaint.lead  # a ticket merged into another is handled by that one's department
+        where = f"（{lead.department.name}）" if lead.department and complaint.status != "returned" else ""
         lines.append(f"{complaint.ticket} {complaint.status_label}{where}：{complaint.summary}")
     if any(c.status == "resolved" for c in tickets):
         lines.append("已办结的请打分：评价 5（5分最满意）。")

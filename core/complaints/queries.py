@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from core.complaints.models import OPEN, Complaint, Department
 from core.db import db
@@ -51,7 +52,7 @@ def queue(user, view: str = "open", department_id: int | None = None, limit: int
     triage_next = case((_view_filter("triage"), 0), else_=1)
     order = (urgent_first, overdue_first, triage_next, Complaint.id) if view != "closed" and view != "all" \
         else (urgent_first, overdue_first, Complaint.id.desc())
-    return db.session.scalars(query.order_by(*order).limit(limit)).all()
+    return db.session.scalars(query.options(selectinload(Complaint.followers)).order_by(*order).limit(limit)).all()
 
 
 def counts(user) -> dict[str, int]:

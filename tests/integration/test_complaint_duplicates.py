@@ -152,3 +152,11 @@ def test_a_flat_reporting_again_counts_once_and_a_phone_call_is_linked_with_the_
     call = tickets()[-1]
     assert call.duplicate_of_id == first.id and first.reporters == 2
     assert f"与 {first.ticket} 是同一问题，已合并办理（2户反映）" in page
+
+
+def test_the_chat_lists_a_merged_ticket_with_the_department_handling_it(neighbours):
+    neighbours["3-1-101"].say("报修 小区门口烧烤摊占道经营，油烟很大")
+    neighbours["3-2-201"].say("投诉 门口那个烧烤摊天天占道，烟熏得不行")
+    first, second = tickets()
+    assert second.duplicate_of_id == first.id and first.department is not None
+    assert f"{second.ticket} 已派单（{first.department.name}）" in neighbours["3-2-201"].say("查询")
