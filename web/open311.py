@@ -5,18 +5,19 @@ declaration and the spec's element names. Errors are the spec's list of {code, d
 same HTTP status. This blueprint alone is exempt from CSRF: its callers are systems holding a key,
 not browsers holding a session.
 """
+import hashlib
 import json
 from xml.etree import ElementTree
 
 import click
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from flask.cli import AppGroup
 
 from core.complaints import open311
 from core.complaints.open311 import Open311Error
 from core.db import db, db_now
 from web.classifier import router
-from web.extensions import csrf
+from web.extensions import csrf, limiter
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 FORMAT = "<any(json, xml):fmt>"
@@ -55,6 +56,25 @@ def render(fmt: str, root: str, item: str | None, body, status: int = 200) -> Re
 
 def errors(fmt: str, error: Open311Error) -> Response:
     return render(fmt, "errors", "error", [{"code": error.code, "description": error.description}], error.code)
+
+
+def _caller() -> str:
+    """Rate limits count per key (its hash: the key itself stays out of the limiter's store), else per address."""
+    api_key = request.values.get("api_key")
+    return "open311:" + (hashlib.sha256(api_key.encode()).hexdigest() if api_key else request.remote_addr or "")
+
+
+def _rate():
+    return current_app.config["OPEN311_RATE_LIMIT"]
+
+
+limiter.limit(_rate, key_func=_caller)(bp)  # once, at import: init_app runs for every app a process makes
+
+
+@bp.errorhandler(429)
+def _too_many(error):
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return render(fmt, "errors", "error", [{"code": 429, "description": "Too many requests: slow down."}], 429)
 
 
 def _key():

@@ -217,3 +217,12 @@ def test_only_the_api_is_exempt_from_csrf(client, estate):
     response = client.post("/console/complaints/new", data={"estate": estate.id, "text": "x"})
     assert response.status_code in (302, 400, 401)  # never served without a token
     assert count() == 0
+
+
+@pytest.mark.parametrize("app", [{"RATELIMIT_ENABLED": True, "OPEN311_RATE_LIMIT": "3 per minute"}], indirect=True)
+def test_a_key_over_its_rate_gets_the_spec_error_list(app, client, key):
+    statuses = [client.get("/open311/v2/requests.json", query_string={"api_key": key}).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert_error(client.get("/open311/v2/requests.json", query_string={"api_key": key}), 429)
+    other = add_key(app, "另一个系统", db.session.scalar(select(Open311Key)).street.name)
+    assert client.get("/open311/v2/requests.json", query_string={"api_key": other}).status_code == 200
