@@ -13,7 +13,8 @@ from bot import addresses
 from bot.menu import command_for_key
 from bot.protocol import delivery_key
 from bot.understand import understand
-from core.complaints.tickets import MAX_TEXT, ComplaintRefused, Router, add_chat_photo, file_complaint, for_flat, rate
+from core.complaints.tickets import (MAX_TEXT, ComplaintRefused, Router, add_chat_photo, file_complaint, for_flat, rate,
+                                     urgent_notice)
 from core.consultation import demands, notices, surveys
 from core.consultation.models.demand import CATEGORY_LABELS
 from core.db import db, db_now, local
@@ -341,7 +342,15 @@ def _complain(owner, text: str, router: Router) -> str:
     except ComplaintRefused as refused:
         return str(refused)
     note = f"（内容超过{MAX_TEXT}字，只保存了前{MAX_TEXT}字。）" if cut else ""
-    if complaint.department is not None:
+    lead = complaint.lead
+    if lead is not complaint:
+        handling = (f"邻居已经报过同一个问题（编号 {lead.ticket}，共 {complaint.reporters} 户反映），合并办理"
+                    + (f"，由{lead.department.name}负责" if lead.department and lead.status != "returned" else "")
+                    + "。" + urgent_notice(lead))
+    elif complaint.urgent:
+        where = f"已转给{complaint.department.name}，" if complaint.department is not None else "已通知值班人员，"
+        handling = where + urgent_notice(complaint)
+    elif complaint.department is not None:
         handling = f"已转给{complaint.department.name}，{complaint.department.sla_hours}小时内处理。"
     else:
         handling = "社区工作人员会尽快交给负责的部门。"
@@ -365,7 +374,8 @@ def _my_complaints(owner) -> str:
         return "您还没有报修或投诉。需要时发送：报修 + 问题。"
     lines = ["您的报修和投诉："]
     for complaint in tickets:
-        where = f"（{complaint.department.name}）" if complaint.department and complaint.status != "returned" else ""
+        lead = complaint.lead  # a ticket merged into another is handled by that one's department
+        where = f"（{lead.department.name}）" if lead.department and complaint.status != "returned" else ""
         lines.append(f"{complaint.ticket} {complaint.status_label}{where}：{complaint.summary}")
     if any(c.status == "resolved" for c in tickets):
         lines.append("已办结的请打分：评价 5（5分最满意）。")

@@ -21,6 +21,7 @@ FIELDS = {
     "notice_published": (("thing1", "title"), ("thing2", "scope"), ("time3", "ends_at")),
     "survey_opened": (("thing1", "title"), ("thing2", "scope"), ("time3", "closes_at")),
     "complaint_status": (("character_string1", "ticket"), ("phrase2", "status"), ("thing3", "summary")),
+    "complaint_urgent": (("character_string1", "ticket"), ("phrase2", "status"), ("thing3", "summary")),
 }
 
 # WeChat's answers that no retry will change: not following the account, a bad openid or template.

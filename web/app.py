@@ -53,7 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message = "请先登录。"
     login_manager.session_protection = "strong"
 
-    from web import auth, backup, classifier, cli, console, filters, resend, resident, security, wechat
+    from web import auth, backup, classifier, cli, console, filters, open311, resend, resident, security, wechat
 
     auth.init_app(app)
     console.init_app(app)
@@ -63,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     cli.init_app(app)
     classifier.init_app(app)
+    open311.init_app(app)
     backup.init_app(app, create_app)
     resend.init_app(app)
 

@@ -7,6 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from core.complaints import duplicates
 from core.complaints.tickets import Router, corrections
 from core.db import db
 from nlp.corpus import Corpus, CorpusError, read_csv, shipped
@@ -23,6 +24,7 @@ def init_app(app):
     current = models.current()
     if current is not None:
         current.predict("预热")
+    duplicates.similarity("预热", "预热")  # the same-problem check's vocabulary, fitted once per process
     app.cli.add_command(nlp)
 
 
@@ -31,8 +33,11 @@ def store() -> ModelStore:
 
 
 def router() -> Router:
-    """The classifier promoted now (picked up after a promotion by another process) and the threshold."""
-    return Router(store().current(), current_app.config["ROUTING_THRESHOLD"])
+    """The classifier promoted now (picked up after a promotion by another process), the threshold, and
+    the emergencies' deadline and duty staff."""
+    config = current_app.config
+    return Router(store().current(), config["ROUTING_THRESHOLD"], config.get("URGENT_DEADLINE_HOURS", 2),
+                  tuple(config.get("URGENT_DUTY_OPENIDS", ())))
 
 
 def _corpus(csv_path: Path, text_cols, label_col) -> Corpus:

@@ -15,14 +15,14 @@ class Complaint(db.Model):
     estate_id = db.Column(db.ForeignKey("estate.id"), nullable=False, index=True)
     flat_id = db.Column(db.ForeignKey("flat.id"), index=True)
     owner_id = db.Column(db.ForeignKey("owner.id"), index=True)
-    channel = db.Column(db.String(10), nullable=False)  # wechat | web | phone
+    channel = db.Column(db.String(10), nullable=False)  # wechat | web | phone | open311
     text = db.Column(db.Text, nullable=False)
     status = db.Column(db.String(12), nullable=False, default="received")
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     # Routing: the classifier's top suggestions [{"code", "probability"}], the words behind the best one.
     department_id = db.Column(db.ForeignKey("department.id"), index=True)
-    routed_by = db.Column(db.String(10))  # model | worker
+    routed_by = db.Column(db.String(10))  # model | worker | system (Open311)
     suggestions = db.Column(JSON, nullable=False, default=list)
     key_words = db.Column(JSON, nullable=False, default=list)
     model_version = db.Column(db.String(40), nullable=False, default="")
@@ -35,6 +35,12 @@ class Complaint(db.Model):
     rating = db.Column(db.SmallInteger)
     rating_comment = db.Column(db.String(300), nullable=False, default="")
     rated_at = db.Column(UTCDateTime)
+    # An emergency (core.complaints.urgency): its own short deadline in hours, and why it was flagged.
+    urgent_hours = db.Column(db.SmallInteger)
+    urgent_reason = db.Column(db.String(40), nullable=False, default="", server_default="")
+    # The same problem reported again (core.complaints.duplicates): this ticket follows the open one it
+    # was linked to, so the department has one job and every reporter hears of each step.
+    duplicate_of_id = db.Column(db.ForeignKey("complaint.id"), index=True)
 
     estate = db.relationship("Estate")
     flat = db.relationship("Flat")
@@ -42,11 +48,13 @@ class Complaint(db.Model):
     department = db.relationship("Department")
     events = db.relationship("ComplaintEvent", order_by="ComplaintEvent.id", back_populates="complaint")
     photos = db.relationship("ComplaintPhoto", order_by="ComplaintPhoto.id", back_populates="complaint")
+    duplicate_of = db.relationship("Complaint", remote_side=[id], back_populates="followers")
+    followers = db.relationship("Complaint", order_by="Complaint.id", back_populates="duplicate_of")
 
     __table_args__ = (
         db.CheckConstraint("status IN ('received', 'assigned', 'in_progress', 'resolved', 'rated', 'returned')",
                            name="status_known"),
-        db.CheckConstraint("channel IN ('wechat', 'web', 'phone')", name="channel_known"),
+        db.CheckConstraint("channel IN ('wechat', 'web', 'phone', 'open311')", name="channel_known"),
         db.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
         db.Index("ix_complaint_status_due", "status", "due_at"),
     )
@@ -56,9 +64,27 @@ class Complaint(db.Model):
         return STATUS_LABELS[self.status]
 
     @property
+    def urgent(self) -> bool:
+        return self.urgent_hours is not None
+
+    @property
     def in_triage(self) -> bool:
         """Waiting for a worker to choose the department."""
+        if self.duplicate_of_id is not None:
+            return False
         return self.status == "returned" or (self.status == "received" and self.department_id is None)
+
+    @property
+    def lead(self) -> "Complaint":
+        """The ticket the department works on: the one this follows, or itself."""
+        return self.duplicate_of or self
+
+    @property
+    def reporters(self) -> int:
+        """How many households reported this problem (this ticket and those linked to it; a flat reporting
+        it twice counts once)."""
+        lead = self.lead
+        return len({c.flat_id or -c.id for c in (lead, *lead.followers)})
 
     @property
     def shown_photos(self) -> list["ComplaintPhoto"]:
@@ -185,3 +211,17 @@ class TrainingRun(db.Model):
     @property
     def status_label(self) -> str:
         return self.STATUS_LABELS[self.status]
+
+
+class Open311Key(db.Model):
+    """A connected system's key for the Open311 API (a department's or the 12345 hotline's system),
+    scoped to one street. Only the key's SHA-256 is kept: the key is a random 256-bit string shown once."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(60), nullable=False, unique=True)
+    street_id = db.Column(db.ForeignKey("street.id"), nullable=False, index=True)
+    key_sha256 = db.Column(db.String(64), nullable=False, unique=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    revoked_at = db.Column(UTCDateTime)
+
+    street = db.relationship("Street")

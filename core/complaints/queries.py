@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from core.complaints.models import OPEN, Complaint, Department
 from core.db import db
@@ -9,6 +10,7 @@ from core.register import scope
 from core.register.models import Estate
 
 VIEWS = {
+    "urgent": "紧急",
     "triage": "待分派",
     "overdue": "已超时",
     "open": "办理中",
@@ -22,35 +24,48 @@ def _in_scope(user):
 
 
 def _view_filter(view: str):
+    """Which tickets a tab holds. A ticket linked to another (the same problem) is no job of its own: it
+    shows only under 全部, and on the ticket it follows."""
+    lead = Complaint.duplicate_of_id.is_(None)
     triage = (Complaint.status == "returned") | ((Complaint.status == "received") & Complaint.department_id.is_(None))
     return {
-        "triage": triage,
-        "overdue": Complaint.status.in_(OPEN) & Complaint.overdue_at.is_not(None),
-        "open": Complaint.status.in_(OPEN),
-        "closed": Complaint.status.in_(("resolved", "rated")),
+        "urgent": lead & Complaint.status.in_(OPEN) & Complaint.urgent_hours.is_not(None),
+        "triage": lead & triage,
+        "overdue": lead & Complaint.status.in_(OPEN) & Complaint.overdue_at.is_not(None),
+        "open": lead & Complaint.status.in_(OPEN),
+        "closed": lead & Complaint.status.in_(("resolved", "rated")),
         "all": None,
     }[view]
 
 
 def queue(user, view: str = "open", department_id: int | None = None, limit: int = 200) -> list[Complaint]:
-    """Tickets in the user's estates: overdue first, then waiting for triage, then the oldest."""
+    """Tickets in the user's estates: open emergencies first, then overdue, then waiting for triage, then
+    the oldest."""
     query = select(Complaint).where(_in_scope(user))
     condition = _view_filter(view)
     if condition is not None:
         query = query.where(condition)
     if department_id:
         query = query.where(Complaint.department_id == department_id)
+    urgent_first = case((_view_filter("urgent"), 0), else_=1)
     overdue_first = case((Complaint.status.in_(OPEN) & Complaint.overdue_at.is_not(None), 0), else_=1)
     triage_next = case((_view_filter("triage"), 0), else_=1)
-    order = (overdue_first, triage_next, Complaint.id) if view != "closed" and view != "all" \
-        else (overdue_first, Complaint.id.desc())
-    return db.session.scalars(query.order_by(*order).limit(limit)).all()
+    order = (urgent_first, overdue_first, triage_next, Complaint.id) if view != "closed" and view != "all" \
+        else (urgent_first, overdue_first, Complaint.id.desc())
+    return db.session.scalars(query.options(selectinload(Complaint.followers)).order_by(*order).limit(limit)).all()
 
 
 def counts(user) -> dict[str, int]:
     """How many tickets each view holds, for the tabs."""
     return {view: db.session.scalar(select(func.count(Complaint.id)).where(
         _in_scope(user), *([c] if (c := _view_filter(view)) is not None else []))) for view in VIEWS}
+
+
+def urgent_waiting(user) -> int:
+    """Emergencies in the user's estates that no department has taken up yet: the console's alert."""
+    return db.session.scalar(select(func.count(Complaint.id)).where(
+        _in_scope(user), Complaint.duplicate_of_id.is_(None), Complaint.urgent_hours.is_not(None),
+        Complaint.status.in_(("received", "assigned", "returned"))))
 
 
 def in_scope(user, complaint_id: int) -> Complaint | None:

@@ -13,6 +13,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from core import audit
+from core.complaints import duplicates, urgency
 from core.complaints.models import (OPEN, Complaint, ComplaintEvent, ComplaintPhoto, Department, LabelMapping,
                                     RoutingCorrection)
 from core.db import db, db_now, local
@@ -36,30 +38,34 @@ class ComplaintRefused(ValueError):
 
 @dataclass(frozen=True)
 class Router:
-    """The classifier in use (None: every new ticket goes to triage) and the probability it needs to assign."""
+    """What filing needs from the configuration: the classifier in use (None: every new ticket goes to
+    triage), the probability it needs to assign, an emergency's deadline, and who is on duty for them."""
 
     classifier: object | None = None  # nlp.model.Classifier
     threshold: float = 0.6
+    urgent_hours: int = 2
+    duty_openids: tuple[str, ...] = ()  # WeChat openids of the staff on duty, pushed at once for an emergency
 
 
-def clean(text: str) -> tuple[str, bool]:
-    """The text as stored, and whether it had to be cut."""
+def clean(text: str, routed: bool = True) -> tuple[str, bool]:
+    """The text as stored, and whether it had to be cut. A text the classifier must route has to be Chinese."""
     text = re.sub(r"\s+", " ", text or "").strip()
     if not text:
         raise ComplaintRefused("请写上遇到的问题，例如：报修 3栋2单元楼道灯不亮。")
-    if not re.search(r"[\u4e00-\u9fff]", text):  # emoji, digits, or another language: we cannot route it
+    if routed and not re.search(r"[\u4e00-\u9fff]", text):  # emoji, digits, or another language: we cannot route it
         raise ComplaintRefused("请用中文写清楚问题，例如：报修 3栋2单元楼道灯不亮。")
     return text[:MAX_TEXT], len(text) > MAX_TEXT
 
 
 def file_complaint(text: str, channel: str, router: Router, *, flat=None, owner=None, estate=None,
-                   actor=None) -> tuple[Complaint, bool]:
+                   actor=None, department: Department | None = None, note: str = "") -> tuple[Complaint, bool]:
     """File a ticket for a flat (or, for a caller without one, an estate) and route it.
 
     Returns the ticket and whether the text was cut to MAX_TEXT. A worker (actor) files phone calls,
-    and the resident is then told the ticket number by push.
+    and the resident is then told the ticket number by push. A connected system (Open311) names the
+    `department` itself: the ticket goes there, whatever the classifier thinks.
     """
-    text, cut = clean(text)
+    text, cut = clean(text, routed=department is None)
     flat = flat or (owner.flat if owner else None)
     estate_id = flat.unit.building.estate_id if flat else estate.id
     now = db_now(db.session)
@@ -74,8 +80,25 @@ def file_complaint(text: str, channel: str, router: Router, *, flat=None, owner=
     db.session.add(complaint)
     db.session.flush()
     complaint.ticket = f"TS{local(now)[:10].replace('-', '')}{complaint.id:05d}"
-    _record(complaint, "received", actor, now, notify=actor is not None)
-    _route(complaint, router, now, notify=actor is not None)
+    notify = actor is not None or channel == "open311"  # the resident did not file it: tell them the number
+    _record(complaint, "received", actor, now, note, notify=notify)
+    emergency = urgency.detect(text)
+    best = _predict(complaint, router)
+    if emergency is None and best is not None:  # some words are emergencies only for one department
+        emergency = urgency.detect(text, best.label)
+    if emergency is not None:
+        _flag_urgent(complaint, emergency, router)
+    original = _same_problem_open(complaint)
+    if original is not None:
+        _link(complaint, original, actor, now, router, notify)
+    else:
+        if department is not None:
+            complaint.routed_by = "system"
+            _assign(complaint, department, actor, now, note, notify)
+        elif best is not None:
+            _assign_if_sure(complaint, best, router, now, notify=notify)
+        if emergency is not None:
+            _alert_duty(complaint, router, actor)
     return complaint, cut
 
 
@@ -90,14 +113,92 @@ def department_for_label(label: str, estate_id: int) -> Department | None:
     return department if department is not None and department.active else None
 
 
-def _route(complaint: Complaint, router: Router, now, notify: bool) -> None:
+def _same_problem_open(complaint: Complaint) -> Complaint | None:
+    """The open ticket in the same building (or estate) of the last few days that reports the same problem."""
+    candidates = db.session.scalars(select(Complaint).where(
+        Complaint.estate_id == complaint.estate_id, Complaint.id != complaint.id, Complaint.status.in_(OPEN),
+        Complaint.duplicate_of_id.is_(None), Complaint.created_at > complaint.created_at - duplicates.WINDOW)
+        .order_by(Complaint.id)).all()
+    building = complaint.flat.unit.building_id if complaint.flat else None
+    department = complaint.suggestions[0]["code"] if complaint.suggestions else None
+    best, best_score = None, 0.0
+    for candidate in candidates:
+        if building is not None and candidate.flat is not None and candidate.flat.unit.building_id != building:
+            continue
+        score = duplicates.same_problem(complaint.text, candidate.text, department,
+                                        candidate.suggestions[0]["code"] if candidate.suggestions else None)
+        if score is not None and score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def _link(complaint: Complaint, original: Complaint, actor, now, router: Router, notify: bool) -> None:
+    """The new ticket follows the open one: same status from now on, no second job for the department."""
+    complaint.duplicate_of = original
+    complaint.duplicate_of_id = original.id
+    if complaint.urgent and not original.urgent:  # the second report is the one that says it is an emergency
+        original.urgent_hours, original.urgent_reason = complaint.urgent_hours, complaint.urgent_reason
+        if original.assigned_at is not None:
+            original.due_at = _due(original, original.department, original.assigned_at)
+        _alert_duty(original, router, actor)
+    if original.status != "received":
+        _record(complaint, original.status, actor, now, f"与 {original.ticket} 是同一问题，合并办理", notify=notify)
+    else:
+        complaint.updated_at = now
+    db.session.flush()
+
+
+def _flag_urgent(complaint: Complaint, emergency: urgency.Urgency, router: Router) -> None:
+    complaint.urgent_hours = router.urgent_hours
+    complaint.urgent_reason = f"{emergency.reason}：{emergency.words}"[:40]
+
+
+def _alert_duty(complaint: Complaint, router: Router, actor) -> None:
+    """Tell the staff on duty now, not when someone next opens the queue: a push to each duty openid
+    (README: URGENT_DUTY_OPENIDS), and an audit entry. The console's red banner reads the tickets."""
+    audit.record(actor, "complaint.urgent", f"complaint:{complaint.id}",
+                 f"{complaint.ticket} {complaint.urgent_reason}")
+    for openid in router.duty_openids:
+        pushes.enqueue(f"complaint_urgent:{complaint.id}:{openid}", openid, "complaint_urgent",
+                       {"ticket": complaint.ticket, "status": "紧急", "summary": complaint.summary},
+                       f"/console/complaints/{complaint.id}")
+
+
+def urgent_advice(complaint: Complaint) -> str:
+    """What the resident who reported an emergency should do right now ("" if it is not one)."""
+    if not complaint.urgent:
+        return ""
+    emergency = urgency.detect(complaint.text, complaint.suggestions[0]["code"] if complaint.suggestions else None)
+    return emergency.advice if emergency else ""
+
+
+def urgent_notice(complaint: Complaint) -> str:
+    """The sentence that tells the resident the ticket is handled as an emergency ("" if it is not one)."""
+    if not complaint.urgent:
+        return ""
+    return f"已按紧急情况处理，要求{complaint.urgent_hours}小时内处置。{urgent_advice(complaint)}"
+
+
+def _due(complaint: Complaint, department: Department, start):
+    """The department's deadline, or the emergency's if the ticket is urgent and that is sooner."""
+    hours = department.sla_hours
+    if complaint.urgent_hours is not None:
+        hours = min(hours, complaint.urgent_hours)
+    return start + timedelta(hours=hours)
+
+
+def _predict(complaint: Complaint, router: Router):
+    """Keep the classifier's top suggestions and the words behind the best; returns the best (or None)."""
     if router.classifier is None:
-        return
+        return None
     prediction = router.classifier.predict(complaint.text)
     complaint.suggestions = [{"code": s.label, "probability": s.probability} for s in prediction.suggestions]
     complaint.key_words = list(prediction.words)
     complaint.model_version = router.classifier.version[:40]
-    best = prediction.best
+    return prediction.best
+
+
+def _assign_if_sure(complaint: Complaint, best, router: Router, now, notify: bool) -> None:
     department = department_for_label(best.label, complaint.estate_id)
     if department is not None and best.probability >= router.threshold:
         complaint.routed_by = "model"
@@ -112,13 +213,19 @@ def _record(complaint: Complaint, status: str, actor, now, note: str = "", notif
     db.session.flush()
     if notify:
         pushes.complaint_status(complaint, event)
+    if status != "rated":  # each reporter rates for themselves
+        for follower in complaint.followers:
+            if follower.status != status:
+                if status == "resolved":
+                    follower.resolved_at = now
+                _record(follower, status, actor, now, f"随 {complaint.ticket} {note}".strip(), notify=True)
     return event
 
 
 def _assign(complaint: Complaint, department: Department, actor, now, note: str, notify: bool) -> None:
     complaint.department_id = department.id
     complaint.department = department
-    complaint.assigned_at, complaint.due_at, complaint.overdue_at = now, now + timedelta(hours=department.sla_hours), None
+    complaint.assigned_at, complaint.due_at, complaint.overdue_at = now, _due(complaint, department, now), None
     _record(complaint, "assigned", actor, now, note, notify)
 
 
@@ -128,6 +235,9 @@ def for_update(complaint_id: int) -> Complaint | None:
 
 
 def _require(complaint: Complaint, allowed: tuple[str, ...], action: str) -> None:
+    if complaint.duplicate_of is not None and action != "评价":
+        raise ComplaintRefused(f"工单已与 {complaint.duplicate_of.ticket} 合并办理，请在那张工单上{action}，"
+                               "或先取消合并。")
     if complaint.status not in allowed:
         raise ComplaintRefused(f"工单现在是“{complaint.status_label}”，不能{action}。")
 
@@ -151,6 +261,21 @@ def assign(complaint: Complaint, department: Department, actor, note: str = "") 
     else:
         correction.department_code, correction.actor_id, correction.at = department.code, actor.id, now
     db.session.flush()
+
+
+def unlink(complaint: Complaint, actor, note: str = "") -> None:
+    """A worker undoes a wrong match: the ticket leaves the one it followed and waits in triage."""
+    original = complaint.duplicate_of
+    if original is None:
+        raise ComplaintRefused("这张工单没有合并到其他工单。")
+    if complaint.status in ("resolved", "rated"):
+        raise ComplaintRefused(f"工单现在是“{complaint.status_label}”，不能取消合并。")
+    complaint.duplicate_of, complaint.duplicate_of_id = None, None
+    complaint.department_id = complaint.department = None
+    complaint.assigned_at = complaint.due_at = complaint.overdue_at = None
+    audit.record(actor, "complaint.unlink", f"complaint:{complaint.id}", f"{complaint.ticket} 不再随 {original.ticket}")
+    _record(complaint, "received", actor, db_now(db.session),
+            note.strip() or f"不是 {original.ticket} 的同一问题，取消合并，重新分派")
 
 
 def start(complaint: Complaint, actor, note: str = "") -> None:

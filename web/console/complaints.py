@@ -15,6 +15,14 @@ from web.classifier import router, store
 from web.console.routes import bp
 
 
+@bp.context_processor
+def _urgent_alert():
+    """Every console page says when emergencies in the user's estates wait for a department."""
+    if not current_user.is_authenticated:
+        return {}
+    return {"urgent_waiting": queries.urgent_waiting(current_user)}
+
+
 def _ticket_or_404(complaint_id: int, lock: bool = False):
     complaint = queries.in_scope(current_user, complaint_id)
     if complaint is None:
@@ -89,6 +97,12 @@ def complaint_resolve(complaint_id):
     return _act(complaint_id, lambda ticket, note: tickets.resolve(ticket, current_user, note))
 
 
+@bp.post("/complaints/<int:complaint_id>/unlink")
+def complaint_unlink(complaint_id):
+    """Not the same problem after all: the ticket leaves the one it followed and goes to triage."""
+    return _act(complaint_id, lambda ticket, note: tickets.unlink(ticket, current_user, note))
+
+
 @bp.get("/complaints/<int:complaint_id>/photos/<int:photo_id>")
 def complaint_photo(complaint_id, photo_id):
     ticket = _ticket_or_404(complaint_id)
@@ -128,7 +142,11 @@ def complaint_new():
                 problem = str(refused)
         if problem is None:
             db.session.commit()
-            flash(f"已登记 {ticket.ticket}" + ("（内容过长，已截断）" if cut else ""), "info")
+            flash(f"已登记 {ticket.ticket}" + ("（内容过长，已截断）" if cut else "")
+                  + (f"。与 {ticket.lead.ticket} 是同一问题，已合并办理（{ticket.reporters}户反映）"
+                     if ticket.duplicate_of else "")
+                  + (f"。紧急（{ticket.lead.urgent_reason}）：{tickets.urgent_notice(ticket.lead)}请转告来电人。"
+                     if ticket.lead.urgent else ""), "error" if ticket.lead.urgent else "info")
             return redirect(url_for(".complaint", complaint_id=ticket.id))
         flash(problem, "error")
         return render_template("console/complaint_new.html", estates=estates, form=form), 422

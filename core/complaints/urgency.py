@@ -1,0 +1,65 @@
+"""Which complaints are emergencies (紧急): a gas smell, someone trapped in a lift, a burst pipe, a fire
+risk, a falling facade or scaffolding, live wires. Pure functions, no database.
+
+A short list of patterns a dispatcher would recognise, not a model: a missed emergency costs far more
+than a false alarm, and a worker can see at once why a ticket was flagged. A match is ignored when the
+clause denies it ("没有煤气味", "不是电梯困人", "煤气味已经没了"). A few words are emergencies only when the
+classifier agrees on the department ("漏气" is urgent when it is the gas company's, not a tyre's).
+"""
+import re
+from dataclasses import dataclass
+
+# (what the dispatcher sees, pattern, the department the classifier must name or None, advice to the resident)
+RULES = (
+    ("燃气泄漏", r"(煤气|燃气|天然气|液化气)(味|泄漏|泄露|外泄)|漏(煤气|燃气|天然气|液化气)|闻到.{0,6}(煤气|燃气|天然气)",
+     None, "请马上开窗通风、关掉燃气阀门，不要开关电器、不要打电话在屋里，到室外拨打燃气抢修电话。"),
+    ("漏气", r"漏气|有股气味|一股.{0,2}味道?", "燃气",
+     "请马上开窗通风、关掉燃气阀门，不要开关电器，到室外拨打燃气抢修电话。"),
+    ("电梯困人", r"电梯困人|困在电梯|关在电梯|电梯.{0,8}(被困|困住|关住|出不来|卡住了人)|(被困|困住|关住).{0,6}电梯"
+     r"|(有人|人)被?(困在里面|关在里面|出不来)",
+     None, "请被困的人按电梯里的警铃或拨打电梯内的救援电话，不要扒门。"),
+    ("爆管", r"爆管|(水管|管子|管道|自来水管|暖气管).{0,4}(爆|裂开|炸开|崩了)|爆裂|往外喷水|水漫金山|家里.{0,4}淹了",
+     None, "请先关掉家里的总水阀。"),
+    ("火情", r"起火|着火|失火|冒烟|冒火|火苗|烧起来|(电线|插座|电表|电箱|线路|配电箱).{0,6}(打火|冒火|火花|烧焦|烧了|发烫冒烟)"
+     r"|烧焦味|电线打火", None, "有明火请马上拨打119，先离开危险的地方。"),
+    ("漏电", r"漏电|触电|电到人|电线.{0,4}(掉|垂).{0,4}(地|路)", None, "请不要靠近，不要用手碰。"),
+    ("高处坠落", r"外墙.{0,6}(脱落|掉落|掉下|砸|要掉)|(墙皮|瓷砖|墙砖|空调外机|窗户|玻璃|广告牌).{0,6}(掉下来|砸|坠落|要掉|摇摇欲坠)"
+     r"|脚手架.{0,6}(倒|塌|歪|垮|砸)|坍塌|倒塌|塌了|要塌|塌下来|砸到人|砸伤", None, "请不要从下面走，看到的人请提醒绕行。"),
+)
+
+# Words in a clause before the match that deny it, and after it that say it is over.
+NEGATION_BEFORE = re.compile(r"(没有|没|無|无|不是|并非|未|不再|不会|不存在|排除)")
+OVER_AFTER = re.compile(r"^.{0,6}(没有了|没了|消失|散了|已经修好|修好了|已修好|排除|解决了|救出来了|已经好了)")
+CLAUSE = re.compile(r"[，,。.！!？?；;\n]")
+NEGATION_SPAN = 6
+
+_COMPILED = tuple((label, re.compile(pattern), department, advice) for label, pattern, department, advice in RULES)
+
+
+@dataclass(frozen=True)
+class Urgency:
+    reason: str  # the rule's label: 燃气泄漏, 电梯困人, …
+    words: str  # the words that matched
+    advice: str  # what the resident should do now
+
+
+# Asking is not denying: "是不是煤气味" is a worried resident.
+QUESTION = re.compile(r"是不是|会不会|有没有|是否|不知道")
+
+
+def _denied(clause: str, start: int, end: int, matched: str) -> bool:
+    before = QUESTION.sub("", clause[max(0, start - NEGATION_SPAN):start])
+    inside = QUESTION.sub("", matched.replace("出不来", ""))[1:]  # "电梯里没人被困"
+    return bool(NEGATION_BEFORE.search(before) or NEGATION_BEFORE.search(inside) or OVER_AFTER.search(clause[end:]))
+
+
+def detect(text: str, department: str | None = None) -> Urgency | None:
+    """The first emergency the text reports, or None; `department` is the classifier's best label, if any."""
+    for clause in CLAUSE.split(text or ""):
+        for label, pattern, needs, advice in _COMPILED:
+            if needs is not None and needs != department:
+                continue
+            for match in pattern.finditer(clause):
+                if not _denied(clause, match.start(), match.end(), match.group(0)):
+                    return Urgency(label, match.group(0), advice)
+    return None
