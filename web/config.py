@@ -34,6 +34,11 @@ def from_environment(instance_path: str, env=None) -> dict:
         "VOTE_REMINDER_HOURS": float(env.get("VOTE_REMINDER_HOURS", "24")),
         "NLP_MODEL_DIR": env.get("NLP_MODEL_DIR") or str(Path(instance_path) / "models"),
         "ROUTING_THRESHOLD": float(env.get("ROUTING_THRESHOLD", "0.6")),
+        # The key that signs vote-log checkpoints lives outside the database (README: Consent votes).
+        "LOG_SIGNING_KEY": env.get("YISHI_LOG_SIGNING_KEY", ""),
+        "LOG_SIGNING_KEY_FILE": env.get("YISHI_LOG_SIGNING_KEY_FILE") or str(Path(instance_path) / "log_signing_key"),
+        "LOG_TRUSTED_KEYS": env.get("YISHI_LOG_TRUSTED_KEYS", ""),
+        "VOTE_OBJECTION_DAYS": int(env.get("VOTE_OBJECTION_DAYS", "7")),
         **wechat_settings(env),
     }
 

@@ -3,7 +3,7 @@ import io
 import uuid
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from core.db import SHANGHAI, db, db_now
 from core.register import scope
 from core.register.models import Building, Flat, Unit
 from core.votes.ballots import BallotRefused, Paper, cast
+from core.votes.checkpoints import signer_from
 from core.votes.consent import CHOICE_LABELS, RULES
 from core.votes.exports import roll_xlsx, tally_xlsx
 from core.votes.models import VoteFlat
@@ -118,7 +119,7 @@ def open_(vote_id):
 @bp.post("/votes/<int:vote_id>/close")
 def close(vote_id):
     vote = _manager_or_404(vote_id)
-    close_vote(vote.id, current_user)
+    close_vote(vote.id, current_user, signer_from(current_app.config), current_app.config["VOTE_OBJECTION_DAYS"])
     db.session.commit()
     flash("表决已截止，结果已固定。", "info")
     return redirect(url_for(".vote", vote_id=vote.id))

@@ -1,4 +1,5 @@
 """Residents' pages: sign in with a one-time link, see my votes, cast or change my ballot, check a receipt."""
+import json
 import uuid
 from functools import wraps
 
@@ -10,9 +11,11 @@ from core.db import db
 from core.register.models import Owner
 from core.residents.links import redeem_link
 from core.residents.models import Binding
+from core.votes import checkpoints
 from core.votes.ballots import BallotRefused, cast
 from core.votes.consent import CHOICE_LABELS
 from core.votes.models import BallotEntry, Vote, VoteFlat
+from core.votes.proof import receipt_proof
 from core.votes.tally import STATUS_LABELS, find_receipt, flat_ballot, live_tally, status, votes_for_flat
 
 bp = Blueprint("resident", __name__)
@@ -122,4 +125,20 @@ def receipts(vote_id):
     code = request.args.get("code", "").strip()
     found = find_receipt(vote, code) if code else None
     entries = db.session.scalars(select(BallotEntry).where(BallotEntry.vote_id == vote.id).order_by(BallotEntry.seq)).all()
-    return render_template("resident/receipts.html", vote=vote, entries=entries, code=code, found=found)
+    head = checkpoints.latest(vote.id)
+    return render_template("resident/receipts.html", vote=vote, entries=entries, code=code, found=found,
+                           head=head, proof=receipt_proof(vote, found) if found else None,
+                           fingerprint=checkpoints.fingerprint(head.public_key) if head else "")
+
+
+@bp.get("/votes/<int:vote_id>/receipts/<code>.json")
+def receipt_proof_json(vote_id, code):
+    """A receipt's inclusion proof against the latest signed head that includes it, to check offline
+    with tools/verify_vote_proof.py --receipt."""
+    vote = db.session.get(Vote, vote_id)
+    found = find_receipt(vote, code) if vote is not None and vote.status != "draft" else None
+    proof = receipt_proof(vote, found) if found else None
+    if proof is None:
+        abort(404)
+    return current_app.response_class(json.dumps(proof, ensure_ascii=False, indent=1), mimetype="application/json",
+                                      headers={"Content-Disposition": f'attachment; filename="receipt-{vote.id}-{found.receipt}.json"'})
