@@ -16,6 +16,7 @@ from core.consultation.models.demand import CATEGORY_LABELS
 from core.db import db, db_now, local
 from core.residents import bindings
 from core.residents.links import issue_link
+from core.votes import objections
 from core.votes.ballots import BallotRefused, cast
 from core.votes.consent import CHOICE_LABELS
 from core.votes.models import Vote
@@ -26,6 +27,7 @@ HELP = ("您好！可以发送这些字：\n"
         "【同意】【不同意】【弃权】表明意见\n"
         "【我的投票】看我投了什么\n"
         "【进度】看表决进度\n"
+        "【异议】表决截止后，认为我家意见记错了，如：异议 我投的是同意\n"
         "【报修】后面写上问题，如：报修 楼道灯不亮\n"
         "【查询】看报修和投诉的进展\n"
         "【评价】给办结的报修打分，如：评价 5\n"
@@ -85,7 +87,7 @@ def _command(openid: str, said: str, message, url: Url, router: Router) -> str:
     word, _, rest = text.partition(" ")
     if re.fullmatch(r"\d{8}", text):
         word, rest = "绑定", text
-    for prefix in ("报修", "投诉", "评价", "需求"):  # "报修楼道灯不亮", typed without a space
+    for prefix in ("报修", "投诉", "评价", "需求", "异议"):  # "报修楼道灯不亮", typed without a space
         if text.startswith(prefix) and word != prefix:
             word, rest = prefix, text[len(prefix):]
     if word == "绑定":
@@ -107,6 +109,8 @@ def _command(openid: str, said: str, message, url: Url, router: Router) -> str:
         return _my_ballots(owner)
     if word == "进度":
         return _progress(owner, rest)
+    if word == "异议":
+        return _object(owner, said.strip()[len(word):].strip())
     if word in ("网页", "链接", "登录"):
         return f"请在30分钟内打开（只能用一次）：\n{url('/r/login/' + issue_link(owner))}"
     if word in ("报修", "投诉"):
@@ -124,7 +128,7 @@ def _command(openid: str, said: str, message, url: Url, router: Router) -> str:
     return HELP
 
 
-_NEEDS_BINDING = ("解绑", "投票", "我的投票", "进度", "网页", "链接", "登录", "需求", "报修", "投诉", "查询", "评价",
+_NEEDS_BINDING = ("解绑", "投票", "我的投票", "进度", "异议", "网页", "链接", "登录", "需求", "报修", "投诉", "查询", "评价",
                   "公示", "问卷")
 
 
@@ -187,6 +191,25 @@ def _ballot(owner, choice: str, rest: str, message) -> str:
         return str(refused)
     return (f"已记录：{CHOICE_LABELS[entry.choice]}《{vote.matter}》。\n"
             f"回执码 {entry.receipt}，请保存。截止（{local(vote.closes_at)}）前可以改。")
+
+
+def _object(owner, text: str) -> str:
+    """询异 by chat: the flat's closed vote whose objection window is open (its number first if several)."""
+    in_window = [v for v in votes_for_flat(owner.flat_id) if objections.result_status(v) == "objection"]
+    number, _, rest = text.partition(" ")
+    if number.isdigit() and any(v.id == int(number) for v in in_window):
+        in_window, text = [v for v in in_window if v.id == int(number)], rest.strip()
+    if not in_window:
+        return "您的房屋现在没有处在异议期的表决。"
+    if len(in_window) > 1:
+        listing = "\n".join(f"【{v.id}】{v.matter}" for v in in_window[:MAX_LISTED])
+        return f"有{len(in_window)}项表决在异议期，请加上编号，例如“异议 {in_window[0].id} 说明”：\n{listing}"
+    vote = in_window[0]
+    try:
+        objections.raise_objection(vote, owner, text, channel="wechat")
+    except objections.ObjectionRefused as refused:
+        return str(refused)
+    return f"已收到您对《{vote.matter}》的异议。社区工作人员会在表决页面公开答复。"
 
 
 def _my_ballots(owner) -> str:

@@ -12,10 +12,12 @@ from core.db import SHANGHAI, db, db_now
 from core.register import scope
 from core.register.models import Building, Flat, Unit
 from core.votes.ballots import BallotRefused, Paper, cast
+from core.votes import objections
 from core.votes.checkpoints import signer_from
+from core.votes.objections import RESULT_LABELS, result_status
 from core.votes.consent import CHOICE_LABELS, RULES
 from core.votes.exports import roll_xlsx, tally_xlsx
-from core.votes.models import VoteFlat
+from core.votes.models import VoteFlat, VoteObjection
 from core.votes.operations import VoteError, close_vote, create_vote, open_vote
 from core.votes.tally import STATUS_LABELS, breakdown, live_tally, progress_curve, status, vote_for, votes_query
 from web.charts import progress_svg
@@ -98,6 +100,8 @@ def vote(vote_id):
         status=STATUS_LABELS[status(vote, tally) if tally else "draft"], choices=CHOICE_LABELS,
         can_manage=scope.can_manage(current_user, vote.estate), flats=flats,
         chart=progress_svg(progress_curve(vote), tally.total_count, needed) if tally else "",
+        result=result_status(vote), result_label=RESULT_LABELS.get(result_status(vote), ""),
+        objections=objections.for_vote(vote.id),
         key=uuid.uuid4().hex, now_local=datetime.now(SHANGHAI).strftime("%Y-%m-%dT%H:%M"),
     )
 
@@ -123,6 +127,24 @@ def close(vote_id):
     db.session.commit()
     flash("表决已截止，结果已固定。", "info")
     return redirect(url_for(".vote", vote_id=vote.id))
+
+
+@bp.post("/votes/<int:vote_id>/objections/<int:objection_id>/answer")
+def answer_objection_(vote_id, objection_id):
+    """A public answer to an owner's objection (询异), by a worker of the estate's community."""
+    vote = _manager_or_404(vote_id)
+    objection = db.session.get(VoteObjection, objection_id)
+    if objection is None or objection.vote_id != vote.id:
+        abort(404)
+    try:
+        objections.answer_objection(objection, current_user, request.form.get("answer", ""))
+    except objections.ObjectionRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        db.session.commit()
+        flash("已公开答复。", "info")
+    return redirect(url_for(".vote", vote_id=vote.id) + f"#objection-{objection.id}")
 
 
 @bp.post("/votes/<int:vote_id>/paper")
