@@ -16,7 +16,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import select
+from sqlalchemy import and_, exists, or_, select
 
 from core.db import db, db_now, local
 from core.votes import merkle
@@ -155,14 +155,17 @@ def write_checkpoint(vote: Vote, signer: Signer, reason: str = "interval", entri
 
 def checkpoint_due_votes(signer: Signer) -> dict[int, int]:
     """Sign the open votes whose log grew since their last checkpoint, and closed votes not yet signed at
-    their close (closed by a path that had no key); returns {vote id: signed size}."""
+    their close (closed by a path that had no key, or before checkpoints existed); {vote id: signed size}."""
+    signed_at_close = exists().where(VoteCheckpoint.vote_id == Vote.id, VoteCheckpoint.reason == "close")
+    due = db.session.scalars(select(Vote).where(or_(Vote.status == "open", and_(Vote.status == "closed",
+                                                                                  ~signed_at_close)))
+                             .order_by(Vote.id)).all()
     done = {}
-    for vote in db.session.scalars(select(Vote).where(Vote.status.in_(("open", "closed"))).order_by(Vote.id)):
-        last = latest(vote.id)
+    for vote in due:
         if vote.status == "closed":
-            if last is None or last.reason != "close":
-                done[vote.id] = write_checkpoint(vote, signer, "close").tree_size
+            done[vote.id] = write_checkpoint(vote, signer, "close").tree_size
             continue
+        last = latest(vote.id)
         entries = log_entries(vote.id)
         if entries and (last is None or last.tree_size < len(entries)):
             done[vote.id] = write_checkpoint(vote, signer, "interval", entries).tree_size

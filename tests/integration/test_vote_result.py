@@ -126,3 +126,18 @@ def test_a_vote_with_its_own_window_and_no_objection_is_confirmed_when_it_ends(a
     assert confirm_results(app.config) == []
     end_window(vote)
     assert confirm_results(app.config) == [vote.id]
+
+
+def test_a_vote_gets_its_own_window_from_the_console_form_and_bad_values_store_nothing(app, client, world):
+    estate, worker, _, _ = world
+    login(client, worker.username)
+    url = f"/console/estates/{estate.id}/votes/new"
+    before = db.session.scalar(select(func.count()).select_from(Vote))
+    form = {"matter": "增设非机动车棚", "scope": "estate", "rule": "civil_code_ordinary", "closes_at": "2099-01-01T18:00"}
+    page = client.post(url, data=dict(form, csrf_token=csrf_token(client, url), objection_days="0"),
+                       follow_redirects=True).get_data(as_text=True)
+    assert "异议期须为 1 到 60 天" in page
+    assert db.session.scalar(select(func.count()).select_from(Vote)) == before
+    assert client.post(url, data=dict(form, csrf_token=csrf_token(client, url), objection_days="3")).status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(Vote).where(Vote.matter == "增设非机动车棚")).objection_days == 3

@@ -48,6 +48,16 @@ def votes():
     return render_template("console/votes.html", rows=rows)
 
 
+def _objection_days(text: str) -> int | None:
+    """The vote's own objection window (询异) in days; blank = VOTE_OBJECTION_DAYS."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= 60:
+        raise VoteError("异议期须为 1 到 60 天（整数），或空着用默认值。")
+    return int(text)
+
+
 @bp.route("/estates/<int:estate_id>/votes/new", methods=["GET", "POST"])
 def new_vote(estate_id):
     estate = _estate_or_404(estate_id)
@@ -75,6 +85,7 @@ def new_vote(estate_id):
                              "approval_strict": form.get("approval_strict") == "1"}
             vote = create_vote(current_user, estate, form.get("matter", ""), form.get("rule", ""), opens, closes,
                                building=building, unit=unit, fractions=fractions, description=form.get("description", ""))
+            vote.objection_days = _objection_days(form.get("objection_days", ""))
         except (VoteError, ValueError) as error:
             db.session.rollback()
             flash(str(error) if isinstance(error, VoteError) else "时间格式不对。", "error")
@@ -82,7 +93,8 @@ def new_vote(estate_id):
             db.session.commit()
             flash("已创建表决草稿，核对后请发布。", "info")
             return redirect(url_for(".vote", vote_id=vote.id))
-    return render_template("console/vote_new.html", estate=estate, rules=RULES)
+    return render_template("console/vote_new.html", estate=estate, rules=RULES,
+                           objection_days=current_app.config["VOTE_OBJECTION_DAYS"])
 
 
 @bp.get("/votes/<int:vote_id>")
