@@ -96,8 +96,8 @@ def notice_pdf(notice: Notice) -> bytes:
     from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     font = _font()
-    title = ParagraphStyle("title", fontName=font, fontSize=20, leading=28, alignment=1, spaceAfter=6 * mm)
-    body = ParagraphStyle("body", fontName=font, fontSize=11, leading=17, wordWrap="CJK")
+    title = ParagraphStyle("title", fontName=font, fontSize=20, leading=26, alignment=1, spaceAfter=4 * mm)
+    body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=16, wordWrap="CJK")
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=11)
     vote, t = notice.vote, notice.tally
 
@@ -117,7 +117,8 @@ def notice_pdf(notice: Notice) -> bytes:
                     if dark:
                         self.canv.rect((x + 4) * cell, self.size - (y + 5) * cell, cell, cell, stroke=0, fill=1)
 
-    grid = TableStyle([("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 10),
+    grid = TableStyle([("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 9.5),
+                       ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
                        ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("ALIGN", (1, 0), (-1, -1), "CENTER"),
                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))])
     overall = Table([["", "户数", "专有面积（㎡）"],
@@ -125,7 +126,7 @@ def notice_pdf(notice: Notice) -> bytes:
                      ["参与表决", t.get("participation_count"), t.get("participation_area")],
                      ["同意", t.get("agree_count"), t.get("agree_area")],
                      ["不同意", t.get("disagree_count"), ""], ["弃权", t.get("abstain_count"), ""]],
-                    colWidths=[40 * mm, 40 * mm, 50 * mm], style=grid)
+                    colWidths=[36 * mm, 36 * mm, 50 * mm], style=grid)
     groups = Table([["范围", "同意 / 总户数", "参与面积 / 总面积", "同意面积", "是否达到"]] +
                    [[g.label, f"{g.tally.agree_count} / {g.tally.total_count}",
                      f"{g.tally.participation_area} / {g.tally.total_area}", str(g.tally.agree_area),
@@ -140,7 +141,12 @@ def notice_pdf(notice: Notice) -> bytes:
         Paragraph(f"<b>适用理由：</b>{notice.rule_reason}", body),
         Spacer(1, 4 * mm),
         Paragraph(f"<b>表决结果：{'通过' if notice.passed else '未通过'}</b>", ParagraphStyle("res", parent=body, fontSize=15, leading=22)),
-        Spacer(1, 2 * mm), overall, Spacer(1, 4 * mm),
+        Spacer(1, 2 * mm),
+        # The QR code beside the tally, so that a small estate's notice is one sheet.
+        Table([[overall, [QR(notice.receipts_url, 34 * mm), Paragraph("扫码核对回执码", small)]]],
+              colWidths=[134 * mm, 40 * mm], style=TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                                                              ("ALIGN", (1, 0), (1, 0), "CENTER")])),
+        Spacer(1, 4 * mm),
         Paragraph("<b>分楼栋、分单元</b>", body), Spacer(1, 2 * mm), groups, Spacer(1, 4 * mm),
         Paragraph(f"<b>异议期（询异）：</b>至 {local(vote.objection_ends_at)}。如认为本户表决意见记录有误，请在此前通过"
                   "“议事”公众号或表决页面提出，社区工作人员将公开答复。", body),
@@ -150,10 +156,7 @@ def notice_pdf(notice: Notice) -> bytes:
     if notice.head is not None:
         story += [Paragraph(f"截止时签名的日志头：共 {notice.head.tree_size} 条；默克尔树根 {notice.head.root_hash}；"
                             f"末条哈希 {notice.head.chain_head}；签名公钥指纹 {notice.fingerprint}", small)]
-    story += [Spacer(1, 3 * mm),
-              Table([[QR(notice.receipts_url, 32 * mm),
-                      Paragraph(f"扫码核对回执码：{notice.receipts_url}", body)]],
-                    colWidths=[36 * mm, 130 * mm], style=TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))]
+    story += [Paragraph(f"回执核对：{notice.receipts_url}", small)]
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm,
                       bottomMargin=18 * mm, title=f"表决结果公告 {vote.matter}", author="议事").build(story)
