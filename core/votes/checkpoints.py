@@ -90,13 +90,18 @@ def signer_from(config) -> Signer:
             file.parent.mkdir(parents=True, exist_ok=True)
             pem = Ed25519PrivateKey.generate().private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-            try:  # O_EXCL: two processes starting at once keep one key, the first one's
-                fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            # Written whole under another name, then linked into place: two processes starting at once
+            # keep one key (the first link wins), and no one reads a half-written file.
+            temp = file.with_name(f".{file.name}.{os.getpid()}")
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(pem)
+            try:
+                os.link(temp, file)
             except FileExistsError:
                 pass
-            else:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(pem)
+            finally:
+                temp.unlink()
         key = _parse_private(file.read_text())
     public = _public_hex(key)
     signer = Signer(key, public, frozenset((public,) + trusted_extra))

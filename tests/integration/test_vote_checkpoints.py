@@ -226,3 +226,22 @@ def test_export_proof_verifies_offline_and_tampering_fails(app, runner, tmp_path
 
     (tmp_path / "junk.json").write_text("{not json", encoding="utf-8")
     assert run_verifier(tmp_path / "junk.json")[0] == 2
+
+
+def test_the_signing_key_from_the_environment_is_checked_when_the_app_starts(database_url, tmp_path, monkeypatch):
+    import base64
+
+    import pytest
+
+    from core.votes.checkpoints import SigningKeyError
+    from tests.conftest import make_app
+
+    monkeypatch.setenv("YISHI_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("YISHI_LOG_SIGNING_KEY", "not-a-key")
+    with pytest.raises(SigningKeyError, match="YISHI_LOG_SIGNING_KEY"):
+        make_app(database_url)
+    key = Ed25519PrivateKey.generate()
+    monkeypatch.setenv("YISHI_LOG_SIGNING_KEY", base64.b64encode(key.private_bytes_raw()).decode())
+    app = make_app(database_url)
+    assert signer_from(app.config).public_hex == key.public_key().public_bytes_raw().hex()
+    assert not (tmp_path / "instance" / "log_signing_key").exists()
