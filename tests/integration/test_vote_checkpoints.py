@@ -245,3 +245,16 @@ def test_the_signing_key_from_the_environment_is_checked_when_the_app_starts(dat
     app = make_app(database_url)
     assert signer_from(app.config).public_hex == key.public_key().public_bytes_raw().hex()
     assert not (tmp_path / "instance" / "log_signing_key").exists()
+
+
+def test_the_schedule_signs_every_minute_and_confirms_results():
+    import importlib
+
+    from core.jobs import SCHEDULE
+
+    jobs = {job_id: (target, seconds) for job_id, target, seconds in SCHEDULE}
+    assert jobs["votes.checkpoint"] == ("core.jobs:checkpoint_votes", 60)
+    assert jobs["votes.confirm_results"][0] == "core.jobs:confirm_results"
+    for target, _ in jobs.values():
+        module, name = target.split(":")
+        assert callable(getattr(importlib.import_module(module), name))
