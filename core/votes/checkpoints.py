@@ -181,7 +181,7 @@ def check_against_checkpoints(vote: Vote, entries, trusted: frozenset | None) ->
     """Problems of the stored log against its signed checkpoints: a bad or foreign signature, fewer entries
     than a checkpoint signed (truncated), or a prefix whose head differs from the signed one (rewritten)."""
     problems = []
-    leaves = merkle.entry_leaves(entries)
+    prefixes = merkle.Prefixes(merkle.entry_leaves(entries))
     genesis = genesis_hash(vote)
     found = checkpoints(vote.id)
     for cp in found:
@@ -202,7 +202,7 @@ def check_against_checkpoints(vote: Vote, entries, trusted: frozenset | None) ->
                             f"the log now has {len(entries)}")
             continue
         head = entries[cp.tree_size - 1].hash if cp.tree_size else genesis
-        if merkle.root(leaves[:cp.tree_size]).hex() != cp.root_hash or head != cp.chain_head:
+        if prefixes.root(cp.tree_size).hex() != cp.root_hash or head != cp.chain_head:
             problems.append(f"log rewritten: its first {cp.tree_size} entries do not reproduce the head "
                             f"signed at {when} (signed {cp.chain_head[:12]}, stored {head[:12]})")
     if vote.status == "closed":

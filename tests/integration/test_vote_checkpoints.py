@@ -53,6 +53,9 @@ def test_rfc6962_tree_heads_and_inclusion_paths():
     assert merkle.root(leaves[:1]).hex() == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
     assert merkle.root(leaves[:2]).hex() == "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"
     assert merkle.root(leaves).hex() == "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"
+    prefixes = merkle.Prefixes(leaves)
+    for n in range(0, len(leaves) + 1):
+        assert prefixes.root(n) == merkle.root(leaves[:n])
     for n in range(1, len(leaves) + 1):
         for i in range(n):
             path = merkle.inclusion_path(i, leaves[:n])
