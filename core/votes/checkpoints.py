@@ -125,7 +125,7 @@ def signed_text(vote_id: int, tree_size: int, root_hash: str, chain_head: str, s
 
 
 def _time_text(checkpoint: VoteCheckpoint) -> str:
-    return merkle._utc(checkpoint.signed_at)
+    return merkle.utc_text(checkpoint.signed_at)
 
 
 def checkpoint_text(checkpoint: VoteCheckpoint) -> bytes:

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 EMPTY_ROOT = hashlib.sha256(b"").hexdigest()
 
 
-def _utc(moment: datetime) -> str:
+def utc_text(moment: datetime) -> str:
     """A fixed text for a moment whatever zone it comes back from the database in (naive = UTC)."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
@@ -22,7 +22,7 @@ def _utc(moment: datetime) -> str:
 def leaf_fields(entry) -> dict:
     """The public part of an entry, plus its chain hash, which covers the rest (who, which sheet, the key)."""
     return {"seq": entry.seq, "flat": entry.flat_id, "choice": entry.choice, "channel": entry.channel,
-            "recorded_at": _utc(entry.recorded_at), "effective_at": _utc(entry.effective_at), "hash": entry.hash}
+            "recorded_at": utc_text(entry.recorded_at), "effective_at": utc_text(entry.effective_at), "hash": entry.hash}
 
 
 def leaf_data(fields: dict) -> bytes:

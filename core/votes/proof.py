@@ -16,7 +16,7 @@ FORMAT = "yishi-vote-proof/v1"
 
 def checkpoint_json(cp: VoteCheckpoint) -> dict:
     return {"tree_size": cp.tree_size, "root": cp.root_hash, "chain_head": cp.chain_head,
-            "signed_at": merkle._utc(cp.signed_at), "reason": cp.reason, "public_key": cp.public_key,
+            "signed_at": merkle.utc_text(cp.signed_at), "reason": cp.reason, "public_key": cp.public_key,
             "key_fingerprint": fingerprint(cp.public_key), "signature": cp.signature}
 
 
@@ -43,7 +43,7 @@ def bundle(vote: Vote) -> dict:
         "format": FORMAT,
         "vote": {"id": vote.id, "matter": vote.matter, "scope": vote.scope_label, "rule": vote.rule,
                  "fractions": vote.fractions, "status": vote.status,
-                 "opens_at": merkle._utc(vote.opens_at), "closes_at": merkle._utc(vote.closes_at),
+                 "opens_at": merkle.utc_text(vote.opens_at), "closes_at": merkle.utc_text(vote.closes_at),
                  "final_hash": vote.final_hash, "final_tally": vote.final_tally},
         "electorate": {"digest": vote.electorate_hash, "flats": flats},
         "genesis_hash": genesis_hash(vote),
