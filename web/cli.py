@@ -192,14 +192,16 @@ def votes_verify(vote_id):
     """Re-check a vote's electorate digest, hash chain, current ballots, frozen tally and signed checkpoints."""
     from flask import current_app
 
-    from core.votes.checkpoints import trusted_keys, verify_signed
+    from core.votes.checkpoints import latest, trusted_keys, verify_signed
     from core.votes.models import Vote
 
     vote = db.session.get(Vote, vote_id)
     if vote is None:
         raise click.ClickException(f"No vote {vote_id}.")
     report = verify_signed(vote, trusted_keys(current_app.config))
+    head = latest(vote.id)
     click.echo(json.dumps({"vote": vote_id, "ok": report.ok, "entries": report.entries, "head": report.head,
+                           "signed_size": head.tree_size if head else 0, "signed_root": head.root_hash if head else None,
                            "first_broken_seq": report.first_broken_seq, "problems": report.problems}))
     sys.exit(0 if report.ok else 1)
 

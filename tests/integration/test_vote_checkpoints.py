@@ -73,7 +73,7 @@ def test_the_job_signs_a_growing_log_each_minute_with_a_key_kept_outside_the_dat
     db.session.commit()
     assert checkpoint_votes(app.config) == {vote.id: 5}
     code, report = verify(runner, vote)
-    assert code == 0 and report["ok"], report
+    assert code == 0 and report["ok"] and report["signed_size"] == 5, report
     # The close signs the final log; the public receipts page shows the signed head and the key's fingerprint.
     close_now(vote)
     assert close_votes(app.config) == [vote.id]
