@@ -20,6 +20,7 @@ from core.consultation.models.demand import CATEGORY_LABELS
 from core.db import db, db_now, local
 from core.residents import bindings, chat_state
 from core.residents.links import issue_link
+from core.votes import objections
 from core.votes.ballots import BallotRefused, cast
 from core.votes.consent import CHOICE_LABELS
 from core.votes.models import Vote
@@ -31,6 +32,7 @@ HELP = ("您好！直接说就行，比如“楼道灯坏了”“我同意”�
         "【同意】【不同意】【弃权】表明意见\n"
         "【我的投票】看我投了什么\n"
         "【进度】看表决进度\n"
+        "【异议】表决截止后，认为我家意见记错了，如：异议 我投的是同意\n"
         "【报修】后面写上问题，如：报修 楼道灯不亮\n"
         "【查询】看报修和投诉的进展\n"
         "【评价】给办结的报修打分，如：评价 5\n"
@@ -106,6 +108,9 @@ def respond(message, url: Url, router: Router) -> str:
 def _said(openid: str, said: str, message, url: Url, router: Router, menu: bool = False) -> str:
     """A typed or spoken message (or a menu button's words): first an answer to what the bot asked, if
     it asked something in the last minutes, else what the message itself asks for."""
+    if re.match(r"^\s*异议", said):  # "异议 我投的是同意，记成了不同意": an objection to a vote's result
+        owner = _owner(openid)
+        return _object(owner, re.sub(r"^\s*异议[\s:：,，]*", "", said)) if owner else BIND_HELP
     heard = understand(said)
     expecting = None if menu else chat_state.current(openid)
     if expecting is not None:
@@ -310,6 +315,25 @@ def _ballot(owner, choice: str, number: int | None, message, openid: str) -> str
         return str(refused)
     return (f"已记录：{CHOICE_LABELS[entry.choice]}《{vote.matter}》。\n"
             f"回执码 {entry.receipt}，请保存。截止（{local(vote.closes_at)}）前可以改。")
+
+
+def _object(owner, text: str) -> str:
+    """询异 by chat: the flat's closed vote whose objection window is open (its number first if several)."""
+    in_window = [v for v in votes_for_flat(owner.flat_id) if objections.result_status(v) == "objection"]
+    number, _, rest = text.partition(" ")
+    if number.isdigit() and any(v.id == int(number) for v in in_window):
+        in_window, text = [v for v in in_window if v.id == int(number)], rest.strip()
+    if not in_window:
+        return "您的房屋现在没有处在异议期的表决。"
+    if len(in_window) > 1:
+        listing = "\n".join(f"【{v.id}】{v.matter}" for v in in_window[:MAX_LISTED])
+        return f"有{len(in_window)}项表决在异议期，请加上编号，例如“异议 {in_window[0].id} 说明”：\n{listing}"
+    vote = in_window[0]
+    try:
+        objections.raise_objection(vote, owner, text, channel="wechat")
+    except objections.ObjectionRefused as refused:
+        return str(refused)
+    return f"已收到您对《{vote.matter}》的异议。社区工作人员会在表决页面公开答复。"
 
 
 def _my_ballots(owner) -> str:

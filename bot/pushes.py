@@ -18,6 +18,7 @@ log = logging.getLogger("yishi.pushes")
 FIELDS = {
     "vote_opened": (("thing1", "matter"), ("thing2", "scope"), ("time3", "closes_at")),
     "vote_reminder": (("thing1", "matter"), ("thing2", "scope"), ("time3", "closes_at")),
+    "vote_result": (("thing1", "matter"), ("phrase2", "outcome"), ("time3", "confirmed_at")),
     "notice_published": (("thing1", "title"), ("thing2", "scope"), ("time3", "ends_at")),
     "survey_opened": (("thing1", "title"), ("thing2", "scope"), ("time3", "closes_at")),
     "complaint_status": (("character_string1", "ticket"), ("phrase2", "status"), ("thing3", "summary")),

@@ -11,14 +11,16 @@ from core.complaints import history, tickets
 from core.consultation import demands, notices, surveys
 from core.db import db, db_now
 from core.residents.models import InboundMessage
-from core.votes import reminders
+from core.votes import checkpoints, objections, reminders
 from core.votes.operations import close_due_votes
 
 # (job id, "module:function", seconds between runs). Jobs scan by the database clock, so a
 # scheduler that was down when something fell due does it on its first run after restart.
 SCHEDULE = (
     ("votes.close_due", "core.jobs:close_votes", 15),
+    ("votes.checkpoint", "core.jobs:checkpoint_votes", checkpoints.CHECKPOINT_EVERY_SECONDS),
     ("votes.remind", "core.jobs:remind_votes", 300),
+    ("votes.confirm_results", "core.jobs:confirm_results", 300),
     ("wechat.forget_deliveries", "core.jobs:forget_deliveries", 3600),
     ("complaints.flag_overdue", "core.jobs:flag_overdue_complaints", 300),
     ("calendar.advance", "core.jobs:advance_calendar", 30),
@@ -31,9 +33,24 @@ DELIVERY_MEMORY = timedelta(days=7)
 
 def close_votes(config) -> list[int]:
     """Close every vote past its closing time; returns the ids closed by this run."""
-    closed = close_due_votes()
+    closed = close_due_votes(checkpoints.signer_from(config), config["VOTE_OBJECTION_DAYS"])
     db.session.commit()
     return closed
+
+
+def checkpoint_votes(config) -> dict[int, int]:
+    """Sign the head of every open vote's log that grew since its last checkpoint (at least every minute
+    while ballots arrive), and of closed votes not signed at their close."""
+    signed = checkpoints.checkpoint_due_votes(checkpoints.signer_from(config))
+    db.session.commit()
+    return signed
+
+
+def confirm_results(config) -> list[int]:
+    """Confirm results whose objection window (询异) is over with every objection answered; push the news."""
+    confirmed = objections.confirm_due_votes()
+    db.session.commit()
+    return confirmed
 
 
 def remind_votes(config) -> dict[int, int]:

@@ -40,6 +40,10 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
                                 x_proto=app.config["TRUSTED_PROXIES"])
 
+    if app.config["LOG_SIGNING_KEY"]:  # a bad key fails here, not at the first close
+        from core.votes.checkpoints import signer_from
+
+        signer_from(app.config)
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():

@@ -56,10 +56,12 @@ def verify_file(path: Path, app_factory=None) -> dict:
                       "NLP_MODEL_DIR": str(path.parent / ".no-models")})
     with app.app_context():
         from core.db import db
-        from core.votes.log import verify_vote
+        from core.votes.checkpoints import trusted_keys, verify_signed
         from core.votes.models import Vote
 
-        reports = {vote.id: verify_vote(vote) for vote in db.session.scalars(select(Vote).order_by(Vote.id))}
+        # Checked against this installation's keys: a copy whose logs were cut or rewritten is refused.
+        trusted = trusted_keys(app.config)
+        reports = {vote.id: verify_signed(vote, trusted) for vote in db.session.scalars(select(Vote).order_by(Vote.id))}
         db.session.remove()
         db.engine.dispose()
     problems = [f"vote {vote_id}: {problem}" for vote_id, r in reports.items() for problem in r.problems]

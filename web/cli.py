@@ -173,7 +173,7 @@ def residents_code(estate_name, flat_code):
     click.echo(code)
 
 
-votes = AppGroup("votes", help="Consent votes: evaluate a case, verify a log, close due votes.")
+votes = AppGroup("votes", help="Consent votes: evaluate a case, verify a log, export its proof, close due votes.")
 scheduler = AppGroup("scheduler", help="The one scheduler process.")
 
 
@@ -207,17 +207,41 @@ def votes_evaluate(case):
 @votes.command("verify")
 @click.argument("vote_id", type=int)
 def votes_verify(vote_id):
-    """Re-check a vote's electorate digest, hash chain, current ballots and frozen tally."""
-    from core.votes.log import verify_vote
+    """Re-check a vote's electorate digest, hash chain, current ballots, frozen tally and signed checkpoints."""
+    from flask import current_app
+
+    from core.votes.checkpoints import latest, trusted_keys, verify_signed
     from core.votes.models import Vote
 
     vote = db.session.get(Vote, vote_id)
     if vote is None:
         raise click.ClickException(f"No vote {vote_id}.")
-    report = verify_vote(vote)
+    report = verify_signed(vote, trusted_keys(current_app.config))
+    head = latest(vote.id)
     click.echo(json.dumps({"vote": vote_id, "ok": report.ok, "entries": report.entries, "head": report.head,
+                           "signed_size": head.tree_size if head else 0, "signed_root": head.root_hash if head else None,
                            "first_broken_seq": report.first_broken_seq, "problems": report.problems}))
     sys.exit(0 if report.ok else 1)
+
+
+@votes.command("export-proof")
+@click.argument("vote_id", type=int)
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def votes_export_proof(vote_id, out):
+    """Write a vote's proof bundle without names (electorate digest, entries, signed checkpoints, public key);
+    check it anywhere with `python tools/verify_vote_proof.py OUT`."""
+    from core import audit
+    from core.votes.models import Vote
+    from core.votes.proof import bundle
+
+    vote = db.session.get(Vote, vote_id)
+    if vote is None or vote.status == "draft":
+        raise click.ClickException(f"No published vote {vote_id}.")
+    data = bundle(vote)
+    audit.record(None, "vote.export_proof", f"vote:{vote.id}", f"{len(data['entries'])} entries")
+    db.session.commit()
+    out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    click.echo(f"Wrote {out}: {len(data['entries'])} entries, {len(data['checkpoints'])} checkpoints.")
 
 
 @votes.command("close-due")

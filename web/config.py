@@ -37,6 +37,11 @@ def from_environment(instance_path: str, env=None) -> dict:
         "OPEN311_RATE_LIMIT": env.get("OPEN311_RATE_LIMIT", "120 per minute"),
         "URGENT_DEADLINE_HOURS": int(env.get("URGENT_DEADLINE_HOURS", "2")),
         "URGENT_DUTY_OPENIDS": tuple(o.strip() for o in env.get("URGENT_DUTY_OPENIDS", "").split(",") if o.strip()),
+        # The key that signs vote-log checkpoints lives outside the database (README: Consent votes).
+        "LOG_SIGNING_KEY": env.get("YISHI_LOG_SIGNING_KEY", ""),
+        "LOG_SIGNING_KEY_FILE": env.get("YISHI_LOG_SIGNING_KEY_FILE") or str(Path(instance_path) / "log_signing_key"),
+        "LOG_TRUSTED_KEYS": env.get("YISHI_LOG_TRUSTED_KEYS", ""),
+        "VOTE_OBJECTION_DAYS": int(env.get("VOTE_OBJECTION_DAYS", "7")),
         **wechat_settings(env),
     }
 

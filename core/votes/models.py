@@ -26,6 +26,9 @@ class Vote(db.Model):
     electorate_hash = db.Column(db.String(64))  # sha256 of the frozen flats and areas
     final_hash = db.Column(db.String(64))       # the log's head at close
     final_tally = db.Column(JSON)               # the frozen tally at close
+    objection_days = db.Column(db.Integer)      # the 询异 window after the close; None = VOTE_OBJECTION_DAYS
+    objection_ends_at = db.Column(UTCDateTime)  # set at the close
+    confirmed_at = db.Column(UTCDateTime)       # the result stands: the window is over, every objection answered
 
     estate = db.relationship("Estate")
     building = db.relationship("Building")
@@ -106,3 +109,37 @@ class Ballot(db.Model):
     entry = db.relationship("BallotEntry")
 
     __table_args__ = (UniqueConstraint("vote_id", "flat_id"),)
+
+
+class VoteCheckpoint(db.Model):
+    """A signed head of a vote's log: its size, Merkle root and chain head at a moment, signed with the
+    installation's Ed25519 key, which lives outside the database (core.votes.checkpoints)."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    vote_id = db.Column(db.ForeignKey("vote.id"), nullable=False, index=True)
+    tree_size = db.Column(db.Integer, nullable=False)
+    root_hash = db.Column(db.String(64), nullable=False)   # RFC 6962 Merkle tree head of the first tree_size entries
+    chain_head = db.Column(db.String(64), nullable=False)  # the hash of entry tree_size (or the genesis hash)
+    signed_at = db.Column(UTCDateTime, nullable=False)
+    reason = db.Column(db.String(10), nullable=False)      # interval (while ballots arrive), close
+    public_key = db.Column(db.String(64), nullable=False)  # raw Ed25519 public key, hex
+    signature = db.Column(db.String(128), nullable=False)  # over core.votes.checkpoints.signed_text, hex
+
+    __table_args__ = (db.CheckConstraint("reason IN ('interval', 'close')", name="checkpoint_reason_known"),)
+
+
+class VoteObjection(db.Model):
+    """询异: an owner says their flat's ballot is recorded wrong; a worker answers it publicly."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    vote_id = db.Column(db.ForeignKey("vote.id"), nullable=False, index=True)
+    flat_id = db.Column(db.ForeignKey("flat.id"), nullable=False)
+    owner_id = db.Column(db.ForeignKey("owner.id"))
+    channel = db.Column(db.String(10), nullable=False)  # web, wechat
+    text = db.Column(db.Text, nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False)
+    answer = db.Column(db.Text, nullable=False, default="")
+    answered_by_id = db.Column(db.ForeignKey("user.id"))
+    answered_at = db.Column(UTCDateTime)
+
+    flat = db.relationship("Flat")

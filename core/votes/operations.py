@@ -2,7 +2,7 @@
 
 Operations take the acting person, flush, and never commit; the caller commits once.
 """
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -10,6 +10,7 @@ from core import audit
 from core.db import db, db_now
 from core.register.lookup import scope_flats_query
 from core.votes import reminders
+from core.votes.checkpoints import write_checkpoint
 from core.votes.consent import RuleError, rule_for
 from core.votes.log import electorate_digest, genesis_hash, log_entries
 from core.votes.models import Vote, VoteFlat
@@ -77,8 +78,12 @@ def open_vote(vote_id: int, actor) -> Vote:
     return vote
 
 
-def close_vote(vote_id: int, actor=None) -> bool:
-    """Freeze the tally with the log's final hash; True if this call closed it (closing twice is a no-op)."""
+DEFAULT_OBJECTION_DAYS = 7
+
+
+def close_vote(vote_id: int, actor=None, signer=None, objection_days: int = DEFAULT_OBJECTION_DAYS) -> bool:
+    """Freeze the tally with the log's final hash, sign the closed log (when given the signer), and open the
+    objection window (询异); True if this call closed it (closing twice is a no-op)."""
     vote = lock_vote(vote_id)
     if vote.status != "open":
         return False
@@ -88,14 +93,18 @@ def close_vote(vote_id: int, actor=None) -> bool:
     vote.final_tally = {**tally.as_dict(), "log_length": len(entries)}
     vote.status = "closed"
     vote.closed_at = db_now(db.session)
+    days = vote.objection_days if vote.objection_days is not None else objection_days
+    vote.objection_ends_at = vote.closed_at + timedelta(days=days)
     db.session.flush()
+    if signer is not None:
+        write_checkpoint(vote, signer, "close", entries)
     audit.record(actor, "vote.close", f"vote:{vote.id}",
                  f"passed={tally.passed} head={vote.final_hash[:12]}")
     return True
 
 
-def close_due_votes() -> list[int]:
+def close_due_votes(signer=None, objection_days: int = DEFAULT_OBJECTION_DAYS) -> list[int]:
     """Close every open vote whose closing time has passed by the database clock; safe to run any number of times."""
     now = db_now(db.session)
     due = db.session.scalars(select(Vote.id).where(Vote.status == "open", Vote.closes_at <= now)).all()
-    return [vote_id for vote_id in due if close_vote(vote_id)]
+    return [vote_id for vote_id in due if close_vote(vote_id, signer=signer, objection_days=objection_days)]

@@ -10,6 +10,7 @@ from core.complaints.departments import by_code, seed_defaults
 from core.consultation import demands, notices, surveys
 from core.db import db, db_now
 from core.residents.bindings import bind_with_code, issue_code
+from core.votes.models import VoteObjection
 from tests import factories
 from tests.conftest import csrf_token, login
 
@@ -30,6 +31,7 @@ TABLE = [
     ("POST", "/console/votes/{vote}/open", False),
     ("POST", "/console/votes/{vote}/close", False),
     ("POST", "/console/votes/{vote}/paper", False),
+    ("POST", "/console/votes/{vote}/objections/{objection}/answer", False),
     ("GET", "/console/votes/{vote}/roll.xlsx", True),
     ("GET", "/console/votes/{vote}/tally.xlsx", True),
     ("GET", "/console/complaints/{complaint}", True),
@@ -80,7 +82,11 @@ def _things(estate, worker):
     notices.advance()
     comment = notices.comment(notice, owner, "objection", "不同意")
     survey = surveys.create_survey(worker, estate, "满意度", now, now + timedelta(days=3), "评分 满意吗", False)
-    return {"estate": estate.id, "owner": flats[1].owners[0].id, "binding": binding.id, "vote": vote.id,
+    objection = VoteObjection(vote_id=vote.id, flat_id=flats[0].id, owner_id=owner.id, channel="web",
+                              text="记错了", created_at=now, answer="")
+    db.session.add(objection)
+    db.session.flush()
+    return {"objection": objection.id, "estate": estate.id, "owner": flats[1].owners[0].id, "binding": binding.id, "vote": vote.id,
             "complaint": ticket.id, "photo": photo.id, "demand": demand.id, "notice": notice.id,
             "comment": comment.id, "survey": survey.id}
 

@@ -115,6 +115,12 @@ def test_the_scheduler_closes_a_missed_vote_at_start_and_exactly_once_across_res
             process.wait()
     closes = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "vote.close"))
     assert closes == 1
+    # The close was signed once, with the key the scheduler made in its instance folder, and verifies.
+    from core.votes.models import VoteCheckpoint
+
+    signed = db.session.scalars(select(VoteCheckpoint).where(VoteCheckpoint.vote_id == vote_id)).all()
+    assert [(c.reason, c.tree_size) for c in signed] == [("close", 0)]
+    assert (tmp_path / "log_signing_key").exists()
     db.session.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
     db.session.commit()
 

@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from core.db import db, db_now
 from core.residents.bindings import MAX_FAILURES_PER_OPENID, issue_code
@@ -274,3 +274,27 @@ def test_an_over_long_complaint_is_cut_and_the_resident_is_told(phone, estate):
     assert f"只保存了前{MAX_TEXT}字" in reply
     db.session.expire_all()
     assert len(db.session.scalar(select(Complaint.text))) == MAX_TEXT
+
+
+def test_an_objection_in_the_chat_after_the_close(phone, estate, app):
+    from core.jobs import close_votes
+    from core.votes.models import Vote, VoteObjection
+
+    vote = factories.vote(estate)
+    owner = flat(estate, "3-1-101").owners[0]
+    db.session.commit()
+    bind(phone, owner)
+    assert "没有处在异议期的表决" in phone.say("异议 我投的是同意")  # still open: change the ballot instead
+    phone.say("不同意")
+    db.session.execute(text("UPDATE vote SET closes_at = :t WHERE id = :id"),
+                       {"t": (db_now(db.session) - timedelta(seconds=1)).replace(tzinfo=None), "id": vote.id})
+    db.session.commit()
+    assert close_votes(app.config) == [vote.id]
+    assert "请写明" in phone.say("异议")
+    assert db.session.scalar(select(func.count()).select_from(VoteObjection)) == 0
+    reply = phone.say("异议我投的是同意")
+    assert "已收到您对《老旧小区改造》的异议" in reply
+    db.session.expire_all()
+    objection = db.session.scalar(select(VoteObjection))
+    assert (objection.channel, objection.text, objection.flat_id) == ("wechat", "我投的是同意", owner.flat_id)
+    assert db.session.get(Vote, vote.id).confirmed_at is None

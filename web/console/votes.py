@@ -3,7 +3,7 @@ import io
 import uuid
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -12,9 +12,12 @@ from core.db import SHANGHAI, db, db_now
 from core.register import scope
 from core.register.models import Building, Flat, Unit
 from core.votes.ballots import BallotRefused, Paper, cast
+from core.votes import objections
+from core.votes.checkpoints import signer_from
+from core.votes.objections import RESULT_LABELS, result_status
 from core.votes.consent import CHOICE_LABELS, RULES
 from core.votes.exports import roll_xlsx, tally_xlsx
-from core.votes.models import VoteFlat
+from core.votes.models import VoteFlat, VoteObjection
 from core.votes.operations import VoteError, close_vote, create_vote, open_vote
 from core.votes.tally import STATUS_LABELS, breakdown, live_tally, progress_curve, status, vote_for, votes_query
 from web.charts import progress_svg
@@ -45,6 +48,16 @@ def votes():
     return render_template("console/votes.html", rows=rows)
 
 
+def _objection_days(text: str) -> int | None:
+    """The vote's own objection window (询异) in days; blank = VOTE_OBJECTION_DAYS."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= 60:
+        raise VoteError("异议期须为 1 到 60 天（整数），或空着用默认值。")
+    return int(text)
+
+
 @bp.route("/estates/<int:estate_id>/votes/new", methods=["GET", "POST"])
 def new_vote(estate_id):
     estate = _estate_or_404(estate_id)
@@ -72,6 +85,7 @@ def new_vote(estate_id):
                              "approval_strict": form.get("approval_strict") == "1"}
             vote = create_vote(current_user, estate, form.get("matter", ""), form.get("rule", ""), opens, closes,
                                building=building, unit=unit, fractions=fractions, description=form.get("description", ""))
+            vote.objection_days = _objection_days(form.get("objection_days", ""))
         except (VoteError, ValueError) as error:
             db.session.rollback()
             flash(str(error) if isinstance(error, VoteError) else "时间格式不对。", "error")
@@ -79,7 +93,8 @@ def new_vote(estate_id):
             db.session.commit()
             flash("已创建表决草稿，核对后请发布。", "info")
             return redirect(url_for(".vote", vote_id=vote.id))
-    return render_template("console/vote_new.html", estate=estate, rules=RULES)
+    return render_template("console/vote_new.html", estate=estate, rules=RULES,
+                           objection_days=current_app.config["VOTE_OBJECTION_DAYS"])
 
 
 @bp.get("/votes/<int:vote_id>")
@@ -97,6 +112,8 @@ def vote(vote_id):
         status=STATUS_LABELS[status(vote, tally) if tally else "draft"], choices=CHOICE_LABELS,
         can_manage=scope.can_manage(current_user, vote.estate), flats=flats,
         chart=progress_svg(progress_curve(vote), tally.total_count, needed) if tally else "",
+        result=result_status(vote), result_label=RESULT_LABELS.get(result_status(vote), ""),
+        objections=objections.for_vote(vote.id),
         key=uuid.uuid4().hex, now_local=datetime.now(SHANGHAI).strftime("%Y-%m-%dT%H:%M"),
     )
 
@@ -118,10 +135,28 @@ def open_(vote_id):
 @bp.post("/votes/<int:vote_id>/close")
 def close(vote_id):
     vote = _manager_or_404(vote_id)
-    close_vote(vote.id, current_user)
+    close_vote(vote.id, current_user, signer_from(current_app.config), current_app.config["VOTE_OBJECTION_DAYS"])
     db.session.commit()
     flash("表决已截止，结果已固定。", "info")
     return redirect(url_for(".vote", vote_id=vote.id))
+
+
+@bp.post("/votes/<int:vote_id>/objections/<int:objection_id>/answer")
+def answer_objection_(vote_id, objection_id):
+    """A public answer to an owner's objection (询异), by a worker of the estate's community."""
+    vote = _manager_or_404(vote_id)
+    objection = db.session.get(VoteObjection, objection_id)
+    if objection is None or objection.vote_id != vote.id:
+        abort(404)
+    try:
+        objections.answer_objection(objection, current_user, request.form.get("answer", ""))
+    except objections.ObjectionRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        db.session.commit()
+        flash("已公开答复。", "info")
+    return redirect(url_for(".vote", vote_id=vote.id) + f"#objection-{objection.id}")
 
 
 @bp.post("/votes/<int:vote_id>/paper")

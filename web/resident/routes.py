@@ -1,4 +1,5 @@
 """Residents' pages: sign in with a one-time link, see my votes, cast or change my ballot, check a receipt."""
+import json
 import uuid
 from functools import wraps
 
@@ -10,18 +11,14 @@ from core.db import db
 from core.register.models import Owner
 from core.residents.links import link_problem, redeem_link
 from core.residents.models import Binding
+from core.votes import checkpoints, objections
 from core.votes.ballots import BallotRefused, cast
 from core.votes.consent import CHOICE_LABELS
 from core.votes.models import BallotEntry, Vote, VoteFlat
-from core.votes.tally import (
-    STATUS_LABELS,
-    find_receipt,
-    flat_ballot,
-    live_tally,
-    progress_sentence,
-    status,
-    votes_for_flat,
-)
+from core.votes.notice import notice_for, notice_pdf
+from core.votes.proof import receipt_proof
+from core.votes.tally import (STATUS_LABELS, find_receipt, flat_ballot, live_tally, progress_sentence, status,
+                              votes_for_flat)
 
 bp = Blueprint("resident", __name__)
 
@@ -114,10 +111,56 @@ def vote(vote_id):
     vote = _my_vote(vote_id)
     tally = live_tally(vote)
     progress = progress_sentence(tally) if vote.status == "open" else STATUS_LABELS[status(vote, tally)] + "。"
+    result = objections.result_status(vote)
     return render_template("resident/vote.html", vote=vote, tally=tally, ballot=flat_ballot(vote, g.owner.flat_id),
                            progress=progress,
                            choices=CHOICE_LABELS, status=STATUS_LABELS[status(vote, tally)], key=uuid.uuid4().hex,
-                           owner=g.owner)
+                           owner=g.owner, result=result, result_label=objections.RESULT_LABELS.get(result, ""),
+                           objections=objections.for_vote(vote.id))
+
+
+@bp.post("/r/votes/<int:vote_id>/objection")
+@resident_required
+def objection(vote_id):
+    """询异: "my ballot is recorded wrong", while the window after the close is open."""
+    vote = _my_vote(vote_id)
+    try:
+        objections.raise_objection(vote, g.owner, request.form.get("text", ""), channel="web")
+    except objections.ObjectionRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        db.session.commit()
+        flash("已收到您的异议，社区工作人员会在本页公开答复。", "info")
+    return redirect(url_for(".vote", vote_id=vote.id) + "#objections")
+
+
+def _closed_vote(vote_id) -> Vote:
+    vote = db.session.get(Vote, vote_id)
+    if vote is None or vote.status != "closed":
+        abort(404)
+    return vote
+
+
+def _receipts_url(vote) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"]
+    path = url_for(".receipts", vote_id=vote.id)
+    return base + path if base else url_for(".receipts", vote_id=vote.id, _external=True)
+
+
+@bp.get("/votes/<int:vote_id>/result")
+def result_notice(vote_id):
+    """表决结果公告: the printable A4 page for the notice board (public: it names no one)."""
+    vote = _closed_vote(vote_id)
+    return render_template("notice/vote_result.html", notice=notice_for(vote, _receipts_url(vote)))
+
+
+@bp.get("/votes/<int:vote_id>/result.pdf")
+def result_notice_pdf(vote_id):
+    vote = _closed_vote(vote_id)
+    data = notice_pdf(notice_for(vote, _receipts_url(vote)))
+    return current_app.response_class(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="vote-{vote.id}-result.pdf"'})
 
 
 @bp.post("/r/votes/<int:vote_id>/ballot")
@@ -145,4 +188,20 @@ def receipts(vote_id):
     code = request.args.get("code", "").strip()
     found = find_receipt(vote, code) if code else None
     entries = db.session.scalars(select(BallotEntry).where(BallotEntry.vote_id == vote.id).order_by(BallotEntry.seq)).all()
-    return render_template("resident/receipts.html", vote=vote, entries=entries, code=code, found=found)
+    head = checkpoints.latest(vote.id)
+    return render_template("resident/receipts.html", vote=vote, entries=entries, code=code, found=found,
+                           head=head, proof=receipt_proof(vote, found) if found else None,
+                           fingerprint=checkpoints.fingerprint(head.public_key) if head else "")
+
+
+@bp.get("/votes/<int:vote_id>/receipts/<code>.json")
+def receipt_proof_json(vote_id, code):
+    """A receipt's inclusion proof against the latest signed head that includes it, to check offline
+    with tools/verify_vote_proof.py --receipt."""
+    vote = db.session.get(Vote, vote_id)
+    found = find_receipt(vote, code) if vote is not None and vote.status != "draft" else None
+    proof = receipt_proof(vote, found) if found else None
+    if proof is None:
+        abort(404)
+    return current_app.response_class(json.dumps(proof, ensure_ascii=False, indent=1), mimetype="application/json",
+                                      headers={"Content-Disposition": f'attachment; filename="receipt-{vote.id}-{found.receipt}.json"'})
