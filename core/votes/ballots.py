@@ -4,7 +4,7 @@ Every cast is appended to the vote's chained log under the vote's lock; the flat
 ballot is the latest by when the owner decided. Flush, never commit.
 """
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 
@@ -66,9 +66,11 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
             raise BallotRefused("只有本社区工作人员可以录入纸质表决票。")
         if paper is None or not paper.collected_by.strip() or not paper.reference.strip():
             raise BallotRefused("请填写收票人和表决票编号。")
-        if not (vote.opens_at <= paper.collected_at <= now):
+        # The log holds UTC, as the database gives it back: what is hashed is what is stored.
+        collected = paper.collected_at if paper.collected_at.tzinfo else paper.collected_at.replace(tzinfo=timezone.utc)
+        effective = collected.astimezone(timezone.utc)
+        if not (vote.opens_at <= effective <= now):
             raise BallotRefused("收票时间须在表决开始之后、现在之前。")
-        effective = paper.collected_at
     else:
         if owner is None or owner.flat_id != flat.id:
             raise BallotRefused("您还没有绑定这套房屋，不能替它投票。")

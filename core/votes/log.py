@@ -3,7 +3,9 @@ check that recomputes everything a tally rests on (electorate digest, chain, cur
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -23,15 +25,51 @@ def genesis_hash(vote: Vote) -> str:
     return hashlib.sha256(f"yishi:vote:{vote.id}:{vote.electorate_hash}".encode()).hexdigest()
 
 
-def entry_payload(entry: BallotEntry) -> str:
-    """The canonical text an entry's hash covers (everything but its own hash)."""
+def canonical_time(moment: datetime) -> str:
+    """A moment as the hash sees it: UTC, ISO 8601, to the microsecond the database keeps.
+
+    The same instant gives the same text whether it was built in +08:00, in UTC, naive (taken as UTC, as
+    the database stores it) or read back from SQLite or PostgreSQL. Microseconds are written when they are
+    not zero, exactly as `datetime.isoformat()` always did for the UTC values read back from the database,
+    so every entry hashed before this function existed (all of them UTC but paper sheets entered in the
+    console, see `LEGACY_ZONE`) keeps its hash.
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def _id(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def entry_payload(entry: BallotEntry, time=canonical_time) -> str:
+    """The canonical text an entry's hash covers (everything but its own hash).
+
+    Numbers as integers and texts as strings, whatever type a driver hands back; moments in UTC.
+    """
     return json.dumps({
-        "vote": entry.vote_id, "seq": entry.seq, "flat": entry.flat_id, "choice": entry.choice,
-        "channel": entry.channel, "owner": entry.owner_id, "recorded_by": entry.recorded_by_id,
-        "collected_by": entry.collected_by, "paper_ref": entry.paper_ref,
-        "recorded_at": entry.recorded_at.isoformat(), "effective_at": entry.effective_at.isoformat(),
-        "key": entry.idempotency_key,
+        "vote": _id(entry.vote_id), "seq": _id(entry.seq), "flat": _id(entry.flat_id), "choice": _text(entry.choice),
+        "channel": _text(entry.channel), "owner": _id(entry.owner_id), "recorded_by": _id(entry.recorded_by_id),
+        "collected_by": _text(entry.collected_by), "paper_ref": _text(entry.paper_ref),
+        "recorded_at": canonical_time(entry.recorded_at), "effective_at": time(entry.effective_at),
+        "key": _text(entry.idempotency_key),
     }, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+# Before canonical_time, a paper sheet entered in the console was hashed while its collection time was
+# still the form's Asia/Shanghai value ("…T10:00:00+08:00"), and stored as UTC. Verification accepts that
+# one other spelling of the same instant for paper entries, so that logs written then still verify; it
+# hides no edit (the instant, and everything else, must match). New entries are never hashed that way.
+LEGACY_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _legacy_payload(entry: BallotEntry) -> str:
+    return entry_payload(entry, time=lambda moment: moment.astimezone(LEGACY_ZONE).isoformat())
 
 
 def chain_hash(prev_hash: str, entry: BallotEntry) -> str:
@@ -77,7 +115,9 @@ def verify_vote(vote: Vote) -> Verification:
             reason = f"sequence gap: expected {expected_seq}"
         elif entry.prev_hash != prev:
             reason = "does not point to the entry before it"
-        elif chain_hash(prev, entry) != entry.hash:
+        elif chain_hash(prev, entry) != entry.hash and not (
+                entry.channel == "paper"
+                and hashlib.sha256(f"{prev}.{_legacy_payload(entry)}".encode()).hexdigest() == entry.hash):
             reason = "its content does not match its hash (edited?)"
         if reason:
             problems.append(f"entry {entry.seq}: {reason}")

@@ -7,6 +7,7 @@ import sys
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, text
 
 from core.audit import AuditEntry
@@ -64,6 +65,7 @@ def test_evaluate_refuses_malformed_cases_with_exit_2(runner, tmp_path):
         assert "error:" in result.output
 
 
+@pytest.mark.breaks_vote_log
 def test_verify_exit_codes(app, runner):
     from core.votes.ballots import cast
 
