@@ -212,13 +212,13 @@ def _progress(owner, rest: str) -> str:
     lines = []
     for vote in votes[:3]:
         tally = live_tally(vote)
-        line = (f"《{vote.matter}》\n已投 {tally.participation_count}/{tally.total_count} 户，"
-                f"同意 {tally.agree_count} 户。")
+        line = (f"《{vote.matter}》\n已投 {tally.participation_count}/{tally.total_count} 人，"
+                f"同意 {tally.agree_count} 人。")
         if tally.passed:
             line += "已达到通过标准。"
         else:
             area = f"、面积 {tally.missing_area} 平方米" if tally.missing_area else ""
-            line += f"还差同意 {tally.missing_count} 户{area}。"
+            line += f"还差同意 {tally.missing_count} 人{area}。"
         lines.append(line + f"截止 {local(vote.closes_at)}。")
     return "\n".join(lines)
 

@@ -170,7 +170,7 @@ def votes_evaluate(case):
         if not isinstance(data, dict) or not isinstance(data.get("flats"), list) \
                 or not isinstance(data.get("ballots", {}), dict):
             raise RuleError('expected {"rule": ..., "flats": [{"id": ..., "area": ...}], "ballots": {...}}')
-        flats = []
+        flats, owners = [], {}
         for index, flat in enumerate(data["flats"]):
             if not isinstance(flat, dict) or "id" not in flat or "area" not in flat:
                 raise RuleError(f"flats[{index}] needs an id and an area")
@@ -178,8 +178,13 @@ def votes_evaluate(case):
                 flats.append((str(flat["id"]), Decimal(str(flat["area"]))))
             except InvalidOperation:
                 raise RuleError(f"flats[{index}]: area {flat['area']!r} is not a number") from None
+            if flat.get("owner") is not None:
+                if not isinstance(flat["owner"], (str, int)) or isinstance(flat["owner"], bool) \
+                        or str(flat["owner"]).strip() == "":
+                    raise RuleError(f"flats[{index}]: owner must be a non-empty string")
+                owners[str(flat["id"])] = str(flat["owner"])
         ballots = {str(k): v for k, v in data.get("ballots", {}).items()}
-        tally = evaluate(flats, ballots, rule_for(str(data.get("rule", "")), data.get("fractions")))
+        tally = evaluate(flats, ballots, rule_for(str(data.get("rule", "")), data.get("fractions")), owners or None)
     except (json.JSONDecodeError, RuleError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)

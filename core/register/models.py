@@ -6,6 +6,9 @@ from sqlalchemy import Index, Numeric, UniqueConstraint, text
 from core.db import db
 
 
+HOLDER_KINDS = {"owner": "业主", "developer": "建设单位（未售）", "original_unit": "原产权单位（未售）"}
+
+
 class Street(db.Model):
     """A street office (街道办事处), the tenant of street-office staff."""
 
@@ -92,6 +95,12 @@ class Flat(db.Model):
     number = db.Column(db.String(20), nullable=False)
     floor = db.Column(db.Integer)
     area = db.Column(Numeric(10, 2, asdecimal=True), nullable=False)
+    # Who holds it, for the law's headcount (司法解释第九条): an owner, or the developer (建设单位) / the
+    # original property unit (原产权单位) for flats not yet sold — all of one holder's flats are one person.
+    holder_kind = db.Column(db.String(20), nullable=False, default="owner", server_default="owner")
+    # Flats with the same key are one person (a buyer of several flats): a worker's "同一业主" mark, or
+    # the hash of an ID number (never the number itself). Empty = the flat is a person of its own.
+    person_key = db.Column(db.String(64), nullable=False, default="", server_default="")
     unit = db.relationship("Unit", back_populates="flats")
     owners = db.relationship(
         "Owner", back_populates="flat", order_by="Owner.id", cascade="all, delete-orphan"
@@ -100,6 +109,7 @@ class Flat(db.Model):
     __table_args__ = (
         UniqueConstraint("unit_id", "number"),
         db.CheckConstraint("area > 0", name="area_positive"),
+        db.CheckConstraint("holder_kind IN ('owner', 'developer', 'original_unit')", name="holder_kind_known"),
     )
 
     @property
@@ -111,6 +121,20 @@ class Flat(db.Model):
     def code(self) -> str:
         """The short form used in files and the auditors' CLI: 1-2-301."""
         return f"{self.unit.building.number}-{self.unit.number}-{self.number}"
+
+    @property
+    def counting_key(self) -> str | None:
+        """The person this flat counts under in a headcount; None = the flat is a person of its own."""
+        if self.person_key:
+            return f"person:{self.person_key}"
+        if self.holder_kind != "owner":
+            rep = self.representative
+            return f"{self.holder_kind}:{rep.name if rep else ''}"
+        return None
+
+    @property
+    def holder_label(self) -> str:
+        return HOLDER_KINDS.get(self.holder_kind, self.holder_kind)
 
     @property
     def representative(self):

@@ -5,15 +5,17 @@ from sqlalchemy import select
 
 from core import audit
 from core.db import db
-from core.register.models import Building, Estate, Flat, Owner, Unit
+from core.register.models import HOLDER_KINDS, Building, Estate, Flat, Owner, Unit
 from core.register.privacy import mask_name
 from core.register.sheet import (
+    HOLDER_NAMES,
     FlatRecord,
     ImportRejected,
     RowError,
     building_sort_key,
     normalize_building,
     parse,
+    person_key,
     read_table,
     write_workbook,
 )
@@ -70,7 +72,8 @@ def import_register(estate: Estate, filename: str, data: bytes, actor, *, has_vo
             if unit is None:
                 unit = Unit(building=buildings[record.building], number=record.unit)
                 units[(record.building, record.unit)] = unit
-            flat = Flat(unit=unit, number=record.number, floor=record.floor, area=record.area)
+            flat = Flat(unit=unit, number=record.number, floor=record.floor, area=record.area,
+                        holder_kind=record.holder_kind or "owner", person_key=record.person_key or "")
             db.session.add(flat)
             _sync_owners(flat, record)
             created += 1
@@ -108,6 +111,11 @@ def _apply(flat: Flat, record: FlatRecord) -> bool:
     if flat.area_decimal != record.area:
         flat.area = record.area
         changed = True
+    for name in ("holder_kind", "person_key"):  # only when the file has the column (older files do not)
+        value = getattr(record, name)
+        if value is not None and getattr(flat, name) != value:
+            setattr(flat, name, value)
+            changed = True
     return _sync_owners(flat, record) or changed
 
 
@@ -146,6 +154,40 @@ def _sync_owners(flat: Flat, record: FlatRecord) -> bool:
     return changed
 
 
+class RegisterError(ValueError):
+    """A register edit that is refused; the message is for the worker, and nothing was changed."""
+
+
+def set_holder(flat: Flat, holder_kind: str, same_person: str, actor) -> bool:
+    """Who holds the flat for the law's headcount: an owner, or the developer / original property unit
+    (unsold), and the 同一业主 mark shared by the flats of one person. Audited; True if anything changed.
+    A vote already published keeps the headcount it froze."""
+    if holder_kind not in HOLDER_KINDS:
+        raise RegisterError("产权类型只能是：业主、建设单位、原产权单位。")
+    key = person_key(same_person or "")
+    if len(key) > 64:
+        raise RegisterError("“同一业主”标记不能超过 64 个字。")
+    if (flat.holder_kind, flat.person_key) == (holder_kind, key):
+        return False
+    before = f"{flat.holder_kind}/{flat.person_key or '-'}"
+    flat.holder_kind, flat.person_key = holder_kind, key
+    db.session.flush()
+    audit.record(actor, "register.holder", f"flat:{flat.id}", f"{before} → {holder_kind}/{key or '-'}")
+    return True
+
+
+def same_person_flats(flat: Flat) -> list[Flat]:
+    """The other flats of the estate that count as the same person as this one (for the worker to check)."""
+    key = flat.counting_key
+    if key is None:
+        return []
+    estate_id = flat.unit.building.estate_id
+    others = db.session.scalars(select(Flat).join(Unit).join(Building).where(
+        Building.estate_id == estate_id, Flat.id != flat.id,
+        (Flat.person_key == flat.person_key) if flat.person_key else (Flat.holder_kind == flat.holder_kind))).all()
+    return [f for f in others if f.counting_key == key]
+
+
 def export_rows(estate: Estate) -> list[list]:
     """The register as spreadsheet rows, in the import format, so that export → import changes nothing."""
     rows = []
@@ -157,7 +199,7 @@ def export_rows(estate: Estate) -> list[list]:
                 rows.append([
                     building.number, unit.number, flat.number, flat.floor, float(flat.area_decimal),
                     rep.name if rep else "", rep.phone if rep else "", rep.id_last4 if rep else "",
-                    "、".join(others),
+                    "、".join(others), HOLDER_NAMES.get(flat.holder_kind, ""), flat.person_key,
                 ])
     return rows
 

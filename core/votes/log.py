@@ -11,14 +11,22 @@ from sqlalchemy import select
 
 from core.db import db
 from core.votes.models import Ballot, BallotEntry, Vote, VoteFlat
-from core.votes.tally import tally_from_choices
+from core.votes.tally import tally_from_ballots
 
 
 def electorate_digest(rows) -> str:
-    """sha256 over (flat id, area) of the frozen electorate, in flat order."""
-    # Areas as stored (two decimals), whether they come from memory (45) or the database (45.00).
-    text = "\n".join(f"{flat_id}:{Decimal(area).quantize(Decimal('0.01'))}" for flat_id, area in sorted(rows))
-    return hashlib.sha256(text.encode()).hexdigest()
+    """sha256 over (flat id, area[, person key]) of the frozen electorate, in flat order.
+
+    The person key (the law's headcount: flats of one person) is covered when a flat has one; a flat
+    without one is written as before, so the digests of votes opened earlier do not change."""
+    lines = []
+    for flat_id, area, *person in sorted(rows, key=lambda row: row[0]):
+        # Areas as stored (two decimals), whether they come from memory (45) or the database (45.00).
+        line = f"{flat_id}:{Decimal(area).quantize(Decimal('0.01'))}"
+        if person and person[0]:
+            line += f":{person[0]}"
+        lines.append(line)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def genesis_hash(vote: Vote) -> str:
@@ -104,8 +112,9 @@ def verify_vote(vote: Vote) -> Verification:
     """Recompute the electorate digest, the hash chain, the current ballots and (once closed) the frozen tally."""
     problems: list[str] = []
     first_broken = None
-    frozen = db.session.execute(select(VoteFlat.flat_id, VoteFlat.area).where(VoteFlat.vote_id == vote.id)).all()
-    if vote.status != "draft" and electorate_digest((f, a) for f, a in frozen) != vote.electorate_hash:
+    frozen = db.session.execute(
+        select(VoteFlat.flat_id, VoteFlat.area, VoteFlat.person_key).where(VoteFlat.vote_id == vote.id)).all()
+    if vote.status != "draft" and electorate_digest(tuple(row) for row in frozen) != vote.electorate_hash:
         problems.append("the frozen electorate does not match its digest")
     entries = log_entries(vote.id)
     prev = genesis_hash(vote)
@@ -129,7 +138,7 @@ def verify_vote(vote: Vote) -> Verification:
     if stored != {flat: (e.id, e.choice) for flat, e in current.items()}:
         problems.append("the current ballots differ from what the log says")
     if vote.status == "closed":
-        recount = tally_from_choices(vote, {flat: e.choice for flat, e in current.items()}).as_dict()
+        recount = tally_from_ballots(vote, {flat: (e.choice, e.effective_at, e.seq) for flat, e in current.items()}).as_dict()
         frozen_tally = {k: v for k, v in (vote.final_tally or {}).items() if k != "log_length"}
         if recount != frozen_tally:
             problems.append("the frozen tally differs from a recount of the log")

@@ -1,5 +1,5 @@
 """Consent votes: the frozen electorate, the insert-only chained ballot log, and current ballots."""
-from sqlalchemy import JSON, Numeric, UniqueConstraint
+from sqlalchemy import JSON, Index, Numeric, UniqueConstraint, text
 
 from core.db import UTCDateTime, db, utcnow
 
@@ -55,6 +55,9 @@ class VoteFlat(db.Model):
     vote_id = db.Column(db.ForeignKey("vote.id"), primary_key=True)
     flat_id = db.Column(db.ForeignKey("flat.id"), primary_key=True)
     area = db.Column(Numeric(10, 2, asdecimal=True), nullable=False)
+    # The person the flat counts under (Flat.counting_key when the vote opened); NULL = a person of its
+    # own. Frozen so that a register edit during the vote changes no tally.
+    person_key = db.Column(db.String(100))
     flat = db.relationship("Flat")
 
 
@@ -82,6 +85,9 @@ class BallotEntry(db.Model):
     __table_args__ = (
         UniqueConstraint("vote_id", "seq"),
         UniqueConstraint("vote_id", "idempotency_key"),
+        # A paper sheet's number (表决票编号) names one sheet of one vote.
+        Index("uq_ballot_entry_paper_ref", "vote_id", "paper_ref", unique=True,
+              sqlite_where=text("paper_ref != ''"), postgresql_where=text("paper_ref != ''")),
         db.CheckConstraint("choice IN ('agree', 'disagree', 'abstain')", name="choice_known"),
         db.CheckConstraint("channel IN ('web', 'wechat', 'paper')", name="channel_known"),
     )

@@ -67,8 +67,8 @@ def open_vote(vote_id: int, actor) -> Vote:
     if not flats:
         raise VoteError("表决范围内还没有登记住户。")
     for flat in flats:
-        db.session.add(VoteFlat(vote_id=vote.id, flat_id=flat.id, area=flat.area))
-    vote.electorate_hash = electorate_digest((f.id, f.area) for f in flats)
+        db.session.add(VoteFlat(vote_id=vote.id, flat_id=flat.id, area=flat.area, person_key=flat.counting_key))
+    vote.electorate_hash = electorate_digest((f.id, f.area, f.counting_key) for f in flats)
     vote.status = "open"
     vote.opened_at = now
     db.session.flush()

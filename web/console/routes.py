@@ -2,14 +2,15 @@
 import io
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from core.db import SHANGHAI, db
 from core.register import eligibility, scope
-from core.register.operations import export_register, import_register
+from core.register.models import HOLDER_KINDS, Flat
+from core.register.operations import RegisterError, export_register, import_register, same_person_flats, set_holder
 from core.register.privacy import mask_name, mask_phone
 from core.register.sheet import ImportRejected, template
 from core.votes.ballots import owner_has_voted
@@ -86,6 +87,33 @@ def import_file(estate_id):
         flash("请选择要导入的文件。", "error")
         return redirect(url_for(".estate", estate_id=estate.id))
     return render_template("console/import_errors.html", estate=estate, errors=errors, form=form), 422
+
+
+@bp.route("/flats/<int:flat_id>", methods=["GET", "POST"])
+def flat_page(flat_id):
+    """A flat's owners, and who holds it for the law's headcount (editable by the estate's workers)."""
+    flat = db.session.get(Flat, flat_id)
+    if flat is None:
+        abort(404)
+    estate = _estate_or_404(flat.unit.building.estate_id)
+    can_edit = scope.can_manage(current_user, estate)
+    form = {"holder_kind": flat.holder_kind, "person_key": flat.person_key}
+    if request.method == "POST":
+        if not can_edit:
+            abort(404)
+        form = {"holder_kind": request.form.get("holder_kind", ""), "person_key": request.form.get("person_key", "")}
+        try:
+            changed = set_holder(flat, form["holder_kind"], form["person_key"], current_user)
+        except RegisterError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("已保存。已发布的表决仍按发布时登记的人数计票。" if changed else "没有改动。", "info")
+            return redirect(url_for(".flat_page", flat_id=flat.id))
+    return render_template("console/flat.html", flat=flat, estate=estate, can_edit=can_edit, form=form,
+                           holder_kinds=HOLDER_KINDS, same=same_person_flats(flat), mask_name=mask_name,
+                           mask_phone=mask_phone)
 
 
 @bp.get("/register-template.xlsx")
