@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from core.accounts import Role
 from core.db import db, db_now, local
+from core.register.privacy import mask_name
 from core.votes.consent import CHOICES
 from core.votes.log import chain_hash, genesis_hash
 from core.votes.models import Ballot, BallotEntry, VoteFlat
@@ -30,6 +31,17 @@ class Paper:
     collected_by: str
     collected_at: datetime
     reference: str
+
+
+def online_refusal(owner) -> str:
+    """Why this owner may not cast their flat's ballot online ("" when they may): one flat, one voice —
+    the flat's voting representative (业主代表) casts it; other co-owners read and comment."""
+    if owner.is_representative:
+        return ""
+    rep = owner.flat.representative
+    who = f"业主代表{mask_name(rep.name)}" if rep else "业主代表"
+    return (f"您好！一套房屋只投一票，{owner.flat.label}的表决票由{who}投。"
+            "您可以查看表决内容和进度，也可以提意见。如需由您投票，请和家人商量后到社区更换业主代表。")
 
 
 def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
@@ -74,6 +86,9 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
     else:
         if owner is None or owner.flat_id != flat.id:
             raise BallotRefused("您还没有绑定这套房屋，不能替它投票。")
+        refusal = online_refusal(owner)
+        if refusal:
+            raise BallotRefused(refusal)
         effective = now
 
     last = db.session.scalar(

@@ -10,7 +10,7 @@ from core.db import db
 from core.register.models import Owner
 from core.residents.links import redeem_link
 from core.residents.models import Binding
-from core.votes.ballots import BallotRefused, cast
+from core.votes.ballots import BallotRefused, cast, online_refusal
 from core.votes.consent import CHOICE_LABELS
 from core.votes.models import BallotEntry, Vote, VoteFlat
 from core.votes.tally import STATUS_LABELS, find_receipt, flat_ballot, live_tally, status, votes_for_flat
@@ -94,7 +94,7 @@ def vote(vote_id):
     tally = live_tally(vote)
     return render_template("resident/vote.html", vote=vote, tally=tally, ballot=flat_ballot(vote, g.owner.flat_id),
                            choices=CHOICE_LABELS, status=STATUS_LABELS[status(vote, tally)], key=uuid.uuid4().hex,
-                           owner=g.owner)
+                           owner=g.owner, refusal=online_refusal(g.owner))
 
 
 @bp.post("/r/votes/<int:vote_id>/ballot")
