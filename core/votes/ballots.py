@@ -3,6 +3,7 @@
 Every cast is appended to the vote's chained log under the vote's lock; the flat's current
 ballot is the latest by when the owner decided. Flush, never commit.
 """
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -31,6 +32,11 @@ class Paper:
     collected_by: str
     collected_at: datetime
     reference: str
+
+
+def sheet_number(text: str) -> str:
+    """A 表决票编号 as stored and compared: full-width digits and letters made half-width, spaces trimmed."""
+    return unicodedata.normalize("NFKC", text or "").strip()
 
 
 def online_refusal(owner) -> str:
@@ -78,6 +84,14 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
             raise BallotRefused("只有本社区工作人员可以录入纸质表决票。")
         if paper is None or not paper.collected_by.strip() or not paper.reference.strip():
             raise BallotRefused("请填写收票人和表决票编号。")
+        reference = sheet_number(paper.reference)
+        if len(reference) > 40:
+            raise BallotRefused("表决票编号不能超过 40 个字。")
+        used = db.session.scalar(select(BallotEntry).where(BallotEntry.vote_id == vote.id,
+                                                           BallotEntry.paper_ref == reference))
+        if used is not None:
+            raise BallotRefused(f"表决票编号 {reference} 已经录入过（{used.flat.label}）。同一次表决中，"
+                                "一张表决票只有一个编号，请核对票面上的编号。")
         # The log holds UTC, as the database gives it back: what is hashed is what is stored.
         collected = paper.collected_at if paper.collected_at.tzinfo else paper.collected_at.replace(tzinfo=timezone.utc)
         effective = collected.astimezone(timezone.utc)
@@ -99,7 +113,7 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
         owner_id=owner.id if owner is not None else None,
         recorded_by_id=recorded_by.id if recorded_by is not None else None,
         collected_by=paper.collected_by.strip()[:40] if paper else "",
-        paper_ref=paper.reference.strip()[:40] if paper else "",
+        paper_ref=sheet_number(paper.reference) if paper else "",
         recorded_at=now, effective_at=effective, idempotency_key=idempotency_key,
         prev_hash=last.hash if last else genesis_hash(vote),
     )
