@@ -38,9 +38,9 @@ class Rule:
 
     def __post_init__(self):
         if not (0 < self.approval <= 1) or (self.participation is not None and not (0 < self.participation <= 1)):
-            raise RuleError("fractions must lie in (0, 1]")
+            raise RuleError("比例必须在 0 和 1 之间（可以等于 1），如 2/3。")
         if self.approval_base not in ("participating", "total"):
-            raise RuleError("approval_base is 'participating' or 'total'")
+            raise RuleError("同意比例的基数只能是 participating（参与表决的业主）或 total（全体业主）。")
 
 
 RULES = {
@@ -58,18 +58,21 @@ RULES = {
 }
 
 
+FRACTION_NAMES = {"approval": "同意比例", "participation": "参与比例"}
+
+
 def _fraction(value, name: str) -> Fraction:
     try:
         result = Fraction(str(value))
     except (ValueError, ZeroDivisionError):
-        raise RuleError(f"{name}: {value!r} is not a fraction like \"2/3\"") from None
+        raise RuleError(f"{FRACTION_NAMES.get(name, name)}“{value}”不是比例，请写成 2/3 或 0.75 这样的数。") from None
     return result
 
 
 def custom_rule(fractions: Mapping) -> Rule:
     """A rule of the civil-code shape with other fractions, e.g. {"participation": "2/3", "approval": "3/4"}."""
     if not isinstance(fractions, Mapping) or "approval" not in fractions:
-        raise RuleError("a custom rule needs fractions with at least \"approval\"")
+        raise RuleError("自定义规则至少要填写同意比例（approval），如 3/4。")
     participation = fractions.get("participation")
     return Rule(
         "custom", "自定义规则",
@@ -88,7 +91,7 @@ def rule_for(code: str, fractions: Mapping | None = None) -> Rule:
     try:
         return RULES[code]
     except KeyError:
-        raise RuleError(f"unknown rule {code!r}; known: {', '.join(list(RULES) + ['custom'])}") from None
+        raise RuleError(f"没有 {code!r} 这种表决规则；可选：{', '.join(list(RULES) + ['custom'])}。") from None
 
 
 @dataclass(frozen=True)
