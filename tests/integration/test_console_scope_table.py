@@ -30,6 +30,11 @@ TABLE = [
     ("POST", "/console/votes/{vote}/open", False),
     ("POST", "/console/votes/{vote}/close", False),
     ("POST", "/console/votes/{vote}/paper", False),
+    ("GET", "/console/votes/{vote}/edit", False),
+    ("POST", "/console/votes/{vote}/edit", False),
+    ("POST", "/console/votes/{vote}/delete", False),
+    ("GET", "/console/flats/{flat}", True),
+    ("POST", "/console/flats/{flat}", False),
     ("GET", "/console/votes/{vote}/roll.xlsx", True),
     ("GET", "/console/votes/{vote}/tally.xlsx", True),
     ("GET", "/console/complaints/{complaint}", True),
@@ -76,7 +81,7 @@ def _things(estate, worker):
     notices.advance()
     comment = notices.comment(notice, owner, "objection", "不同意")
     survey = surveys.create_survey(worker, estate, "满意度", now, now + timedelta(days=3), "评分 满意吗", False)
-    return {"estate": estate.id, "owner": flats[1].owners[0].id, "binding": binding.id, "vote": vote.id,
+    return {"estate": estate.id, "flat": flats[0].id, "owner": flats[1].owners[0].id, "binding": binding.id, "vote": vote.id,
             "complaint": ticket.id, "photo": photo.id, "demand": demand.id, "notice": notice.id,
             "comment": comment.id, "survey": survey.id}
 
