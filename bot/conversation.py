@@ -157,7 +157,7 @@ def _open_votes(owner, url: Url) -> str:
         ballot = flat_ballot(vote, owner.flat_id)
         mine = f"您已投：{CHOICE_LABELS[ballot.choice]}" if ballot else "您还没有投"
         lines.append(f"【{vote.id}】{vote.matter}\n截止 {local(vote.closes_at)}，{mine}\n{url(f'/r/votes/{vote.id}')}")
-    refusal = online_refusal(owner)
+    refusal = online_refusal(owner, votes[0])
     if refusal:
         lines.append(refusal)
     else:

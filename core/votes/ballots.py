@@ -12,6 +12,7 @@ from sqlalchemy import select
 from core.accounts import Role
 from core.db import db, db_now, local
 from core.register.privacy import mask_name
+from core.votes import proxies
 from core.votes.consent import CHOICES
 from core.votes.log import chain_hash, genesis_hash
 from core.votes.models import Ballot, BallotEntry, VoteFlat
@@ -39,15 +40,18 @@ def sheet_number(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").strip()
 
 
-def online_refusal(owner) -> str:
+def online_refusal(owner, vote=None, now=None) -> str:
     """Why this owner may not cast their flat's ballot online ("" when they may): one flat, one voice —
-    the flat's voting representative (业主代表) casts it; other co-owners read and comment."""
+    the flat's voting representative (业主代表) casts it, or a co-owner holding a valid proxy for the vote
+    (委托投票); other co-owners read and comment."""
     if owner.is_representative:
+        return ""
+    if vote is not None and proxies.valid_for(owner, owner.flat_id, vote, now) is not None:
         return ""
     rep = owner.flat.representative
     who = f"业主代表{mask_name(rep.name)}" if rep else "业主代表"
     return (f"您好！一套房屋只投一票，{owner.flat.label}的表决票由{who}投。"
-            "您可以查看表决内容和进度，也可以提意见。如需由您投票，请和家人商量后到社区更换业主代表。")
+            "您可以查看表决内容和进度，也可以提意见。如需由您投票，请业主代表到社区办理委托，或更换业主代表。")
 
 
 def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
@@ -100,7 +104,7 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
     else:
         if owner is None or owner.flat_id != flat.id:
             raise BallotRefused("您还没有绑定这套房屋，不能替它投票。")
-        refusal = online_refusal(owner)
+        refusal = online_refusal(owner, vote, now)
         if refusal:
             raise BallotRefused(refusal)
         effective = now
@@ -131,5 +135,6 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
 
 
 def owner_has_voted(owner) -> bool:
-    """Whether any vote's log names this owner (then the register must keep them)."""
-    return db.session.scalar(select(BallotEntry.id).where(BallotEntry.owner_id == owner.id).limit(1)) is not None
+    """Whether any vote's log or proxy names this owner (then the register must keep them)."""
+    return db.session.scalar(select(BallotEntry.id).where(BallotEntry.owner_id == owner.id).limit(1)) is not None \
+        or proxies.names_owner(owner)

@@ -1,4 +1,6 @@
 """Vote exports as .xlsx: the tally, and the ballot roll (public: names masked, phones hidden)."""
+from sqlalchemy import select
+
 from core import audit
 from core.db import db, local
 from core.register.models import Flat, Owner
@@ -6,7 +8,7 @@ from core.register.privacy import mask_name
 from core.votes.ballots import CHANNEL_LABELS
 from core.votes.consent import CHOICE_LABELS
 from core.votes.log import current_from_log, log_entries
-from core.votes.models import BallotEntry
+from core.votes.models import BallotEntry, Proxy
 from core.votes.tally import breakdown, electorate_rows, live_tally, person_choices
 from core.workbook import workbook
 
@@ -66,6 +68,9 @@ def roll_xlsx(vote, actor, full: bool = False) -> bytes:
         else:
             caster = db.session.get(Owner, entry.owner_id) if entry.owner_id else None
             voter = show(caster.name) if caster else ""
+            if caster is not None and db.session.scalar(select(Proxy.id).where(
+                    Proxy.proxy_owner_id == caster.id, Proxy.flat_id == entry.flat_id).limit(1)):
+                voter += "（受托人）"
         rows.append([building, unit, number, float(area), show(rep.name) if rep else "",
                      CHOICE_LABELS.get(entry.choice, "") if entry else "未表决",
                      voter, CHANNEL_LABELS[entry.channel] if entry else "",

@@ -1,18 +1,21 @@
 """Console pages: estates in the user's scope, an estate's register, import and export."""
 import io
-from datetime import datetime
+from datetime import date, datetime, time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
 
+from core import audit
 from core.db import SHANGHAI, db
 from core.register import eligibility, scope
 from core.register.models import HOLDER_KINDS, Flat
 from core.register.operations import RegisterError, export_register, import_register, same_person_flats, set_holder
 from core.register.privacy import mask_name, mask_phone
 from core.register.sheet import ImportRejected, template
+from core.votes import proxies
 from core.votes.ballots import owner_has_voted
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -111,9 +114,92 @@ def flat_page(flat_id):
             db.session.commit()
             flash("已保存。已发布的表决仍按发布时登记的人数计票。" if changed else "没有改动。", "info")
             return redirect(url_for(".flat_page", flat_id=flat.id))
+    return _flat_page(flat, estate, can_edit, form)
+
+
+def _flat_page(flat, estate, can_edit, form, proxy_form=None, code=200):
+    from core.votes.models import Vote
+
+    open_votes = db.session.scalars(select(Vote).where(Vote.estate_id == estate.id, Vote.status != "closed")
+                                    .order_by(Vote.id.desc())).all()
+    proxy_form = proxy_form or {"proxy_name": "", "proxy_phone": "", "scope": "", "valid_until": ""}
     return render_template("console/flat.html", flat=flat, estate=estate, can_edit=can_edit, form=form,
                            holder_kinds=HOLDER_KINDS, same=same_person_flats(flat), mask_name=mask_name,
-                           mask_phone=mask_phone)
+                           mask_phone=mask_phone, proxies=proxies.for_flat(flat.id), votes=open_votes,
+                           proxy_form=proxy_form), code
+
+
+def _flat_editor_or_404(flat_id):
+    flat = db.session.get(Flat, flat_id)
+    if flat is None:
+        abort(404)
+    estate = _register_editor_or_404(flat.unit.building.estate_id)
+    return flat, estate
+
+
+@bp.post("/flats/<int:flat_id>/proxies")
+def record_proxy(flat_id):
+    """A signed proxy form (委托书), entered by a community worker of the estate."""
+    from core.votes.models import Vote
+
+    flat, estate = _flat_editor_or_404(flat_id)
+    typed = {name: request.form.get(name, "") for name in ("proxy_name", "proxy_phone", "scope", "valid_until")}
+    try:
+        vote = valid_until = None
+        if typed["scope"].isdigit():
+            vote = db.session.scalar(select(Vote).where(Vote.id == int(typed["scope"]), Vote.estate_id == estate.id))
+            if vote is None:
+                raise proxies.ProxyError("请选择本小区的表决。")
+        elif typed["scope"] == "until":
+            try:
+                day = date.fromisoformat(typed["valid_until"])
+            except ValueError:
+                raise proxies.ProxyError("请填写委托截止日期。") from None
+            # Valid through that day, Beijing time.
+            valid_until = datetime.combine(day, time(23, 59, 59), tzinfo=SHANGHAI)
+        upload = request.files.get("scan")
+        proxies.record(current_user, flat, typed["proxy_name"], typed["proxy_phone"], vote=vote,
+                       valid_until=valid_until, scan=upload.read() if upload and upload.filename else None)
+    except proxies.ProxyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _flat_page(flat, estate, True, {"holder_kind": flat.holder_kind, "person_key": flat.person_key},
+                          proxy_form=typed, code=422)
+    db.session.commit()
+    flash("委托已登记。", "info")
+    return redirect(url_for(".flat_page", flat_id=flat.id) + "#proxies")
+
+
+@bp.post("/proxies/<int:proxy_id>/revoke")
+def revoke_proxy(proxy_id):
+    from core.votes.models import Proxy
+
+    proxy = db.session.get(Proxy, proxy_id)
+    if proxy is None:
+        abort(404)
+    flat, _ = _flat_editor_or_404(proxy.flat_id)
+    try:
+        proxies.revoke(proxy, current_user, request.form.get("reason", ""))
+    except proxies.ProxyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("委托已撤销。已按委托投出的票仍然有效，直到业主代表改投。", "info")
+    return redirect(url_for(".flat_page", flat_id=flat.id) + "#proxies")
+
+
+@bp.get("/proxies/<int:proxy_id>/scan")
+def proxy_scan(proxy_id):
+    from core.votes.models import Proxy
+
+    proxy = db.session.get(Proxy, proxy_id)
+    if proxy is None or not proxy.scan:
+        abort(404)
+    _flat_editor_or_404(proxy.flat_id)
+    audit.record(current_user, "proxy.scan_view", f"proxy:{proxy.id}")
+    db.session.commit()
+    return send_file(io.BytesIO(proxy.scan), mimetype=proxy.scan_type, download_name=f"委托书-{proxy.id}")
 
 
 @bp.get("/register-template.xlsx")

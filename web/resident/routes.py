@@ -94,7 +94,7 @@ def vote(vote_id):
     tally = live_tally(vote)
     return render_template("resident/vote.html", vote=vote, tally=tally, ballot=flat_ballot(vote, g.owner.flat_id),
                            choices=CHOICE_LABELS, status=STATUS_LABELS[status(vote, tally)], key=uuid.uuid4().hex,
-                           owner=g.owner, refusal=online_refusal(g.owner))
+                           owner=g.owner, refusal=online_refusal(g.owner, vote))
 
 
 @bp.post("/r/votes/<int:vote_id>/ballot")
