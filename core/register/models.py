@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from sqlalchemy import Index, Numeric, UniqueConstraint, text
 
-from core.db import db
+from core.db import UTCDateTime, db
 
 
 HOLDER_KINDS = {"owner": "业主", "developer": "建设单位（未售）", "original_unit": "原产权单位（未售）"}
@@ -141,6 +141,15 @@ class Flat(db.Model):
         return next((o for o in self.owners if o.is_representative), None)
 
     @property
+    def current_owners(self) -> list:
+        """The owners now (those who moved out when the flat changed hands are kept apart)."""
+        return [o for o in self.owners if o.moved_out_at is None]
+
+    @property
+    def former_owners(self) -> list:
+        return [o for o in self.owners if o.moved_out_at is not None]
+
+    @property
     def area_decimal(self) -> Decimal:
         return Decimal(self.area)
 
@@ -154,6 +163,9 @@ class Owner(db.Model):
     phone = db.Column(db.String(20), nullable=False, default="")
     id_last4 = db.Column(db.String(4), nullable=False, default="")
     is_representative = db.Column(db.Boolean, nullable=False, default=False)
+    # 过户: set when the flat changed hands. The row stays (ballot logs and proxies name it) but the
+    # person is no longer an owner: not shown as one, not exported, cannot bind or vote.
+    moved_out_at = db.Column(UTCDateTime)
     flat = db.relationship("Flat", back_populates="owners")
 
     __table_args__ = (

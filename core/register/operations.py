@@ -1,10 +1,11 @@
 """Writes to the register: creating estates, importing a spreadsheet, exporting it. Flush, never commit."""
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from core import audit
-from core.db import db
+from core.db import db, db_now
 from core.register.models import HOLDER_KINDS, Building, Estate, Flat, Owner, Unit
 from core.register.privacy import mask_name
 from core.register.sheet import (
@@ -95,7 +96,7 @@ def _refuse_dropping_voters(records, existing, has_voted) -> None:
         if flat is None:
             continue
         wanted = {o.name for o in record.owners}
-        for owner in flat.owners:
+        for owner in flat.current_owners:
             if owner.name not in wanted and has_voted(owner):
                 errors.append(RowError(record.row, "业主姓名", f"{mask_name(owner.name)} 已参与表决，不能从登记中删除；"
                                                               "请保留此人，另行登记变更。"))
@@ -123,7 +124,8 @@ def _sync_owners(flat: Flat, record: FlatRecord) -> bool:
     """Make the flat's owners match the record, matching people by name; True if anything changed."""
     wanted = {o.name: (i, o) for i, o in enumerate(record.owners)}
     changed = False
-    current = {o.name: o for o in flat.owners}
+    current = {o.name: o for o in flat.current_owners}
+    former = {o.name for o in flat.former_owners}
     old_rep = flat.representative
     new_rep_name = record.owners[0].name
     if old_rep is not None and old_rep.name != new_rep_name:
@@ -144,6 +146,9 @@ def _sync_owners(flat: Flat, record: FlatRecord) -> bool:
         if index == 0 or record_owner.phone or record_owner.id_last4:
             fields.update(phone=record_owner.phone, id_last4=record_owner.id_last4)
         if owner is None:
+            if name in former:  # the same name as someone who sold the flat: a worker must look at it
+                raise ImportRejected([RowError(record.row, "业主姓名", f"{mask_name(name)} 已在本户过户迁出，"
+                                                                    "请在控制台本户页面处理。")])
             flat.owners.append(Owner(name=name, **fields))
             changed = True
             continue
@@ -176,6 +181,33 @@ def set_holder(flat: Flat, holder_kind: str, same_person: str, actor) -> bool:
     return True
 
 
+def transfer(flat: Flat, name: str, phone: str, id_last4: str, actor) -> list[Owner]:
+    """过户: the flat changed hands. Its owners move out — kept, marked, because ballot logs and proxies name
+    them — and the buyer becomes its voting representative. The flat's ballot in a running vote stays the
+    flat's until the new owner changes it. Returns the owners who moved out (the caller ends their bindings)."""
+    name, phone, id_last4 = (name or "").strip(), (phone or "").strip(), (id_last4 or "").strip().upper()
+    if not name or len(name) > 40:
+        raise RegisterError("请填写新业主姓名（40 字以内）。")
+    if phone and not re.fullmatch(r"[0-9+\-]{7,20}", phone):
+        raise RegisterError(f"“{phone}”不像电话号码。")
+    if id_last4 and not re.fullmatch(r"\d{3}[\dX]", id_last4):
+        raise RegisterError(f"“{id_last4}”应是 4 位数字（末位可为 X）。")
+    if any(o.name == name for o in flat.owners):
+        raise RegisterError(f"{mask_name(name)} 已登记在本户（或曾是本户业主），过户请填写买受人。")
+    now = db_now(db.session)
+    leaving = flat.current_owners
+    for owner in leaving:
+        owner.moved_out_at, owner.is_representative = now, False
+    # The seller's marks go with the seller: the buyer is a person of their own until a worker says otherwise.
+    flat.holder_kind, flat.person_key = "owner", ""
+    db.session.flush()
+    flat.owners.append(Owner(name=name, phone=phone, id_last4=id_last4, is_representative=True))
+    db.session.flush()
+    audit.record(actor, "register.transfer", f"flat:{flat.id}",
+                 f"{len(leaving)} owner(s) moved out, new representative {mask_name(name)}")
+    return leaving
+
+
 def same_person_flats(flat: Flat) -> list[Flat]:
     """The other flats of the estate that count as the same person as this one (for the worker to check)."""
     key = flat.counting_key
@@ -195,7 +227,7 @@ def export_rows(estate: Estate) -> list[list]:
         for unit in building.units:
             for flat in unit.flats:
                 rep = flat.representative
-                others = [o.name for o in flat.owners if o is not rep]
+                others = [o.name for o in flat.current_owners if o is not rep]
                 rows.append([
                     building.number, unit.number, flat.number, flat.floor, float(flat.area_decimal),
                     rep.name if rep else "", rep.phone if rep else "", rep.id_last4 if rep else "",

@@ -44,6 +44,8 @@ def online_refusal(owner, vote=None, now=None) -> str:
     """Why this owner may not cast their flat's ballot online ("" when they may): one flat, one voice —
     the flat's voting representative (业主代表) casts it, or a co-owner holding a valid proxy for the vote
     (委托投票); other co-owners read and comment."""
+    if owner.moved_out_at is not None:
+        return f"{owner.flat.label}已经过户，您不能再为它投票。您之前投的票记录在案，新业主可以在截止前改投。"
     if owner.is_representative:
         return ""
     if vote is not None and proxies.valid_for(owner, owner.flat_id, vote, now) is not None:

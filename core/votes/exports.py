@@ -71,6 +71,8 @@ def roll_xlsx(vote, actor, full: bool = False) -> bytes:
             if caster is not None and db.session.scalar(select(Proxy.id).where(
                     Proxy.proxy_owner_id == caster.id, Proxy.flat_id == entry.flat_id).limit(1)):
                 voter += "（受托人）"
+            if caster is not None and caster.moved_out_at is not None:
+                voter += "（原业主，已过户）"
         rows.append([building, unit, number, float(area), show(rep.name) if rep else "",
                      CHOICE_LABELS.get(entry.choice, "") if entry else "未表决",
                      voter, CHANNEL_LABELS[entry.channel] if entry else "",

@@ -58,7 +58,7 @@ def record(actor, flat, proxy_name: str, proxy_phone: str = "", *, vote: Vote | 
         if not scan_type:
             raise ProxyError("委托书扫描件须是 JPG、PNG 或 PDF。")
     # A co-owner of the flat on the register with that name may then vote online (web and chat).
-    proxy_owner = next((o for o in flat.owners if o.name == proxy_name and not o.is_representative), None)
+    proxy_owner = next((o for o in flat.current_owners if o.name == proxy_name and not o.is_representative), None)
     proxy = Proxy(estate_id=estate.id, flat_id=flat.id, principal_id=principal.id,
                   proxy_owner_id=proxy_owner.id if proxy_owner else None, proxy_name=proxy_name,
                   proxy_phone=proxy_phone, vote_id=vote.id if vote else None, valid_until=valid_until,

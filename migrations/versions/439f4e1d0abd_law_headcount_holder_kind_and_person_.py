@@ -1,4 +1,4 @@
-"""law headcount: holder kind and person key, frozen person key, unique paper sheet numbers, proxies
+"""law headcount: holder kind and person key, frozen person key, unique paper sheet numbers, proxies, transfers
 
 Revision ID: 439f4e1d0abd
 Revises: 70ab1a64a9cb
@@ -27,6 +27,10 @@ def upgrade():
 
     with op.batch_alter_table('vote_flat', schema=None) as batch_op:
         batch_op.add_column(sa.Column('person_key', sa.String(length=100), nullable=True))
+
+    # 过户: an owner who moved out stays (ballot logs name them), marked.
+    with op.batch_alter_table('owner', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('moved_out_at', core.db.UTCDateTime(), nullable=True))
 
     # 委托投票: proxies recorded by community workers.
     op.create_table('proxy',
@@ -85,6 +89,9 @@ def downgrade():
 
     with op.batch_alter_table('ballot_entry', schema=None) as batch_op:
         batch_op.drop_index('uq_ballot_entry_paper_ref', if_exists=True)
+
+    with op.batch_alter_table('owner', schema=None) as batch_op:
+        batch_op.drop_column('moved_out_at')
 
     with op.batch_alter_table('vote_flat', schema=None) as batch_op:
         batch_op.drop_column('person_key')

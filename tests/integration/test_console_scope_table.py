@@ -36,6 +36,7 @@ TABLE = [
     ("GET", "/console/flats/{flat}", True),
     ("POST", "/console/flats/{flat}", False),
     ("POST", "/console/flats/{flat}/proxies", False),
+    ("POST", "/console/flats/{flat}/transfer", False),
     ("POST", "/console/proxies/{proxy}/revoke", False),
     ("GET", "/console/proxies/{proxy}/scan", False),
     ("GET", "/console/votes/{vote}/roll.xlsx", True),

@@ -12,7 +12,14 @@ from core import audit
 from core.db import SHANGHAI, db
 from core.register import eligibility, scope
 from core.register.models import HOLDER_KINDS, Flat
-from core.register.operations import RegisterError, export_register, import_register, same_person_flats, set_holder
+from core.register.operations import (
+    RegisterError,
+    export_register,
+    import_register,
+    same_person_flats,
+    set_holder,
+    transfer,
+)
 from core.register.privacy import mask_name, mask_phone
 from core.register.sheet import ImportRejected, template
 from core.votes import proxies
@@ -117,7 +124,7 @@ def flat_page(flat_id):
     return _flat_page(flat, estate, can_edit, form)
 
 
-def _flat_page(flat, estate, can_edit, form, proxy_form=None, code=200):
+def _flat_page(flat, estate, can_edit, form, proxy_form=None, transfer_form=None, code=200):
     from core.votes.models import Vote
 
     open_votes = db.session.scalars(select(Vote).where(Vote.estate_id == estate.id, Vote.status != "closed")
@@ -126,7 +133,8 @@ def _flat_page(flat, estate, can_edit, form, proxy_form=None, code=200):
     return render_template("console/flat.html", flat=flat, estate=estate, can_edit=can_edit, form=form,
                            holder_kinds=HOLDER_KINDS, same=same_person_flats(flat), mask_name=mask_name,
                            mask_phone=mask_phone, proxies=proxies.for_flat(flat.id), votes=open_votes,
-                           proxy_form=proxy_form), code
+                           proxy_form=proxy_form,
+                           transfer_form=transfer_form or {"name": "", "phone": "", "id_last4": ""}), code
 
 
 def _flat_editor_or_404(flat_id):
@@ -135,6 +143,28 @@ def _flat_editor_or_404(flat_id):
         abort(404)
     estate = _register_editor_or_404(flat.unit.building.estate_id)
     return flat, estate
+
+
+@bp.post("/flats/<int:flat_id>/transfer")
+def transfer_flat(flat_id):
+    """过户: a worker records that the flat changed hands (the old owners move out, the buyer represents it)."""
+    from core.residents.bindings import end_for_owner
+
+    flat, estate = _flat_editor_or_404(flat_id)
+    typed = {name: request.form.get(name, "") for name in ("name", "phone", "id_last4")}
+    try:
+        if request.form.get("confirm") != "1":
+            raise RegisterError("请先勾选确认，再办理过户。")
+        for owner in transfer(flat, typed["name"], typed["phone"], typed["id_last4"], current_user):
+            end_for_owner(owner, current_user)
+    except RegisterError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _flat_page(flat, estate, True, {"holder_kind": flat.holder_kind, "person_key": flat.person_key},
+                          transfer_form=typed, code=422)
+    db.session.commit()
+    flash("已过户。原业主的微信绑定已解除；进行中表决里本户的票仍然有效，新业主可以在截止前改投。", "info")
+    return redirect(url_for(".flat_page", flat_id=flat.id))
 
 
 @bp.post("/flats/<int:flat_id>/proxies")
