@@ -53,6 +53,15 @@ def test_a_proxy_recorded_in_the_console_votes_in_the_chat_until_revoked(app, cl
     assert proxy.proxy_owner_id == son.id and proxy.scan == PNG and proxy.entered_by_id == worker.id
     assert client.get(f"/console/proxies/{proxy.id}/scan").data == PNG
 
+    from core.residents.links import issue_link
+
+    token = issue_link(son)
+    db.session.commit()
+    resident = app.test_client()
+    resident.post(f"/r/login/{token}", data={"csrf_token": csrf_token(resident, f"/r/login/{token}")})
+    page = resident.get(f"/r/votes/{vote.id}").get_data(as_text=True)
+    assert "您受业主代表委托" in page and 'name="choice"' in page
+
     reply = phone.say("同意")
     assert "已记录：同意" in reply
     db.session.expire_all()

@@ -10,6 +10,7 @@ from core.db import db
 from core.register.models import Owner
 from core.residents.links import redeem_link
 from core.residents.models import Binding
+from core.votes import proxies
 from core.votes.ballots import BallotRefused, cast, online_refusal
 from core.votes.consent import CHOICE_LABELS
 from core.votes.models import BallotEntry, Vote, VoteFlat
@@ -94,7 +95,8 @@ def vote(vote_id):
     tally = live_tally(vote)
     return render_template("resident/vote.html", vote=vote, tally=tally, ballot=flat_ballot(vote, g.owner.flat_id),
                            choices=CHOICE_LABELS, status=STATUS_LABELS[status(vote, tally)], key=uuid.uuid4().hex,
-                           owner=g.owner, refusal=online_refusal(g.owner, vote))
+                           owner=g.owner, refusal=online_refusal(g.owner, vote),
+                           proxy=None if g.owner.is_representative else proxies.valid_for(g.owner, g.owner.flat_id, vote))
 
 
 @bp.post("/r/votes/<int:vote_id>/ballot")
