@@ -21,7 +21,7 @@ from core.db import db, db_now, local
 from core.residents import bindings, chat_state
 from core.residents.links import issue_link
 from core.votes import objections
-from core.votes.ballots import BallotRefused, cast
+from core.votes.ballots import BallotRefused, cast, online_refusal
 from core.votes.consent import CHOICE_LABELS
 from core.votes.models import Vote
 from core.votes.tally import flat_ballot, live_tally, progress_sentence, votes_for_flat
@@ -290,8 +290,12 @@ def _open_votes(owner, url: Url) -> str:
         ballot = flat_ballot(vote, owner.flat_id)
         mine = f"您已投：{CHOICE_LABELS[ballot.choice]}" if ballot else "您还没有投"
         lines.append(f"{n}.《{vote.matter}》\n截止 {local(vote.closes_at)}，{mine}\n{url(f'/r/votes/{vote.id}')}")
-    example = "同意" if len(votes) == 1 else "同意 1"
-    lines.append(f"直接回复“{example}”、“不同意”或“弃权”即可表决。")
+    refusal = online_refusal(owner, votes[0])
+    if refusal:
+        lines.append(refusal)
+    else:
+        example = "同意" if len(votes) == 1 else "同意 1"
+        lines.append(f"直接回复“{example}”、“不同意”或“弃权”即可表决。")
     return "\n".join(lines)
 
 

@@ -8,7 +8,7 @@ import socket
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from core.db import db
 from web.app import create_app
@@ -93,6 +93,35 @@ def app(request, database_url, tmp_path, monkeypatch):
         db.session.remove()
         _empty_tables()
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def every_vote_log_verifies(request):
+    """After every test with a database that wrote ballots, every vote's log must verify.
+
+    A test that breaks a log on purpose says so with @pytest.mark.breaks_vote_log."""
+    if "app" not in request.fixturenames or request.node.get_closest_marker("breaks_vote_log"):
+        yield
+        return
+    request.getfixturevalue("app")  # set up before this fixture's end runs, torn down after it
+    yield
+    from core.votes.log import verify_vote
+    from core.votes.models import BallotEntry, Vote
+
+    try:
+        db.session.flush()
+    except Exception:  # the test left its session failed on purpose; check what was committed
+        db.session.rollback()
+    if db.session.scalar(select(BallotEntry.id).limit(1)) is None:
+        return
+    broken = {}
+    for vote in db.session.scalars(select(Vote).order_by(Vote.id)):
+        report = verify_vote(vote)
+        if not report.ok:
+            broken[vote.id] = report.problems
+    db.session.rollback()
+    if broken:
+        pytest.fail(f"vote logs that do not verify after the test: {broken}", pytrace=False)
 
 
 def _empty_tables():

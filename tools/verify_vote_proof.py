@@ -123,7 +123,10 @@ def verify_bundle(bundle: dict, pinned_key: str | None = None, pinned_head: str 
     vote = bundle["vote"]
     flats = bundle["electorate"]["flats"]
     areas = {f["flat"]: Decimal(f["area"]).quantize(Decimal("0.01")) for f in flats}
-    text = "\n".join(f"{flat}:{area}" for flat, area in sorted(areas.items()))
+    # The law's headcount: flats of one person carry the same person number and count as one person.
+    persons = {f["flat"]: f"p{f['person']}" if f.get("person") else f"f{f['flat']}" for f in flats}
+    text = "\n".join(f"{flat}:{area}" + (f":{persons[flat]}" if persons[flat].startswith("p") else "")
+                     for flat, area in sorted(areas.items()))
     digest = hashlib.sha256(text.encode()).hexdigest()
     if digest != bundle["electorate"]["digest"]:
         problems.append("the electorate (flats and areas) does not match its digest")
@@ -186,12 +189,22 @@ def verify_bundle(bundle: dict, pinned_key: str | None = None, pinned_head: str 
         best = current.get(entry["flat"])
         if best is None or (entry["effective_at"], entry["seq"]) > (best["effective_at"], best["seq"]):
             current[entry["flat"]] = entry
-    counts = {"total_count": len(areas), "total_area": str(sum(areas.values(), Decimal("0.00"))),
-              "participation_count": len(current),
-              "participation_area": str(sum((areas.get(f, Decimal(0)) for f in current), Decimal("0.00")))}
+    # One ballot a person: the latest of the current ballots on their flats counts for all of them.
+    by_person = {}
+    for entry in current.values():
+        person = persons.get(entry["flat"], f"f{entry['flat']}")
+        best = by_person.get(person)
+        if best is None or (entry["effective_at"], entry["seq"]) > (best["effective_at"], best["seq"]):
+            by_person[person] = entry
+    area_of = {}
+    for flat, area in areas.items():
+        area_of[persons[flat]] = area_of.get(persons[flat], Decimal("0.00")) + area
+    counts = {"total_count": len(area_of), "total_area": str(sum(areas.values(), Decimal("0.00"))),
+              "participation_count": len(by_person),
+              "participation_area": str(sum((area_of.get(p, Decimal(0)) for p in by_person), Decimal("0.00")))}
     for choice in CHOICES:
-        counts[f"{choice}_count"] = sum(1 for e in current.values() if e["choice"] == choice)
-    counts["agree_area"] = str(sum((areas.get(f, Decimal(0)) for f, e in current.items() if e["choice"] == "agree"),
+        counts[f"{choice}_count"] = sum(1 for e in by_person.values() if e["choice"] == choice)
+    counts["agree_area"] = str(sum((area_of.get(p, Decimal(0)) for p, e in by_person.items() if e["choice"] == "agree"),
                                    Decimal("0.00")))
     frozen = vote.get("final_tally")
     if frozen:

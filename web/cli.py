@@ -173,7 +173,8 @@ def residents_code(estate_name, flat_code):
     click.echo(code)
 
 
-votes = AppGroup("votes", help="Consent votes: evaluate a case, verify a log, export its proof, close due votes.")
+votes = AppGroup("votes", help="Consent votes: create, publish, enter paper ballots, evaluate a case, verify a log, "
+                              "export its proof, close due votes.")
 scheduler = AppGroup("scheduler", help="The one scheduler process.")
 
 
@@ -188,7 +189,7 @@ def votes_evaluate(case):
         if not isinstance(data, dict) or not isinstance(data.get("flats"), list) \
                 or not isinstance(data.get("ballots", {}), dict):
             raise RuleError('expected {"rule": ..., "flats": [{"id": ..., "area": ...}], "ballots": {...}}')
-        flats = []
+        flats, owners = [], {}
         for index, flat in enumerate(data["flats"]):
             if not isinstance(flat, dict) or "id" not in flat or "area" not in flat:
                 raise RuleError(f"flats[{index}] needs an id and an area")
@@ -196,8 +197,13 @@ def votes_evaluate(case):
                 flats.append((str(flat["id"]), Decimal(str(flat["area"]))))
             except InvalidOperation:
                 raise RuleError(f"flats[{index}]: area {flat['area']!r} is not a number") from None
+            if flat.get("owner") is not None:
+                if not isinstance(flat["owner"], (str, int)) or isinstance(flat["owner"], bool) \
+                        or str(flat["owner"]).strip() == "":
+                    raise RuleError(f"flats[{index}]: owner must be a non-empty string")
+                owners[str(flat["id"])] = str(flat["owner"])
         ballots = {str(k): v for k, v in data.get("ballots", {}).items()}
-        tally = evaluate(flats, ballots, rule_for(str(data.get("rule", "")), data.get("fractions")))
+        tally = evaluate(flats, ballots, rule_for(str(data.get("rule", "")), data.get("fractions")), owners or None)
     except (json.JSONDecodeError, RuleError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
@@ -242,6 +248,127 @@ def votes_export_proof(vote_id, out):
     db.session.commit()
     out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     click.echo(f"Wrote {out}: {len(data['entries'])} entries, {len(data['checkpoints'])} checkpoints.")
+
+
+def _moment(text: str, option: str):
+    """An ISO 8601 time from the command line; one without an offset is Beijing time, as in the console."""
+    from datetime import datetime
+
+    from core.db import SHANGHAI
+
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise click.ClickException(f"{option}: “{text}”不是 ISO 时间，例如 2026-12-01T09:00+08:00。") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+def _vote(vote_id: int):
+    from core.votes.models import Vote
+
+    vote = db.session.get(Vote, vote_id)
+    if vote is None:
+        raise click.ClickException(f"没有编号为 {vote_id} 的表决。")
+    return vote
+
+
+@votes.command("create")
+@click.option("--estate", "estate_name", required=True, help="Estate name or id.")
+@click.option("--matter", required=True, help="What is decided, e.g. 1栋2单元加装电梯.")
+@click.option("--rule", required=True, help="headcount_2_3, civil_code_major, civil_code_ordinary or custom.")
+@click.option("--scope", "scope_text", default="estate", show_default=True, help="estate, building:N or unit:N-M.")
+@click.option("--opens", default="", help="ISO time (any offset; none = Beijing time); default now.")
+@click.option("--closes", required=True, help="ISO time (any offset; none = Beijing time).")
+@click.option("--fractions", default="", help='For --rule custom: {"participation": "2/3", "approval": "3/4"}.')
+@click.option("--description", default="")
+def votes_create(estate_name, matter, rule, scope_text, opens, closes, fractions, description):
+    """Create a draft vote; prints its id as the last line (publish it with `flask votes publish ID`)."""
+    from core.db import db_now
+    from core.register.sheet import normalize_building, normalize_unit
+    from core.votes.operations import VoteError, create_vote
+
+    estate = _estate(estate_name)
+    building = unit = None
+    kind, _, where = scope_text.partition(":")
+    if kind == "building" and where:
+        building = next((b for b in estate.buildings if b.number == normalize_building(where)), None)
+    elif kind == "unit" and "-" in where:
+        number, _, unit_number = where.partition("-")
+        building_ = next((b for b in estate.buildings if b.number == normalize_building(number)), None)
+        unit = next((u for u in building_.units if u.number == normalize_unit(unit_number)), None) if building_ else None
+    elif kind != "estate" or where:
+        raise click.ClickException("--scope 应为 estate、building:楼栋号 或 unit:楼栋号-单元号，例如 unit:1-2。")
+    if kind != "estate" and building is None and unit is None:
+        raise click.ClickException(f"{estate.name} 没有 {scope_text.partition(':')[2]} 这个{'楼栋' if kind == 'building' else '单元'}。")
+    try:
+        parsed = json.loads(fractions) if fractions else None
+    except json.JSONDecodeError:
+        raise click.ClickException("--fractions 应是 JSON，例如 {\"participation\": \"2/3\", \"approval\": \"3/4\"}。") from None
+    opens_at = _moment(opens, "--opens") if opens else db_now(db.session).replace(second=0, microsecond=0)
+    try:
+        vote = create_vote(None, estate, matter, rule, opens_at, _moment(closes, "--closes"), building=building,
+                           unit=unit, fractions=parsed, description=description)
+    except VoteError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Draft vote created: {vote.matter}, {vote.scope_label}. Publish: flask votes publish {vote.id}")
+    click.echo(vote.id)
+
+
+@votes.command("publish")
+@click.argument("vote_id", type=int)
+def votes_publish(vote_id):
+    """Publish a draft: freeze the electorate (flats, areas, persons) and tell the bound residents."""
+    from core.votes.operations import VoteError, open_vote
+
+    vote = _vote(vote_id)
+    try:
+        open_vote(vote.id, None)
+    except VoteError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Published vote {vote.id}: electorate {vote.electorate_hash[:12]}.")
+
+
+@votes.command("paper")
+@click.argument("vote_id", type=int)
+@click.argument("flat_code")
+@click.option("--choice", required=True, type=click.Choice(["agree", "disagree", "abstain"]))
+@click.option("--collected-by", required=True, help="Who collected the sheet.")
+@click.option("--collected-at", required=True, help="When, ISO (any offset; none = Beijing time).")
+@click.option("--ref", required=True, help="The sheet's number (表决票编号), unique within the vote.")
+@click.option("--recorded-by", required=True, help="Username of the community worker entering it.")
+def votes_paper(vote_id, flat_code, choice, collected_by, collected_at, ref, recorded_by):
+    """Enter a paper ballot for FLAT_CODE (building-unit-flat, e.g. 1-2-301), as the console form does.
+
+    Running the same command again stores nothing twice."""
+    import hashlib
+
+    from core.accounts import User
+    from core.register.lookup import flat_by_code
+    from core.votes.ballots import BallotRefused, Paper, cast
+
+    vote = _vote(vote_id)
+    flat = flat_by_code(vote.estate, flat_code)
+    if flat is None:
+        raise click.ClickException(f"{vote.estate.name} 没有 {flat_code} 这一户。")
+    worker = db.session.scalar(select(User).where(User.username == recorded_by))
+    if worker is None:
+        raise click.ClickException(f"没有用户名为 {recorded_by} 的工作人员。")
+    moment = _moment(collected_at, "--collected-at")
+    # The same sheet entered twice (a re-run) is one entry; the key covers everything on it.
+    key = "cli:" + hashlib.sha256(json.dumps(
+        [vote.id, flat.id, choice, collected_by, moment.isoformat(), ref], ensure_ascii=False).encode()).hexdigest()[:48]
+    try:
+        entry = cast(vote.id, flat, choice, channel="paper", idempotency_key=key, recorded_by=worker,
+                     paper=Paper(collected_by, moment, ref))
+    except BallotRefused as refused:
+        db.session.rollback()
+        raise click.ClickException(str(refused)) from None
+    db.session.commit()
+    click.echo(f"Entered {flat.label} ({choice}), sheet {entry.paper_ref}: receipt {entry.receipt}.")
 
 
 @votes.command("close-due")

@@ -3,7 +3,10 @@ from decimal import Decimal
 
 from sqlalchemy import Index, Numeric, UniqueConstraint, text
 
-from core.db import db
+from core.db import UTCDateTime, db
+
+
+HOLDER_KINDS = {"owner": "业主", "developer": "建设单位（未售）", "original_unit": "原产权单位（未售）"}
 
 
 class Street(db.Model):
@@ -92,6 +95,12 @@ class Flat(db.Model):
     number = db.Column(db.String(20), nullable=False)
     floor = db.Column(db.Integer)
     area = db.Column(Numeric(10, 2, asdecimal=True), nullable=False)
+    # Who holds it, for the law's headcount (司法解释第九条): an owner, or the developer (建设单位) / the
+    # original property unit (原产权单位) for flats not yet sold — all of one holder's flats are one person.
+    holder_kind = db.Column(db.String(20), nullable=False, default="owner", server_default="owner")
+    # Flats with the same key are one person (a buyer of several flats): a worker's "同一业主" mark, or
+    # the hash of an ID number (never the number itself). Empty = the flat is a person of its own.
+    person_key = db.Column(db.String(64), nullable=False, default="", server_default="")
     unit = db.relationship("Unit", back_populates="flats")
     owners = db.relationship(
         "Owner", back_populates="flat", order_by="Owner.id", cascade="all, delete-orphan"
@@ -100,6 +109,7 @@ class Flat(db.Model):
     __table_args__ = (
         UniqueConstraint("unit_id", "number"),
         db.CheckConstraint("area > 0", name="area_positive"),
+        db.CheckConstraint("holder_kind IN ('owner', 'developer', 'original_unit')", name="holder_kind_known"),
     )
 
     @property
@@ -113,8 +123,31 @@ class Flat(db.Model):
         return f"{self.unit.building.number}-{self.unit.number}-{self.number}"
 
     @property
+    def counting_key(self) -> str | None:
+        """The person this flat counts under in a headcount; None = the flat is a person of its own."""
+        if self.person_key:
+            return f"person:{self.person_key}"
+        if self.holder_kind != "owner":
+            rep = self.representative
+            return f"{self.holder_kind}:{rep.name if rep else ''}"
+        return None
+
+    @property
+    def holder_label(self) -> str:
+        return HOLDER_KINDS.get(self.holder_kind, self.holder_kind)
+
+    @property
     def representative(self):
         return next((o for o in self.owners if o.is_representative), None)
+
+    @property
+    def current_owners(self) -> list:
+        """The owners now (those who moved out when the flat changed hands are kept apart)."""
+        return [o for o in self.owners if o.moved_out_at is None]
+
+    @property
+    def former_owners(self) -> list:
+        return [o for o in self.owners if o.moved_out_at is not None]
 
     @property
     def area_decimal(self) -> Decimal:
@@ -130,6 +163,9 @@ class Owner(db.Model):
     phone = db.Column(db.String(20), nullable=False, default="")
     id_last4 = db.Column(db.String(4), nullable=False, default="")
     is_representative = db.Column(db.Boolean, nullable=False, default=False)
+    # 过户: set when the flat changed hands. The row stays (ballot logs and proxies name it) but the
+    # person is no longer an owner: not shown as one, not exported, cannot bind or vote.
+    moved_out_at = db.Column(UTCDateTime)
     flat = db.relationship("Flat", back_populates="owners")
 
     __table_args__ = (

@@ -4,6 +4,7 @@ One row is one flat. The named owner is the flat's voting representative; other 
 in 共有人, separated by 、 or commas. Pure: no database here (see register_ops for that).
 """
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -24,7 +25,13 @@ COLUMNS = (
     ("联系电话", False, "手机或座机"),
     ("身份证后四位", False, "4 位，末位可为 X"),
     ("共有人", False, "其他共有人姓名，用顿号或逗号隔开"),
+    ("产权类型", False, "空着为业主；建设单位或原产权单位尚未出售的房屋填“建设单位”或“原产权单位”，同一单位的房屋计为一人"),
+    ("同一业主", False, "同一人有几套房时，这几套房填相同的标记（如 A），或填此人的身份证号（只保存其摘要）；计为一人"),
 )
+HOLDER_WORDS = {"": "owner", "业主": "owner", "建设单位": "developer", "开发商": "developer", "开发企业": "developer",
+                "原产权单位": "original_unit", "产权单位": "original_unit"}
+HOLDER_NAMES = {"owner": "", "developer": "建设单位", "original_unit": "原产权单位"}
+ID_NUMBER = re.compile(r"\d{17}[\dX]")
 HEADERS = tuple(c[0] for c in COLUMNS)
 REQUIRED = tuple(c[0] for c in COLUMNS if c[1])
 MAX_ROWS = 20000
@@ -68,6 +75,16 @@ class FlatRecord:
     floor: int | None
     area: Decimal
     owners: tuple[OwnerRecord, ...]  # the first one is the voting representative
+    holder_kind: str | None = None   # None: the file has no 产权类型 column; leave the register's as it is
+    person_key: str | None = None    # None: no 同一业主 column
+
+
+def person_key(text: str) -> str:
+    """A 同一业主 mark as stored: an ID number only as its digest (the register keeps no ID numbers)."""
+    text = text.strip()
+    if ID_NUMBER.fullmatch(text.upper()):
+        return "id:" + hashlib.sha256(text.upper().encode()).hexdigest()[:32]
+    return text
 
 
 def normalize_building(value: str) -> str:
@@ -210,6 +227,17 @@ def parse(table: list[tuple[int, dict[str, str]]], known_buildings: set[str]) ->
         if name in co_owners or len(set(co_owners)) != len(co_owners):
             row_errors.append(RowError(row, "共有人", "同一个人写了两次。"))
 
+        holder_kind = None
+        if "产权类型" in cells:
+            holder_kind = HOLDER_WORDS.get(cells["产权类型"].replace(" ", ""))
+            if holder_kind is None:
+                row_errors.append(RowError(row, "产权类型", f"“{cells['产权类型']}”应空着，或填 建设单位、原产权单位。"))
+        same_person = None
+        if "同一业主" in cells:
+            same_person = person_key(cells["同一业主"])
+            if len(same_person) > 64:
+                row_errors.append(RowError(row, "同一业主", "超过 64 个字。"))
+
         key = (building, unit, number)
         if all(key):
             if key in seen:
@@ -221,7 +249,7 @@ def parse(table: list[tuple[int, dict[str, str]]], known_buildings: set[str]) ->
             errors.extend(row_errors)
             continue
         owners = (OwnerRecord(name, phone, id_last4),) + tuple(OwnerRecord(n) for n in co_owners)
-        records.append(FlatRecord(row, building, unit, number, floor, area, owners))
+        records.append(FlatRecord(row, building, unit, number, floor, area, owners, holder_kind, same_person))
     if errors:
         raise ImportRejected(errors)
     return records

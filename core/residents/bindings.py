@@ -109,7 +109,8 @@ def bind_with_register(openid: str, estate_name: str, flat_code: str, name: str,
         raise BindingRefused("这套房屋今天的尝试次数太多，请明天再试，或请社区工作人员给您绑定码。")
     owner = None
     if flat is not None:
-        owner = db.session.scalar(select(Owner).where(Owner.flat_id == flat.id, Owner.name == name.strip()))
+        owner = db.session.scalar(select(Owner).where(Owner.flat_id == flat.id, Owner.name == name.strip(),
+                                                      Owner.moved_out_at.is_(None)))
     if owner is None or len(phone_last4) != 4 or not owner.phone or owner.phone[-4:] != phone_last4:
         db.session.add(BindingAttempt(openid=openid, flat_id=flat.id if flat else None, at=now))
         db.session.flush()
@@ -150,6 +151,17 @@ def unbind(openid: str, reason: str = "unbound") -> Binding | None:
     if binding is not None:
         _end(binding, db_now(db.session), reason)
     return binding
+
+
+def end_for_owner(owner, actor) -> None:
+    """The owner is no longer one (the flat changed hands): end their binding, void their unused codes."""
+    now = db_now(db.session)
+    for code in db.session.scalars(select(BindingCode).where(
+            BindingCode.owner_id == owner.id, BindingCode.used_at.is_(None), BindingCode.expires_at > now)):
+        code.expires_at = now
+    binding = binding_of_owner(owner.id)
+    if binding is not None:
+        _end(binding, now, "revoked", actor)
 
 
 def revoke(binding: Binding, actor) -> None:

@@ -3,13 +3,16 @@
 Every cast is appended to the vote's chained log under the vote's lock; the flat's current
 ballot is the latest by when the owner decided. Flush, never commit.
 """
+import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 
 from core.accounts import Role
 from core.db import db, db_now, local
+from core.register.privacy import mask_name
+from core.votes import proxies
 from core.votes.consent import CHOICES
 from core.votes.log import chain_hash, genesis_hash
 from core.votes.models import Ballot, BallotEntry, VoteFlat
@@ -30,6 +33,27 @@ class Paper:
     collected_by: str
     collected_at: datetime
     reference: str
+
+
+def sheet_number(text: str) -> str:
+    """A 表决票编号 as stored and compared: full-width digits and letters made half-width, spaces trimmed."""
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def online_refusal(owner, vote=None, now=None) -> str:
+    """Why this owner may not cast their flat's ballot online ("" when they may): one flat, one voice —
+    the flat's voting representative (业主代表) casts it, or a co-owner holding a valid proxy for the vote
+    (委托投票); other co-owners read and comment."""
+    if owner.moved_out_at is not None:
+        return f"{owner.flat.label}已经过户，您不能再为它投票。您之前投的票记录在案，新业主可以在截止前改投。"
+    if owner.is_representative:
+        return ""
+    if vote is not None and proxies.valid_for(owner, owner.flat_id, vote, now) is not None:
+        return ""
+    rep = owner.flat.representative
+    who = f"业主代表{mask_name(rep.name)}" if rep else "业主代表"
+    return (f"您好！一套房屋只投一票，{owner.flat.label}的表决票由{who}投。"
+            "您可以查看表决内容和进度，也可以提意见。如需由您投票，请业主代表到社区办理委托，或更换业主代表。")
 
 
 def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
@@ -66,12 +90,25 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
             raise BallotRefused("只有本社区工作人员可以录入纸质表决票。")
         if paper is None or not paper.collected_by.strip() or not paper.reference.strip():
             raise BallotRefused("请填写收票人和表决票编号。")
-        if not (vote.opens_at <= paper.collected_at <= now):
+        reference = sheet_number(paper.reference)
+        if len(reference) > 40:
+            raise BallotRefused("表决票编号不能超过 40 个字。")
+        used = db.session.scalar(select(BallotEntry).where(BallotEntry.vote_id == vote.id,
+                                                           BallotEntry.paper_ref == reference))
+        if used is not None:
+            raise BallotRefused(f"表决票编号 {reference} 已经录入过（{used.flat.label}）。同一次表决中，"
+                                "一张表决票只有一个编号，请核对票面上的编号。")
+        # The log holds UTC, as the database gives it back: what is hashed is what is stored.
+        collected = paper.collected_at if paper.collected_at.tzinfo else paper.collected_at.replace(tzinfo=timezone.utc)
+        effective = collected.astimezone(timezone.utc)
+        if not (vote.opens_at <= effective <= now):
             raise BallotRefused("收票时间须在表决开始之后、现在之前。")
-        effective = paper.collected_at
     else:
         if owner is None or owner.flat_id != flat.id:
             raise BallotRefused("您还没有绑定这套房屋，不能替它投票。")
+        refusal = online_refusal(owner, vote, now)
+        if refusal:
+            raise BallotRefused(refusal)
         effective = now
 
     last = db.session.scalar(
@@ -82,7 +119,7 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
         owner_id=owner.id if owner is not None else None,
         recorded_by_id=recorded_by.id if recorded_by is not None else None,
         collected_by=paper.collected_by.strip()[:40] if paper else "",
-        paper_ref=paper.reference.strip()[:40] if paper else "",
+        paper_ref=sheet_number(paper.reference) if paper else "",
         recorded_at=now, effective_at=effective, idempotency_key=idempotency_key,
         prev_hash=last.hash if last else genesis_hash(vote),
     )
@@ -100,5 +137,6 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
 
 
 def owner_has_voted(owner) -> bool:
-    """Whether any vote's log names this owner (then the register must keep them)."""
-    return db.session.scalar(select(BallotEntry.id).where(BallotEntry.owner_id == owner.id).limit(1)) is not None
+    """Whether any vote's log or proxy names this owner (then the register must keep them)."""
+    return db.session.scalar(select(BallotEntry.id).where(BallotEntry.owner_id == owner.id).limit(1)) is not None \
+        or proxies.names_owner(owner)

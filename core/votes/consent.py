@@ -38,9 +38,9 @@ class Rule:
 
     def __post_init__(self):
         if not (0 < self.approval <= 1) or (self.participation is not None and not (0 < self.participation <= 1)):
-            raise RuleError("fractions must lie in (0, 1]")
+            raise RuleError("比例必须在 0 和 1 之间（可以等于 1），如 2/3。")
         if self.approval_base not in ("participating", "total"):
-            raise RuleError("approval_base is 'participating' or 'total'")
+            raise RuleError("同意比例的基数只能是 participating（参与表决的业主）或 total（全体业主）。")
 
 
 RULES = {
@@ -58,18 +58,21 @@ RULES = {
 }
 
 
+FRACTION_NAMES = {"approval": "同意比例", "participation": "参与比例"}
+
+
 def _fraction(value, name: str) -> Fraction:
     try:
         result = Fraction(str(value))
     except (ValueError, ZeroDivisionError):
-        raise RuleError(f"{name}: {value!r} is not a fraction like \"2/3\"") from None
+        raise RuleError(f"{FRACTION_NAMES.get(name, name)}“{value}”不是比例，请写成 2/3 或 0.75 这样的数。") from None
     return result
 
 
 def custom_rule(fractions: Mapping) -> Rule:
     """A rule of the civil-code shape with other fractions, e.g. {"participation": "2/3", "approval": "3/4"}."""
     if not isinstance(fractions, Mapping) or "approval" not in fractions:
-        raise RuleError("a custom rule needs fractions with at least \"approval\"")
+        raise RuleError("自定义规则至少要填写同意比例（approval），如 3/4。")
     participation = fractions.get("participation")
     return Rule(
         "custom", "自定义规则",
@@ -88,7 +91,7 @@ def rule_for(code: str, fractions: Mapping | None = None) -> Rule:
     try:
         return RULES[code]
     except KeyError:
-        raise RuleError(f"unknown rule {code!r}; known: {', '.join(list(RULES) + ['custom'])}") from None
+        raise RuleError(f"没有 {code!r} 这种表决规则；可选：{', '.join(list(RULES) + ['custom'])}。") from None
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,18 @@ class Tally:
         }
 
 
+def _persons(areas: Mapping[str, Decimal], owners: Mapping[str, str]) -> dict:
+    """The electorate's persons: {key: [flat ids]}; a flat without an owner key is a person of its own."""
+    for flat_id in owners:
+        if flat_id not in areas:
+            raise RuleError(f"owner key for flat {flat_id}, which is not in the electorate")
+    persons: dict = {}
+    for flat_id in areas:
+        key = owners.get(flat_id)
+        persons.setdefault(("flat", flat_id) if key in (None, "") else ("owner", str(key)), []).append(flat_id)
+    return persons
+
+
 def _meets(part: Fraction, whole: Fraction, share: Fraction, strict: bool) -> bool:
     if whole == 0:
         return False
@@ -160,8 +175,17 @@ def _missing(total, participating, agreeing, rule: Rule, unit) -> Fraction:
     return newcomers + _needed(agree, part, rule.approval, rule.approval_strict, unit)
 
 
-def evaluate(flats: Iterable[tuple[str, Decimal]], ballots: Mapping[str, str], rule: Rule) -> Tally:
-    """Tally ballots (flat id → agree/disagree/abstain) over the electorate (flat id, exclusive area)."""
+def evaluate(flats: Iterable[tuple[str, Decimal]], ballots: Mapping[str, str], rule: Rule,
+             owners: Mapping[str, str] | None = None) -> Tally:
+    """Tally ballots (flat id → agree/disagree/abstain) over the electorate (flat id, exclusive area).
+
+    Headcount is the law's (最高人民法院《关于审理建筑物区分所有权纠纷案件适用法律若干问题的解释》第九条):
+    one flat (专有部分) is one person, except that flats with the same key in `owners` (flat id → key: the
+    developer's or original property unit's unsold flats, several flats of one buyer) are one person. A
+    person's ballot may be given on any one or more of their flats and counts once, with the area of all
+    their flats; their flats carrying different choices is an error. Flats without a key are each a person.
+    `total_count`, `participation_count`, `agree_count`… count persons; areas are sums over flats.
+    """
     areas: dict[str, Decimal] = {}
     for flat_id, area in flats:
         if flat_id in areas:
@@ -170,17 +194,31 @@ def evaluate(flats: Iterable[tuple[str, Decimal]], ballots: Mapping[str, str], r
         if not area.is_finite() or area <= 0:
             raise RuleError(f"flat {flat_id}: area must be a positive number")
         areas[flat_id] = area
-    counts = {c: 0 for c in CHOICES}
-    sums = {c: Decimal(0) for c in CHOICES}
     for flat_id, choice in ballots.items():
         if flat_id not in areas:
             raise RuleError(f"ballot for flat {flat_id}, which is not in the electorate")
         if choice not in CHOICES:
             raise RuleError(f"flat {flat_id}: choice must be one of {', '.join(CHOICES)}")
-        counts[choice] += 1
-        sums[choice] += areas[flat_id]
+    counts = {c: 0 for c in CHOICES}
+    sums = {c: Decimal(0) for c in CHOICES}
+    if not owners:
+        total_n = len(areas)
+        for flat_id, choice in ballots.items():
+            counts[choice] += 1
+            sums[choice] += areas[flat_id]
+    else:
+        persons = _persons(areas, owners)
+        total_n = len(persons)
+        for key, members in persons.items():
+            chosen = {ballots[f] for f in members if f in ballots}
+            if len(chosen) > 1:
+                raise RuleError(f"owner {key[1]!r}: their flats {', '.join(map(str, members))} carry different choices")
+            if chosen:
+                choice = chosen.pop()
+                counts[choice] += 1
+                sums[choice] += sum((areas[f] for f in members), Decimal(0))
 
-    total_n, total_a = len(areas), sum(areas.values(), Decimal(0))
+    total_a = sum(areas.values(), Decimal(0))
     part_n, part_a = sum(counts.values()), sum(sums.values(), Decimal(0))
     agree_n, agree_a = counts[AGREE], sums[AGREE]
     F = Fraction  # Decimal → Fraction is exact

@@ -1,13 +1,15 @@
 """Vote exports as .xlsx: the tally, and the ballot roll (public: names masked, phones hidden)."""
+from sqlalchemy import select
+
 from core import audit
 from core.db import db, local
-from core.register.models import Flat
+from core.register.models import Flat, Owner
 from core.register.privacy import mask_name
 from core.votes.ballots import CHANNEL_LABELS
 from core.votes.consent import CHOICE_LABELS
 from core.votes.log import current_from_log, log_entries
-from core.votes.models import BallotEntry
-from core.votes.tally import breakdown, electorate_rows, live_tally
+from core.votes.models import BallotEntry, Proxy
+from core.votes.tally import breakdown, electorate_rows, live_tally, person_choices
 from core.workbook import workbook
 
 
@@ -17,7 +19,9 @@ def _book(title, header, rows) -> bytes:
 
 def tally_xlsx(vote) -> bytes:
     """Overall and per building and unit: participation and agreement by headcount and area."""
-    header = ["范围", "总户数", "总面积", "参与户数", "参与面积", "同意户数", "同意面积", "不同意", "弃权", "是否达到", "还差户数", "还差面积"]
+    # 人数 is the law's headcount (司法解释第九条): one flat one person, a holder of several flats one person.
+    header = ["范围", "业主人数", "总面积", "参与人数", "参与面积", "同意人数", "同意面积", "不同意（人）", "弃权（人）", "是否达到",
+              "还差人数", "还差面积"]
 
     def row(label, t):
         return [label, t.total_count, float(t.total_area), t.participation_count, float(t.participation_area),
@@ -31,19 +35,47 @@ def tally_xlsx(vote) -> bytes:
 
 
 def roll_xlsx(vote, actor, full: bool = False) -> bytes:
-    """One row per flat of the electorate with its counted ballot; names masked unless full (audited)."""
+    """One row per flat of the electorate with its counted ballot and who actually cast it; names masked
+    unless full (audited). A person with several flats (司法解释第九条) has one ballot, shown on each flat."""
     entries = log_entries(vote.id)
     current = current_from_log(entries)
     audit.record(actor, "vote.roll_full" if full else "vote.roll_public", f"vote:{vote.id}")
-    header = ["楼栋", "单元", "户号", "专有面积", "业主", "表决意见", "方式", "时间", "回执码"]
+    header = ["楼栋", "单元", "户号", "专有面积", "业主", "表决意见", "投票人", "方式", "时间", "表决票编号", "回执码", "业主人数计法"]
+    rows_in = electorate_rows(vote)
+    persons = {flat_id: person for flat_id, *_, person in rows_in if person}
+    counted = person_choices({f: (e.choice, e.effective_at, e.seq) for f, e in current.items()}, persons)
+    by_person = {persons.get(f) or ("flat", f): current[f] for f in counted}
+    codes = {flat_id: f"{b}-{u}-{n}" for flat_id, _, b, u, n, _ in rows_in}
+    members: dict = {}
+    for flat_id, person in persons.items():
+        members.setdefault(person, []).append(codes[flat_id])
+
+    def show(name):
+        return (name if full else mask_name(name)) if name else ""
+
     rows = []
-    for flat_id, area, building, unit, number in electorate_rows(vote):
-        entry: BallotEntry | None = current.get(flat_id)
+    for flat_id, area, building, unit, number, person in rows_in:
+        entry: BallotEntry | None = by_person.get(person or ("flat", flat_id))
         flat = db.session.get(Flat, flat_id)
         rep = flat.representative
-        name = (rep.name if full else mask_name(rep.name)) if rep else ""
-        rows.append([building, unit, number, float(area), name,
+        head = "本户一人" if not person else f"与{'、'.join(c for c in members[person] if c != codes[flat_id])}计为一人"
+        if entry is None:
+            voter = ""
+        elif entry.flat_id != flat_id:
+            voter = f"随 {codes[entry.flat_id]} 的表决"
+        elif entry.channel == "paper":
+            voter = f"纸质票（收票人 {entry.collected_by}）"
+        else:
+            caster = db.session.get(Owner, entry.owner_id) if entry.owner_id else None
+            voter = show(caster.name) if caster else ""
+            if caster is not None and db.session.scalar(select(Proxy.id).where(
+                    Proxy.proxy_owner_id == caster.id, Proxy.flat_id == entry.flat_id).limit(1)):
+                voter += "（受托人）"
+            if caster is not None and caster.moved_out_at is not None:
+                voter += "（原业主，已过户）"
+        rows.append([building, unit, number, float(area), show(rep.name) if rep else "",
                      CHOICE_LABELS.get(entry.choice, "") if entry else "未表决",
-                     CHANNEL_LABELS[entry.channel] if entry else "",
-                     local(entry.effective_at) if entry else "", entry.receipt if entry else ""])
+                     voter, CHANNEL_LABELS[entry.channel] if entry else "",
+                     local(entry.effective_at) if entry else "", entry.paper_ref if entry else "",
+                     entry.receipt if entry else "", head])
     return _book("表决名册", header, rows)

@@ -1,5 +1,5 @@
 """Consent votes: the frozen electorate, the insert-only chained ballot log, and current ballots."""
-from sqlalchemy import JSON, Numeric, UniqueConstraint
+from sqlalchemy import JSON, Index, LargeBinary, Numeric, UniqueConstraint, text
 
 from core.db import UTCDateTime, db, utcnow
 
@@ -58,6 +58,9 @@ class VoteFlat(db.Model):
     vote_id = db.Column(db.ForeignKey("vote.id"), primary_key=True)
     flat_id = db.Column(db.ForeignKey("flat.id"), primary_key=True)
     area = db.Column(Numeric(10, 2, asdecimal=True), nullable=False)
+    # The person the flat counts under (Flat.counting_key when the vote opened); NULL = a person of its
+    # own. Frozen so that a register edit during the vote changes no tally.
+    person_key = db.Column(db.String(100))
     flat = db.relationship("Flat")
 
 
@@ -85,6 +88,9 @@ class BallotEntry(db.Model):
     __table_args__ = (
         UniqueConstraint("vote_id", "seq"),
         UniqueConstraint("vote_id", "idempotency_key"),
+        # A paper sheet's number (表决票编号) names one sheet of one vote.
+        Index("uq_ballot_entry_paper_ref", "vote_id", "paper_ref", unique=True,
+              sqlite_where=text("paper_ref != ''"), postgresql_where=text("paper_ref != ''")),
         db.CheckConstraint("choice IN ('agree', 'disagree', 'abstain')", name="choice_known"),
         db.CheckConstraint("channel IN ('web', 'wechat', 'paper')", name="channel_known"),
     )
@@ -143,3 +149,36 @@ class VoteObjection(db.Model):
     answered_at = db.Column(UTCDateTime)
 
     flat = db.relationship("Flat")
+
+
+class Proxy(db.Model):
+    """委托投票: a flat's voting representative lets another person cast the flat's ballot, for one vote or for
+    every vote of the estate until a date. Entered by a community worker from the signed form (its scan
+    kept here); revocable, never deleted. A proxy who is a co-owner on the register votes online."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    estate_id = db.Column(db.ForeignKey("estate.id"), nullable=False, index=True)
+    flat_id = db.Column(db.ForeignKey("flat.id"), nullable=False, index=True)
+    principal_id = db.Column(db.ForeignKey("owner.id"), nullable=False)  # the representative who signed
+    proxy_owner_id = db.Column(db.ForeignKey("owner.id"), index=True)    # the proxy, when on the register
+    proxy_name = db.Column(db.String(40), nullable=False)
+    proxy_phone = db.Column(db.String(20), nullable=False, default="")
+    vote_id = db.Column(db.ForeignKey("vote.id"))          # one vote …
+    valid_until = db.Column(UTCDateTime)                   # … or every vote of the estate until then
+    scan = db.Column(LargeBinary)
+    scan_type = db.Column(db.String(30), nullable=False, default="")
+    entered_by_id = db.Column(db.ForeignKey("user.id"), nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    revoked_at = db.Column(UTCDateTime)
+    revoked_by_id = db.Column(db.ForeignKey("user.id"))
+    revoke_reason = db.Column(db.String(200), nullable=False, default="")
+
+    flat = db.relationship("Flat")
+    principal = db.relationship("Owner", foreign_keys=[principal_id])
+    proxy_owner = db.relationship("Owner", foreign_keys=[proxy_owner_id])
+    vote = db.relationship("Vote")
+
+    __table_args__ = (
+        db.CheckConstraint("(vote_id IS NULL AND valid_until IS NOT NULL) OR (vote_id IS NOT NULL AND valid_until IS NULL)",
+                           name="one_scope"),
+    )

@@ -31,9 +31,9 @@ def lock_vote(vote_id: int) -> Vote:
     return vote
 
 
-def create_vote(actor, estate, matter: str, rule: str, opens_at: datetime, closes_at: datetime,
-                building=None, unit=None, fractions: dict | None = None, description: str = "") -> Vote:
-    """A draft vote over an estate, one of its buildings, or one of its units."""
+def _checked(estate_id: int, matter: str, rule: str, opens_at: datetime, closes_at: datetime, building, unit,
+             fractions: dict | None):
+    """A vote's fields as the worker gave them, checked: (matter, building, unit); raises VoteError."""
     matter = (matter or "").strip()
     if not matter or len(matter) > 120:
         raise VoteError("请填写表决事项（120 字以内）。")
@@ -45,8 +45,15 @@ def create_vote(actor, estate, matter: str, rule: str, opens_at: datetime, close
         raise VoteError("截止时间必须晚于开始时间。")
     if unit is not None:
         building = unit.building
-    if building is not None and building.estate_id != estate.id:
+    if building is not None and building.estate_id != estate_id:
         raise VoteError("楼栋不属于这个小区。")
+    return matter, building, unit
+
+
+def create_vote(actor, estate, matter: str, rule: str, opens_at: datetime, closes_at: datetime,
+                building=None, unit=None, fractions: dict | None = None, description: str = "") -> Vote:
+    """A draft vote over an estate, one of its buildings, or one of its units."""
+    matter, building, unit = _checked(estate.id, matter, rule, opens_at, closes_at, building, unit, fractions)
     vote = Vote(estate=estate, building=building, unit=unit, matter=matter, description=description or "",
                 rule=rule, fractions=fractions if rule == "custom" else None, opens_at=opens_at,
                 closes_at=closes_at, created_by_id=getattr(actor, "id", None))
@@ -54,6 +61,36 @@ def create_vote(actor, estate, matter: str, rule: str, opens_at: datetime, close
     db.session.flush()
     audit.record(actor, "vote.create", f"vote:{vote.id}", matter)
     return vote
+
+
+def update_draft(vote_id: int, actor, matter: str, rule: str, opens_at: datetime, closes_at: datetime,
+                 building=None, unit=None, fractions: dict | None = None, description: str = "") -> Vote:
+    """Change a draft (nothing of it is public yet); a published vote cannot be changed."""
+    vote = lock_vote(vote_id)
+    if vote.status != "draft":
+        raise VoteError("表决已经发布，不能再修改。")
+    matter, building, unit = _checked(vote.estate_id, matter, rule, opens_at, closes_at, building, unit, fractions)
+    vote.matter, vote.description, vote.rule = matter, description or "", rule
+    vote.fractions = fractions if rule == "custom" else None
+    vote.opens_at, vote.closes_at = opens_at, closes_at
+    vote.building_id = building.id if building is not None else None
+    vote.unit_id = unit.id if unit is not None else None
+    db.session.flush()
+    db.session.expire(vote, ["building", "unit"])
+    audit.record(actor, "vote.edit", f"vote:{vote.id}", matter)
+    return vote
+
+
+def delete_draft(vote_id: int, actor) -> str:
+    """Delete a draft; returns its matter. A published vote is the estate's record and stays."""
+    vote = lock_vote(vote_id)
+    if vote.status != "draft":
+        raise VoteError("表决已经发布，不能删除。")
+    matter = vote.matter
+    db.session.delete(vote)
+    db.session.flush()
+    audit.record(actor, "vote.delete", f"vote:{vote_id}", matter)
+    return matter
 
 
 def open_vote(vote_id: int, actor) -> Vote:
@@ -68,8 +105,8 @@ def open_vote(vote_id: int, actor) -> Vote:
     if not flats:
         raise VoteError("表决范围内还没有登记住户。")
     for flat in flats:
-        db.session.add(VoteFlat(vote_id=vote.id, flat_id=flat.id, area=flat.area))
-    vote.electorate_hash = electorate_digest((f.id, f.area) for f in flats)
+        db.session.add(VoteFlat(vote_id=vote.id, flat_id=flat.id, area=flat.area, person_key=flat.counting_key))
+    vote.electorate_hash = electorate_digest((f.id, f.area, f.counting_key) for f in flats)
     vote.status = "open"
     vote.opened_at = now
     db.session.flush()

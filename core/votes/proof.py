@@ -7,7 +7,7 @@ request key) without revealing it.
 """
 from core.votes import merkle
 from core.votes.checkpoints import checkpoints, fingerprint
-from core.votes.log import genesis_hash, log_entries
+from core.votes.log import person_ordinals, genesis_hash, log_entries
 from core.votes.models import BallotEntry, Vote, VoteCheckpoint
 from core.votes.tally import electorate_rows
 
@@ -37,8 +37,10 @@ def bundle(vote: Vote) -> dict:
     """Everything needed to recheck a vote without the database, and without a name in it."""
     entries = log_entries(vote.id)
     rows = electorate_rows(vote)
-    flats = [{"flat": flat_id, "area": f"{area:.2f}", "building": str(building), "unit": str(unit)}
-             for flat_id, area, building, unit, _ in rows]
+    persons = person_ordinals((flat_id, area, person) for flat_id, area, *_, person in rows)
+    flats = [{"flat": flat_id, "area": f"{area:.2f}", "building": str(building), "unit": str(unit),
+              **({"person": persons[flat_id]} if flat_id in persons else {})}
+             for flat_id, area, building, unit, _label, _person in rows]
     return {
         "format": FORMAT,
         "vote": {"id": vote.id, "matter": vote.matter, "scope": vote.scope_label, "rule": vote.rule,

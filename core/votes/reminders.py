@@ -3,6 +3,7 @@ have not voted. Queued in the caller's transaction (core.residents.pushes); flus
 from datetime import timedelta
 
 from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased
 
 from core.db import db, db_now, local
 from core.residents.pushes import bound_to, enqueue
@@ -13,7 +14,13 @@ def _bound_in_scope(vote: Vote, only_without_ballot: bool = False) -> list[str]:
     """Bound residents of the vote's frozen electorate (optionally only flats with no ballot yet)."""
     flats = select(VoteFlat.flat_id).where(VoteFlat.vote_id == vote.id)
     if only_without_ballot:
-        flats = flats.where(~exists().where(Ballot.vote_id == vote.id, Ballot.flat_id == VoteFlat.flat_id))
+        # A flat has voted when it has a ballot, or when the person it counts under (司法解释第九条) voted
+        # on another of their flats.
+        same_person = aliased(VoteFlat)
+        flats = flats.where(
+            ~exists().where(Ballot.vote_id == vote.id, Ballot.flat_id == VoteFlat.flat_id),
+            ~exists().where(Ballot.vote_id == vote.id, Ballot.flat_id == same_person.flat_id,
+                            same_person.vote_id == vote.id, same_person.person_key == VoteFlat.person_key))
     return bound_to(flats)
 
 

@@ -11,26 +11,60 @@ from core.votes.models import Ballot, BallotEntry, Vote, VoteFlat
 
 
 def electorate_rows(vote: Vote):
-    """(flat id, area, building number, unit number, flat label) of the frozen electorate."""
+    """(flat id, area, building number, unit number, flat label, person key) of the frozen electorate."""
     return db.session.execute(
-        select(VoteFlat.flat_id, VoteFlat.area, Building.number, Unit.number, Flat.number)
+        select(VoteFlat.flat_id, VoteFlat.area, Building.number, Unit.number, Flat.number, VoteFlat.person_key)
         .join(Flat, Flat.id == VoteFlat.flat_id).join(Unit).join(Building)
         .where(VoteFlat.vote_id == vote.id).order_by(Building.sort_key, Unit.number, Flat.number)
     ).all()
 
 
 def current_choices(vote: Vote) -> dict[int, str]:
+    """Each flat's current ballot, as stored (a person's ballot counts for all their flats: see person_choices)."""
     return dict(db.session.execute(select(Ballot.flat_id, Ballot.choice).where(Ballot.vote_id == vote.id)).all())
 
 
-def tally_from_choices(vote: Vote, choices: dict[int, str]) -> Tally:
+def current_ballots(vote: Vote) -> dict[int, tuple[str, datetime, int]]:
+    """flat id → (choice, when the owner decided, log position) of each flat's current ballot."""
+    return {flat: (choice, moment, seq) for flat, choice, moment, seq in db.session.execute(
+        select(Ballot.flat_id, Ballot.choice, Ballot.effective_at, BallotEntry.seq)
+        .join(BallotEntry, BallotEntry.id == Ballot.entry_id).where(Ballot.vote_id == vote.id))}
+
+
+def frozen_persons(vote: Vote) -> dict[int, str]:
+    """flat id → person key, for the flats of the electorate that count under a shared person."""
+    return dict(db.session.execute(select(VoteFlat.flat_id, VoteFlat.person_key).where(
+        VoteFlat.vote_id == vote.id, VoteFlat.person_key.is_not(None))).all())
+
+
+def person_choices(ballots: dict[int, tuple[str, datetime, int]], persons: dict[int, str]) -> dict[int, str]:
+    """The ballots that count: one per person, the latest (by when decided, then log order) of the current
+    ballots on their flats; it counts for all of them (司法解释第九条: one person, one ballot)."""
+    latest: dict = {}
+    for flat, ballot in ballots.items():
+        person = persons.get(flat) or ("flat", flat)
+        if person not in latest or (ballot[1], ballot[2]) > (latest[person][1][1], latest[person][1][2]):
+            latest[person] = (flat, ballot)
+    return {flat: ballot[0] for flat, ballot in latest.values()}
+
+
+def tally_from_ballots(vote: Vote, ballots: dict[int, tuple[str, datetime, int]]) -> Tally:
+    """The tally of these current ballots (flat id → (choice, effective_at, seq)) under the law's headcount."""
     rows = db.session.execute(select(VoteFlat.flat_id, VoteFlat.area).where(VoteFlat.vote_id == vote.id)).all()
-    return evaluate(rows, choices, rule_for(vote.rule, vote.fractions))
+    persons = frozen_persons(vote)
+    return evaluate(rows, person_choices(ballots, persons), rule_for(vote.rule, vote.fractions), persons or None)
+
+
+def tally_from_choices(vote: Vote, choices: dict[int, str]) -> Tally:
+    """The tally of these choices (flat id → choice); a person's flats must not disagree (RuleError)."""
+    rows = db.session.execute(select(VoteFlat.flat_id, VoteFlat.area).where(VoteFlat.vote_id == vote.id)).all()
+    persons = frozen_persons(vote)
+    return evaluate(rows, choices, rule_for(vote.rule, vote.fractions), persons or None)
 
 
 def live_tally(vote: Vote) -> Tally:
     """The tally of the current ballots (once closed, vote.final_tally holds the frozen one)."""
-    return tally_from_choices(vote, current_choices(vote))
+    return tally_from_ballots(vote, current_ballots(vote))
 
 
 def status(vote: Vote, tally: Tally) -> str:
@@ -55,33 +89,46 @@ class GroupTally:
 
 
 def breakdown(vote: Vote) -> list[GroupTally]:
-    """The tally per building and per unit of the vote's electorate, under the vote's rule."""
+    """The tally per building and per unit of the vote's electorate, under the vote's rule and headcount.
+
+    A person with flats in several buildings is one person in each building's count."""
     rule = rule_for(vote.rule, vote.fractions)
-    choices = current_choices(vote)
+    rows = electorate_rows(vote)
+    persons = {flat_id: person for flat_id, *_, person in rows if person}
+    choices = person_choices(current_ballots(vote), persons)
+    person_choice = {persons.get(f) or ("flat", f): c for f, c in choices.items()}
     groups: dict[tuple, list] = {}
-    for flat_id, area, building, unit, _ in electorate_rows(vote):
+    for flat_id, area, building, unit, _, _ in rows:
         groups.setdefault(("building", building, ""), []).append((flat_id, area))
         groups.setdefault(("unit", building, unit), []).append((flat_id, area))
     result = []
     for (level, building, unit), flats in groups.items():
-        members = {f for f, _ in flats}
         label = f"{building}栋" if level == "building" else f"{building}栋{unit}单元"
-        result.append(GroupTally(label, level, evaluate(flats, {f: c for f, c in choices.items() if f in members}, rule)))
+        # The person's ballot counts on each of their flats in this group (given on any one of them).
+        ballots = {}
+        for flat_id, _ in flats:
+            choice = person_choice.get(persons.get(flat_id) or ("flat", flat_id))
+            if choice:
+                ballots[flat_id] = choice
+        owners = {f: persons[f] for f, _ in flats if f in persons}
+        result.append(GroupTally(label, level, evaluate(flats, ballots, rule, owners or None)))
     return result
 
 
 def progress_curve(vote: Vote) -> list[tuple[datetime, int, int]]:
-    """(moment, agreeing flats, participating flats) after each ballot, in the order owners decided."""
+    """(moment, agreeing persons, participating persons) after each ballot, in the order owners decided."""
     entries = db.session.execute(
         select(BallotEntry.flat_id, BallotEntry.choice, BallotEntry.effective_at, BallotEntry.seq)
         .where(BallotEntry.vote_id == vote.id).order_by(BallotEntry.effective_at, BallotEntry.seq)
     ).all()
-    current: dict[int, str] = {}
+    persons = frozen_persons(vote)
+    current: dict = {}
     agreeing = 0
     points = []
     for flat_id, choice, moment, _ in entries:
-        agreeing += (choice == AGREE) - (current.get(flat_id) == AGREE)
-        current[flat_id] = choice
+        person = persons.get(flat_id) or ("flat", flat_id)
+        agreeing += (choice == AGREE) - (current.get(person) == AGREE)
+        current[person] = choice
         points.append((moment, agreeing, len(current)))
     return points
 
@@ -107,7 +154,16 @@ def votes_for_flat(flat_id: int) -> list[Vote]:
 
 
 def flat_ballot(vote: Vote, flat_id: int) -> Ballot | None:
-    return db.session.scalar(select(Ballot).where(Ballot.vote_id == vote.id, Ballot.flat_id == flat_id))
+    """The ballot that counts for this flat: its own, or — when it counts under one person with other flats
+    (司法解释第九条) — that person's latest, which may have been given on another of their flats."""
+    person = db.session.scalar(select(VoteFlat.person_key).where(VoteFlat.vote_id == vote.id,
+                                                                 VoteFlat.flat_id == flat_id))
+    query = select(Ballot).join(BallotEntry, BallotEntry.id == Ballot.entry_id).where(Ballot.vote_id == vote.id)
+    if person is None:
+        return db.session.scalar(query.where(Ballot.flat_id == flat_id))
+    flats = select(VoteFlat.flat_id).where(VoteFlat.vote_id == vote.id, VoteFlat.person_key == person)
+    return db.session.scalar(query.where(Ballot.flat_id.in_(flats))
+                             .order_by(Ballot.effective_at.desc(), BallotEntry.seq.desc()).limit(1))
 
 
 def find_receipt(vote: Vote, receipt: str) -> BallotEntry | None:

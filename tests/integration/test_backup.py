@@ -83,3 +83,34 @@ def test_backup_points_postgresql_users_to_pg_dump(tmp_path, monkeypatch):
     app = make_app("postgresql+psycopg://nobody@127.0.0.1:1/nothing")  # never connected to
     result = app.test_cli_runner().invoke(args=["backup", "create"])
     assert result.exit_code != 0 and "pg_dump" in result.output
+
+
+def test_a_backup_with_a_console_paper_ballot_verifies_and_restores(live, tmp_path):
+    """Issue 13.1: a +08:00 paper sheet entered through the console no longer makes every backup unusable."""
+    import re
+    from datetime import datetime, timedelta
+
+    from core.db import SHANGHAI
+    from tests.conftest import csrf_token, login
+
+    estate = factories.estate(buildings=("1",), units=1, floors=1)
+    worker = factories.user("worker", community_=estate.community)
+    vote = factories.vote(estate, opens_in=-7200)
+    flat = factories.flats_of(estate)[0]
+    db.session.commit()
+    client = live.test_client()
+    login(client, worker.username)
+    page = client.get(f"/console/votes/{vote.id}").get_data(as_text=True)
+    client.post(f"/console/votes/{vote.id}/paper", data={
+        "csrf_token": csrf_token(client, f"/console/votes/{vote.id}"),
+        "key": re.search(r'name="key" value="([0-9a-f]+)"', page).group(1), "flat_id": flat.id, "choice": "agree",
+        "collected_by": "李社工", "paper_ref": "P-1",
+        "collected_at": (datetime.now(SHANGHAI) - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")})
+    assert _ballot_count() == 1
+    runner = live.test_cli_runner()
+    copy = tmp_path / "copy.sqlite3"
+    created = runner.invoke(args=["backup", "create", "--out", str(copy)])
+    assert created.exit_code == 0 and json.loads(created.output)["ok"], created.output
+    db.session.remove()
+    restored = runner.invoke(args=["backup", "restore", str(copy), "--yes"])
+    assert restored.exit_code == 0 and json.loads(restored.output)["ok"], restored.output

@@ -147,6 +147,7 @@ def test_paper_ballots_need_a_worker_of_the_community_and_the_sheet_details(esta
     assert stored(vote) == ([], [])
 
 
+@pytest.mark.breaks_vote_log
 def test_closing_freezes_the_tally_once_and_verification_catches_an_edit(estate):
     vote = factories.vote(estate)
     flats = factories.flats_of(estate)

@@ -9,7 +9,7 @@ from core.complaints.models import Complaint
 from core.db import db, db_now
 from core.residents.bindings import issue_code
 from core.residents.models import Binding, ChatState
-from core.votes.models import Ballot, BallotEntry
+from core.votes.models import Ballot
 from tests import factories
 from tests.wechat_helpers import SAFE, Phone, config_for
 

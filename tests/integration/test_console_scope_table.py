@@ -32,6 +32,15 @@ TABLE = [
     ("POST", "/console/votes/{vote}/close", False),
     ("POST", "/console/votes/{vote}/paper", False),
     ("POST", "/console/votes/{vote}/objections/{objection}/answer", False),
+    ("GET", "/console/votes/{vote}/edit", False),
+    ("POST", "/console/votes/{vote}/edit", False),
+    ("POST", "/console/votes/{vote}/delete", False),
+    ("GET", "/console/flats/{flat}", True),
+    ("POST", "/console/flats/{flat}", False),
+    ("POST", "/console/flats/{flat}/proxies", False),
+    ("POST", "/console/flats/{flat}/transfer", False),
+    ("POST", "/console/proxies/{proxy}/revoke", False),
+    ("GET", "/console/proxies/{proxy}/scan", False),
     ("GET", "/console/votes/{vote}/roll.xlsx", True),
     ("GET", "/console/votes/{vote}/tally.xlsx", True),
     ("GET", "/console/complaints/{complaint}", True),
@@ -81,14 +90,17 @@ def _things(estate, worker):
     notices.schedule(notice, worker, now, now + timedelta(days=3))
     notices.advance()
     comment = notices.comment(notice, owner, "objection", "不同意")
+    from core.votes import proxies
+
+    proxy = proxies.record(worker, flats[0], "代理人", "", vote=vote, scan=PNG)
     survey = surveys.create_survey(worker, estate, "满意度", now, now + timedelta(days=3), "评分 满意吗", False)
     objection = VoteObjection(vote_id=vote.id, flat_id=flats[0].id, owner_id=owner.id, channel="web",
                               text="记错了", created_at=now, answer="")
     db.session.add(objection)
     db.session.flush()
-    return {"objection": objection.id, "estate": estate.id, "owner": flats[1].owners[0].id, "binding": binding.id, "vote": vote.id,
+    return {"objection": objection.id, "estate": estate.id, "flat": flats[0].id, "owner": flats[1].owners[0].id, "binding": binding.id, "vote": vote.id,
             "complaint": ticket.id, "photo": photo.id, "demand": demand.id, "notice": notice.id,
-            "comment": comment.id, "survey": survey.id}
+            "comment": comment.id, "survey": survey.id, "proxy": proxy.id}
 
 
 @pytest.fixture

@@ -261,3 +261,31 @@ def test_the_schedule_signs_every_minute_and_confirms_results():
     for target, _ in jobs.values():
         module, name = target.split(":")
         assert callable(getattr(importlib.import_module(module), name))
+
+
+def test_a_proof_with_the_laws_headcount_verifies_and_names_persons_by_number_only(app, runner, tmp_path):
+    """A developer's three unsold flats are one person (第九条): the bundle says so with a number, never with the
+    register's key (which may be an ID number's hash), and the offline recount agrees with the frozen tally."""
+    from core.register.lookup import flat_by_code
+
+    estate = factories.estate(buildings=("1",), units=1, floors=3)
+    unsold = [flat_by_code(estate, code) for code in ("1-1-101", "1-1-102", "1-1-201")]
+    for flat in unsold:
+        flat.holder_kind, flat.person_key = "developer", "id:0123456789abcdef0123456789abcdef"
+    db.session.flush()
+    vote = factories.vote(estate)
+    cast(vote.id, unsold[0], "agree", channel="web", idempotency_key="dev", owner=unsold[0].owners[0])
+    other = flat_by_code(estate, "1-1-301")
+    cast(vote.id, other, "disagree", channel="web", idempotency_key="o", owner=other.owners[0])
+    db.session.commit()
+    close_now(vote)
+    close_votes(app.config)
+    db.session.expire_all()
+    assert vote.final_tally["total_count"] == 4 and vote.final_tally["agree_count"] == 1
+    out = tmp_path / "proof.json"
+    assert runner.invoke(args=["votes", "export-proof", str(vote.id), str(out)]).exit_code == 0
+    text_ = out.read_text(encoding="utf-8")
+    assert "0123456789abcdef" not in text_
+    assert sorted(f.get("person") for f in json.loads(text_)["electorate"]["flats"] if f.get("person")) == [1, 1, 1]
+    code, output = run_verifier(out)
+    assert code == 0 and "VERIFIED" in output, output

@@ -38,9 +38,16 @@ def test_worker_creates_opens_and_enters_a_paper_ballot(app, client):
     assert vote.unit_id == unit.id and vote.status == "draft"
     page = client.get(f"/console/votes/{vote.id}").get_data(as_text=True)
     assert "未发布" in page
-    client.post(f"/console/votes/{vote.id}/open", data={"csrf_token": csrf_token(client, f"/console/votes/{vote.id}")})
+    assert "发布后不能撤回" in page
+    unconfirmed = client.post(f"/console/votes/{vote.id}/open", follow_redirects=True,
+                              data={"csrf_token": csrf_token(client, f"/console/votes/{vote.id}")})
+    assert "请先勾选确认" in unconfirmed.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Vote, vote.id).status == "draft"
+    client.post(f"/console/votes/{vote.id}/open",
+                data={"csrf_token": csrf_token(client, f"/console/votes/{vote.id}"), "confirm": "1"})
     page = client.get(f"/console/votes/{vote.id}").get_data(as_text=True)
-    assert "进行中" in page and "录入纸质表决票" in page and "还差 3 户同意" in page
+    assert "进行中" in page and "录入纸质表决票" in page and "还差 3 人同意" in page
     flat = unit.flats[0]
     key = re.search(r'name="key" value="([0-9a-f]+)"', page).group(1)
     form = {"csrf_token": csrf_token(client, f"/console/votes/{vote.id}"), "key": key, "flat_id": flat.id,

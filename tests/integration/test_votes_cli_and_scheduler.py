@@ -7,6 +7,7 @@ import sys
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, text
 
 from core.audit import AuditEntry
@@ -64,6 +65,34 @@ def test_evaluate_refuses_malformed_cases_with_exit_2(runner, tmp_path):
         assert "error:" in result.output
 
 
+def test_evaluate_counts_persons_by_owner_key(runner, tmp_path):
+    """第九条: 原产权单位's 10 unsold flats of 30 are one person; a buyer of 3 flats is one person."""
+    flats = [{"id": f"f{i}", "area": "50.00"} for i in range(30)]
+    for flat in flats[:10]:
+        flat["owner"] = "原产权单位"
+    for flat in flats[10:13]:
+        flat["owner"] = "买受人甲"
+    # The unit votes on one of its flats, the buyer on two of theirs (same choice), 11 others on their own.
+    ballots = {"f4": "agree", "f10": "agree", "f12": "agree"} | {f"f{i}": "agree" for i in range(13, 24)}
+    result = runner.invoke(args=["votes", "evaluate", write(tmp_path, {
+        "rule": "headcount_2_3", "flats": flats, "ballots": ballots})])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert (out["total_count"], out["agree_count"], out["participation_count"]) == (19, 13, 13)
+    assert out["agree_area"] == "1200.00" and out["total_area"] == "1500.00"
+    assert out["passed"] is True  # 13 of 19 ≥ 2/3 (12.67); flat by flat it would be 14 of 30
+    assert out["missing"] == {"count": 0, "area": "0.00"}
+    ballots["f11"] = "disagree"  # the buyer's flats disagree with each other
+    bad = runner.invoke(args=["votes", "evaluate", write(tmp_path, {
+        "rule": "headcount_2_3", "flats": flats, "ballots": ballots})])
+    assert bad.exit_code == 2 and "error:" in bad.output and "买受人甲" in bad.output and "different choices" in bad.output
+    for owner in ("", ["x"], True):
+        flats[0]["owner"] = owner
+        bad = runner.invoke(args=["votes", "evaluate", write(tmp_path, {"rule": "headcount_2_3", "flats": flats})])
+        assert bad.exit_code == 2 and "owner" in bad.output
+
+
+@pytest.mark.breaks_vote_log
 def test_verify_exit_codes(app, runner):
     from core.votes.ballots import cast
 

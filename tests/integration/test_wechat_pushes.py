@@ -136,6 +136,19 @@ def test_reminders_go_once_to_bound_residents_whose_flat_has_not_voted(estate, a
     assert early.reminded_at is None
 
 
+def test_no_reminder_for_a_flat_whose_owner_voted_on_another_of_their_flats(estate, app):
+    """司法解释第九条: one person with several flats votes once; none of their flats is reminded."""
+    from core.votes.ballots import cast
+
+    first, second, third = factories.flats_of(estate)[:3]
+    first.person_key = second.person_key = "A"  # one buyer of two flats (bound as o-0 and o-1)
+    vote = factories.vote(estate, closes_in=6 * 3600)
+    cast(vote.id, first, "agree", channel="web", idempotency_key="k1", owner=first.owners[0])
+    db.session.commit()
+    assert remind_votes(app.config) == {vote.id: 1}
+    assert [p.openid for p in queued() if p.kind == "vote_reminder"] == ["o-2"]
+
+
 def test_the_reminder_lead_is_configurable(estate, app):
     factories.vote(estate, closes_in=30 * 3600)
     db.session.commit()

@@ -21,7 +21,7 @@ def _owners(estate):
     return db.session.execute(
         select(Owner, Binding).join(Flat, Flat.id == Owner.flat_id).join(Unit).join(Building)
         .outerjoin(Binding, (Binding.owner_id == Owner.id) & Binding.ended_at.is_(None))
-        .where(Building.estate_id == estate.id)
+        .where(Building.estate_id == estate.id, Owner.moved_out_at.is_(None))
         .order_by(Building.sort_key, Unit.number, Flat.number, Owner.id)
     ).all()
 
@@ -48,6 +48,8 @@ def bindings(estate_id):
 def binding_code(estate_id, owner_id):
     estate = _register_editor_or_404(estate_id)
     owner = _in_estate(estate, Owner, owner_id)
+    if owner.moved_out_at is not None:
+        abort(404)
     code = issue_code(owner, current_user)
     expires = local(db_now(db.session) + CODE_LIFETIME)
     db.session.commit()

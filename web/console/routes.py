@@ -1,17 +1,28 @@
 """Console pages: estates in the user's scope, an estate's register, import and export."""
 import io
-from datetime import datetime
+from datetime import date, datetime, time
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
 
+from core import audit
 from core.db import SHANGHAI, db
 from core.register import eligibility, scope
-from core.register.operations import export_register, import_register
+from core.register.models import HOLDER_KINDS, Flat
+from core.register.operations import (
+    RegisterError,
+    export_register,
+    import_register,
+    same_person_flats,
+    set_holder,
+    transfer,
+)
 from core.register.privacy import mask_name, mask_phone
 from core.register.sheet import ImportRejected, template
+from core.votes import proxies
 from core.votes.ballots import owner_has_voted
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -86,6 +97,139 @@ def import_file(estate_id):
         flash("请选择要导入的文件。", "error")
         return redirect(url_for(".estate", estate_id=estate.id))
     return render_template("console/import_errors.html", estate=estate, errors=errors, form=form), 422
+
+
+@bp.route("/flats/<int:flat_id>", methods=["GET", "POST"])
+def flat_page(flat_id):
+    """A flat's owners, and who holds it for the law's headcount (editable by the estate's workers)."""
+    flat = db.session.get(Flat, flat_id)
+    if flat is None:
+        abort(404)
+    estate = _estate_or_404(flat.unit.building.estate_id)
+    can_edit = scope.can_manage(current_user, estate)
+    form = {"holder_kind": flat.holder_kind, "person_key": flat.person_key}
+    if request.method == "POST":
+        if not can_edit:
+            abort(404)
+        form = {"holder_kind": request.form.get("holder_kind", ""), "person_key": request.form.get("person_key", "")}
+        try:
+            changed = set_holder(flat, form["holder_kind"], form["person_key"], current_user)
+        except RegisterError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("已保存。已发布的表决仍按发布时登记的人数计票。" if changed else "没有改动。", "info")
+            return redirect(url_for(".flat_page", flat_id=flat.id))
+    return _flat_page(flat, estate, can_edit, form)
+
+
+def _flat_page(flat, estate, can_edit, form, proxy_form=None, transfer_form=None, code=200):
+    from core.votes.models import Vote
+
+    open_votes = db.session.scalars(select(Vote).where(Vote.estate_id == estate.id, Vote.status != "closed")
+                                    .order_by(Vote.id.desc())).all()
+    proxy_form = proxy_form or {"proxy_name": "", "proxy_phone": "", "scope": "", "valid_until": ""}
+    return render_template("console/flat.html", flat=flat, estate=estate, can_edit=can_edit, form=form,
+                           holder_kinds=HOLDER_KINDS, same=same_person_flats(flat), mask_name=mask_name,
+                           mask_phone=mask_phone, proxies=proxies.for_flat(flat.id), votes=open_votes,
+                           proxy_form=proxy_form,
+                           transfer_form=transfer_form or {"name": "", "phone": "", "id_last4": ""}), code
+
+
+def _flat_editor_or_404(flat_id):
+    flat = db.session.get(Flat, flat_id)
+    if flat is None:
+        abort(404)
+    estate = _register_editor_or_404(flat.unit.building.estate_id)
+    return flat, estate
+
+
+@bp.post("/flats/<int:flat_id>/transfer")
+def transfer_flat(flat_id):
+    """过户: a worker records that the flat changed hands (the old owners move out, the buyer represents it)."""
+    from core.residents.bindings import end_for_owner
+
+    flat, estate = _flat_editor_or_404(flat_id)
+    typed = {name: request.form.get(name, "") for name in ("name", "phone", "id_last4")}
+    try:
+        if request.form.get("confirm") != "1":
+            raise RegisterError("请先勾选确认，再办理过户。")
+        for owner in transfer(flat, typed["name"], typed["phone"], typed["id_last4"], current_user):
+            end_for_owner(owner, current_user)
+    except RegisterError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _flat_page(flat, estate, True, {"holder_kind": flat.holder_kind, "person_key": flat.person_key},
+                          transfer_form=typed, code=422)
+    db.session.commit()
+    flash("已过户。原业主的微信绑定已解除；进行中表决里本户的票仍然有效，新业主可以在截止前改投。", "info")
+    return redirect(url_for(".flat_page", flat_id=flat.id))
+
+
+@bp.post("/flats/<int:flat_id>/proxies")
+def record_proxy(flat_id):
+    """A signed proxy form (委托书), entered by a community worker of the estate."""
+    from core.votes.models import Vote
+
+    flat, estate = _flat_editor_or_404(flat_id)
+    typed = {name: request.form.get(name, "") for name in ("proxy_name", "proxy_phone", "scope", "valid_until")}
+    try:
+        vote = valid_until = None
+        if typed["scope"].isdigit():
+            vote = db.session.scalar(select(Vote).where(Vote.id == int(typed["scope"]), Vote.estate_id == estate.id))
+            if vote is None:
+                raise proxies.ProxyError("请选择本小区的表决。")
+        elif typed["scope"] == "until":
+            try:
+                day = date.fromisoformat(typed["valid_until"])
+            except ValueError:
+                raise proxies.ProxyError("请填写委托截止日期。") from None
+            # Valid through that day, Beijing time.
+            valid_until = datetime.combine(day, time(23, 59, 59), tzinfo=SHANGHAI)
+        upload = request.files.get("scan")
+        proxies.record(current_user, flat, typed["proxy_name"], typed["proxy_phone"], vote=vote,
+                       valid_until=valid_until, scan=upload.read() if upload and upload.filename else None)
+    except proxies.ProxyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _flat_page(flat, estate, True, {"holder_kind": flat.holder_kind, "person_key": flat.person_key},
+                          proxy_form=typed, code=422)
+    db.session.commit()
+    flash("委托已登记。", "info")
+    return redirect(url_for(".flat_page", flat_id=flat.id) + "#proxies")
+
+
+@bp.post("/proxies/<int:proxy_id>/revoke")
+def revoke_proxy(proxy_id):
+    from core.votes.models import Proxy
+
+    proxy = db.session.get(Proxy, proxy_id)
+    if proxy is None:
+        abort(404)
+    flat, _ = _flat_editor_or_404(proxy.flat_id)
+    try:
+        proxies.revoke(proxy, current_user, request.form.get("reason", ""))
+    except proxies.ProxyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("委托已撤销。已按委托投出的票仍然有效，直到业主代表改投。", "info")
+    return redirect(url_for(".flat_page", flat_id=flat.id) + "#proxies")
+
+
+@bp.get("/proxies/<int:proxy_id>/scan")
+def proxy_scan(proxy_id):
+    from core.votes.models import Proxy
+
+    proxy = db.session.get(Proxy, proxy_id)
+    if proxy is None or not proxy.scan:
+        abort(404)
+    _flat_editor_or_404(proxy.flat_id)
+    audit.record(current_user, "proxy.scan_view", f"proxy:{proxy.id}")
+    db.session.commit()
+    return send_file(io.BytesIO(proxy.scan), mimetype=proxy.scan_type, download_name=f"委托书-{proxy.id}")
 
 
 @bp.get("/register-template.xlsx")

@@ -18,7 +18,7 @@ from core.votes.objections import RESULT_LABELS, result_status
 from core.votes.consent import CHOICE_LABELS, RULES
 from core.votes.exports import roll_xlsx, tally_xlsx
 from core.votes.models import VoteFlat, VoteObjection
-from core.votes.operations import VoteError, close_vote, create_vote, open_vote
+from core.votes.operations import VoteError, close_vote, create_vote, delete_draft, open_vote, update_draft
 from core.votes.tally import STATUS_LABELS, breakdown, live_tally, progress_curve, status, vote_for, votes_query
 from web.charts import progress_svg
 from web.console.routes import XLSX, _estate_or_404, bp, local_input
@@ -58,48 +58,117 @@ def _objection_days(text: str) -> int | None:
     return int(text)
 
 
+FIELDS = ("matter", "description", "scope", "rule", "participation", "approval", "approval_strict", "opens_at",
+          "closes_at", "objection_days")
+
+
+def _typed(vote=None) -> dict:
+    """The vote form's values: as typed (after an error), or the draft's, or empty."""
+    if request.method == "POST":
+        return {name: request.form.get(name, "") for name in FIELDS}
+    if vote is None:
+        return {name: "" for name in FIELDS}
+    fractions = vote.fractions or {}
+    return {
+        "matter": vote.matter, "description": vote.description, "rule": vote.rule,
+        "scope": f"u:{vote.unit_id}" if vote.unit_id else f"b:{vote.building_id}" if vote.building_id else "estate",
+        "participation": fractions.get("participation") or "", "approval": fractions.get("approval") or "",
+        "approval_strict": "1" if fractions.get("approval_strict") else "",
+        "opens_at": vote.opens_at.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": vote.closes_at.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M"),
+        "objection_days": vote.objection_days or "",
+    }
+
+
+def _vote_fields(estate, form) -> dict:
+    """The vote form read into create_vote's / update_draft's arguments; raises VoteError."""
+    building = unit = None
+    target = form.get("scope", "")
+    if target.startswith("b:") and target[2:].isdigit():
+        building = db.session.scalar(select(Building).where(Building.id == int(target[2:]), Building.estate_id == estate.id))
+    elif target.startswith("u:") and target[2:].isdigit():
+        unit = db.session.scalar(select(Unit).join(Building).where(Unit.id == int(target[2:]), Building.estate_id == estate.id))
+    if target != "estate" and not (building or unit):
+        raise VoteError("表决范围不属于这个小区。")
+    try:
+        # Forms speak in minutes: a vote opened "now" opens at this minute, so that a paper
+        # sheet collected this minute (entered as HH:MM) is not before the opening.
+        opens = local_input(form["opens_at"]) if form.get("opens_at") else \
+            db_now(db.session).replace(second=0, microsecond=0)
+        closes = local_input(form.get("closes_at", ""))
+    except ValueError:
+        raise VoteError("时间格式不对，请按“年-月-日 时:分”填写。") from None
+    fractions = None
+    if form.get("rule") == "custom":
+        fractions = {"participation": form.get("participation") or None, "approval": form.get("approval", ""),
+                     "approval_strict": form.get("approval_strict") == "1"}
+    return dict(matter=form.get("matter", ""), rule=form.get("rule", ""), opens_at=opens, closes_at=closes,
+                building=building, unit=unit, fractions=fractions, description=form.get("description", ""))
+
+
 @bp.route("/estates/<int:estate_id>/votes/new", methods=["GET", "POST"])
 def new_vote(estate_id):
     estate = _estate_or_404(estate_id)
     if not scope.can_manage(current_user, estate):
         abort(404)
     if request.method == "POST":
-        form = request.form
-        building = unit = None
-        target = form.get("scope", "")
-        if target.startswith("b:"):
-            building = db.session.scalar(select(Building).where(Building.id == int(target[2:]), Building.estate_id == estate.id))
-        elif target.startswith("u:"):
-            unit = db.session.scalar(select(Unit).join(Building).where(Unit.id == int(target[2:]), Building.estate_id == estate.id))
         try:
-            if (target.startswith(("b:", "u:"))) and not (building or unit):
-                raise VoteError("表决范围不属于这个小区。")
-            # Forms speak in minutes: a vote opened "now" opens at this minute, so that a paper
-            # sheet collected this minute (entered as HH:MM) is not before the opening.
-            opens = local_input(form["opens_at"]) if form.get("opens_at") else \
-                db_now(db.session).replace(second=0, microsecond=0)
-            closes = local_input(form.get("closes_at", ""))
-            fractions = None
-            if form.get("rule") == "custom":
-                fractions = {"participation": form.get("participation") or None, "approval": form.get("approval", ""),
-                             "approval_strict": form.get("approval_strict") == "1"}
-            vote = create_vote(current_user, estate, form.get("matter", ""), form.get("rule", ""), opens, closes,
-                               building=building, unit=unit, fractions=fractions, description=form.get("description", ""))
-            vote.objection_days = _objection_days(form.get("objection_days", ""))
-        except (VoteError, ValueError) as error:
+            fields = _vote_fields(estate, request.form)
+            vote = create_vote(current_user, estate, **fields)
+            vote.objection_days = _objection_days(request.form.get("objection_days", ""))
+        except VoteError as error:
             db.session.rollback()
-            flash(str(error) if isinstance(error, VoteError) else "时间格式不对。", "error")
+            flash(str(error), "error")
         else:
             db.session.commit()
             flash("已创建表决草稿，核对后请发布。", "info")
             return redirect(url_for(".vote", vote_id=vote.id))
-    return render_template("console/vote_new.html", estate=estate, rules=RULES,
-                           objection_days=current_app.config["VOTE_OBJECTION_DAYS"])
+    return render_template("console/vote_new.html", estate=estate, rules=RULES, form=_typed(), vote=None,
+                           objection_days=current_app.config["VOTE_OBJECTION_DAYS"]), \
+        422 if request.method == "POST" else 200
 
 
-@bp.get("/votes/<int:vote_id>")
-def vote(vote_id):
-    vote = _vote_or_404(vote_id)
+@bp.route("/votes/<int:vote_id>/edit", methods=["GET", "POST"])
+def edit_vote(vote_id):
+    vote = _manager_or_404(vote_id)
+    if vote.status != "draft":
+        flash("表决已经发布，不能再修改。", "error")
+        return redirect(url_for(".vote", vote_id=vote.id))
+    if request.method == "POST":
+        try:
+            update_draft(vote.id, current_user, **_vote_fields(vote.estate, request.form))
+            vote.objection_days = _objection_days(request.form.get("objection_days", ""))
+        except VoteError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("草稿已保存。", "info")
+            return redirect(url_for(".vote", vote_id=vote.id))
+    return render_template("console/vote_new.html", estate=vote.estate, rules=RULES, form=_typed(vote), vote=vote,
+                           objection_days=current_app.config["VOTE_OBJECTION_DAYS"]), \
+        422 if request.method == "POST" else 200
+
+
+@bp.post("/votes/<int:vote_id>/delete")
+def delete_vote(vote_id):
+    vote = _manager_or_404(vote_id)
+    estate_id = vote.estate_id
+    if request.form.get("confirm") != "1":
+        flash("请先勾选确认，再删除草稿。", "error")
+        return redirect(url_for(".vote", vote_id=vote.id))
+    try:
+        matter = delete_draft(vote.id, current_user)
+    except VoteError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".vote", vote_id=vote.id))
+    db.session.commit()
+    flash(f"已删除草稿“{matter}”。", "info")
+    return redirect(url_for(".estate", estate_id=estate_id))
+
+
+def _vote_page(vote, paper=None, code=200):
     tally = live_tally(vote) if vote.status != "draft" else None
     flats = db.session.scalars(
         select(Flat).join(VoteFlat, VoteFlat.flat_id == Flat.id).where(VoteFlat.vote_id == vote.id).order_by(Flat.id)
@@ -107,6 +176,9 @@ def vote(vote_id):
     needed = None
     if tally is not None and vote.rule == "headcount_2_3":
         needed = tally.agree_count + tally.missing_count if not tally.passed else None
+    now_local = datetime.now(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+    paper = paper or {"key": uuid.uuid4().hex, "flat_id": "", "choice": "agree", "collected_by": "",
+                      "collected_at": now_local, "paper_ref": ""}
     return render_template(
         "console/vote.html", vote=vote, tally=tally, groups=breakdown(vote) if tally else [],
         status=STATUS_LABELS[status(vote, tally) if tally else "draft"], choices=CHOICE_LABELS,
@@ -114,13 +186,21 @@ def vote(vote_id):
         chart=progress_svg(progress_curve(vote), tally.total_count, needed) if tally else "",
         result=result_status(vote), result_label=RESULT_LABELS.get(result_status(vote), ""),
         objections=objections.for_vote(vote.id),
-        key=uuid.uuid4().hex, now_local=datetime.now(SHANGHAI).strftime("%Y-%m-%dT%H:%M"),
-    )
+        key=paper["key"], paper=paper, now_local=now_local,
+    ), code
+
+
+@bp.get("/votes/<int:vote_id>")
+def vote(vote_id):
+    return _vote_page(_vote_or_404(vote_id))
 
 
 @bp.post("/votes/<int:vote_id>/open")
 def open_(vote_id):
     vote = _manager_or_404(vote_id)
+    if request.form.get("confirm") != "1":
+        flash("请先勾选确认，再发布表决。", "error")
+        return redirect(url_for(".vote", vote_id=vote.id))
     try:
         open_vote(vote.id, current_user)
     except VoteError as error:
@@ -135,6 +215,9 @@ def open_(vote_id):
 @bp.post("/votes/<int:vote_id>/close")
 def close(vote_id):
     vote = _manager_or_404(vote_id)
+    if request.form.get("confirm") != "1":
+        flash("请先勾选确认，再提前截止。", "error")
+        return redirect(url_for(".vote", vote_id=vote.id))
     close_vote(vote.id, current_user, signer_from(current_app.config), current_app.config["VOTE_OBJECTION_DAYS"])
     db.session.commit()
     flash("表决已截止，结果已固定。", "info")
@@ -163,19 +246,24 @@ def answer_objection_(vote_id, objection_id):
 def paper(vote_id):
     vote = _manager_or_404(vote_id)
     form = request.form
+    typed = {name: form.get(name, "") for name in ("key", "flat_id", "choice", "collected_by", "collected_at", "paper_ref")}
     flat = db.session.get(Flat, int(form["flat_id"])) if form.get("flat_id", "").isdigit() else None
     try:
         if flat is None:
             raise BallotRefused("请选择房屋。")
-        collected = local_input(form.get("collected_at", ""))
+        try:
+            collected = local_input(form.get("collected_at", ""))
+        except ValueError:
+            raise BallotRefused("收票时间格式不对，请按“年-月-日 时:分”填写。") from None
         entry = cast(vote.id, flat, form.get("choice", ""), channel="paper", idempotency_key=form.get("key", ""),
                      recorded_by=current_user, paper=Paper(form.get("collected_by", ""), collected, form.get("paper_ref", "")))
-    except (BallotRefused, ValueError) as error:
+    except BallotRefused as error:
         db.session.rollback()
-        flash(str(error) if isinstance(error, BallotRefused) else "收票时间格式不对。", "error")
-    else:
-        db.session.commit()
-        flash(f"已录入 {flat.label} 的纸质票，回执码 {entry.receipt}。", "info")
+        flash(str(error), "error")
+        # Everything typed stays on the form (with its key: the same sheet, corrected, is one submission).
+        return _vote_page(db.session.get(type(vote), vote_id), paper=typed, code=422)
+    db.session.commit()
+    flash(f"已录入 {flat.label} 的纸质票，回执码 {entry.receipt}。", "info")
     return redirect(url_for(".vote", vote_id=vote.id) + "#paper")
 
 

@@ -11,8 +11,8 @@ from core.db import db
 from core.register.models import Owner
 from core.residents.links import link_problem, redeem_link
 from core.residents.models import Binding
-from core.votes import checkpoints, objections
-from core.votes.ballots import BallotRefused, cast
+from core.votes import checkpoints, objections, proxies
+from core.votes.ballots import BallotRefused, cast, online_refusal
 from core.votes.consent import CHOICE_LABELS
 from core.votes.models import BallotEntry, Vote, VoteFlat
 from core.votes.notice import notice_for, notice_pdf
@@ -116,7 +116,8 @@ def vote(vote_id):
                            progress=progress,
                            choices=CHOICE_LABELS, status=STATUS_LABELS[status(vote, tally)], key=uuid.uuid4().hex,
                            owner=g.owner, result=result, result_label=objections.RESULT_LABELS.get(result, ""),
-                           objections=objections.for_vote(vote.id))
+                           objections=objections.for_vote(vote.id), refusal=online_refusal(g.owner, vote),
+                           proxy=None if g.owner.is_representative else proxies.valid_for(g.owner, g.owner.flat_id, vote))
 
 
 @bp.post("/r/votes/<int:vote_id>/objection")

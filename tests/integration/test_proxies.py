@@ -1,0 +1,118 @@
+"""Issue 13.7 (委托投票): a worker records a signed proxy in the console; the proxy — a co-owner — then
+casts the flat's ballot in the chat; the roll says who cast it; a revoked proxy votes no more."""
+import io
+from datetime import datetime, timedelta
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from core.audit import AuditEntry
+from core.db import SHANGHAI, db
+from core.register.models import Owner
+from core.votes.models import Ballot, BallotEntry, Proxy
+from tests import factories
+from tests.conftest import csrf_token, login
+from tests.wechat_helpers import SAFE, Phone, config_for
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+pytestmark = pytest.mark.parametrize("app", [config_for(SAFE, PUBLIC_BASE_URL="https://yishi.example.cn")],
+                                     indirect=True)
+
+
+def world():
+    from core.residents.bindings import issue_code
+
+    estate = factories.estate(name="幸福里", buildings=("1",), units=1, floors=1)
+    worker = factories.user("worker", community_=estate.community)
+    vote = factories.vote(estate)
+    flat = factories.flats_of(estate)[0]
+    son = Owner(name="张小明", phone="13900000001", id_last4="", is_representative=False)
+    flat.owners.append(son)
+    db.session.flush()
+    code = issue_code(son, None)
+    db.session.commit()
+    return estate, worker, vote, flat, son, code
+
+
+def test_a_proxy_recorded_in_the_console_votes_in_the_chat_until_revoked(app, client):
+    estate, worker, vote, flat, son, code = world()
+    phone = Phone(client, SAFE, "o-son")
+    assert "绑定成功" in phone.say(f"绑定 {code}")
+    assert "一套房屋只投一票" in phone.say("同意")  # no proxy yet
+
+    login(client, worker.username)
+    url = f"/console/flats/{flat.id}"
+    response = client.post(f"{url}/proxies", follow_redirects=True, data={
+        "csrf_token": csrf_token(client, url), "proxy_name": "张小明", "proxy_phone": "13900000001",
+        "scope": str(vote.id), "scan": (io.BytesIO(PNG), "委托书.png")}, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert "委托已登记" in page and "共有人，可网上投票" in page
+    proxy = db.session.scalar(select(Proxy))
+    assert proxy.proxy_owner_id == son.id and proxy.scan == PNG and proxy.entered_by_id == worker.id
+    assert client.get(f"/console/proxies/{proxy.id}/scan").data == PNG
+
+    from core.residents.links import issue_link
+
+    token = issue_link(son)
+    db.session.commit()
+    resident = app.test_client()
+    resident.post(f"/r/login/{token}", data={"csrf_token": csrf_token(resident, f"/r/login/{token}")})
+    page = resident.get(f"/r/votes/{vote.id}").get_data(as_text=True)
+    assert "您受业主代表委托" in page and 'name="choice"' in page
+
+    reply = phone.say("同意")
+    assert "已记录：同意" in reply
+    db.session.expire_all()
+    entry = db.session.scalar(select(BallotEntry))
+    assert (entry.flat_id, entry.owner_id, entry.channel) == (flat.id, son.id, "wechat")
+    assert db.session.scalar(select(Ballot.choice).where(Ballot.flat_id == flat.id)) == "agree"
+    roll = list(openpyxl.load_workbook(io.BytesIO(client.get(
+        f"/console/votes/{vote.id}/roll.xlsx?full=1").data)).active.iter_rows(values_only=True))
+    assert roll[1][6] == "张小明（受托人）"
+
+    # Revoked: the proxy may vote no more; the ballot cast stays the flat's until the representative changes it.
+    client.post(f"/console/proxies/{proxy.id}/revoke", data={"csrf_token": csrf_token(client, url), "reason": "业主收回"})
+    db.session.expire_all()
+    assert db.session.get(Proxy, proxy.id).revoked_at is not None
+    assert "一套房屋只投一票" in phone.say("不同意")
+    assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 1
+    actions = set(db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("proxy.%"))))
+    assert actions == {"proxy.record", "proxy.revoke", "proxy.scan_view"}
+
+
+def test_a_proxy_for_all_votes_until_a_date_and_refusals_that_store_nothing(app, client):
+    estate, worker, vote, flat, son, code = world()
+    login(client, worker.username)
+    url = f"/console/flats/{flat.id}"
+    tomorrow = (datetime.now(SHANGHAI) + timedelta(days=1)).date().isoformat()
+    cases = [
+        ({"proxy_name": "", "scope": str(vote.id)}, "请填写受托人姓名"),
+        ({"proxy_name": "张小明", "proxy_phone": "call me", "scope": str(vote.id)}, "不像电话号码"),
+        ({"proxy_name": "张小明", "scope": "until", "valid_until": ""}, "请填写委托截止日期"),
+        ({"proxy_name": "张小明", "scope": "until", "valid_until": "2000-01-01"}, "须在今天之后"),
+        ({"proxy_name": flat.representative.name, "scope": str(vote.id)}, "不需要委托"),
+    ]
+    for form, words in cases:
+        response = client.post(f"{url}/proxies", data={"csrf_token": csrf_token(client, url), **form})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422 and words in page, words
+        if form["proxy_name"]:
+            assert f'value="{form["proxy_name"]}"' in page  # what was typed stays
+    bad_scan = client.post(f"{url}/proxies", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(client, url), "proxy_name": "张小明", "scope": str(vote.id),
+        "scan": (io.BytesIO(b"not an image"), "a.txt")})
+    assert "JPG、PNG 或 PDF" in bad_scan.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Proxy)) == 0
+
+    done = client.post(f"{url}/proxies", follow_redirects=True, data={
+        "csrf_token": csrf_token(client, url), "proxy_name": "张小明", "scope": "until", "valid_until": tomorrow})
+    assert "委托已登记" in done.get_data(as_text=True)
+    phone = Phone(client, SAFE, "o-son")
+    assert "绑定成功" in phone.say(f"绑定 {code}")
+    assert "已记录：弃权" in phone.say("弃权")
+    # The register keeps a principal and a proxy: an import may not drop them.
+    from core.votes.ballots import owner_has_voted
+
+    assert owner_has_voted(flat.representative) and owner_has_voted(son)
