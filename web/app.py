@@ -53,8 +53,9 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message = "请先登录。"
     login_manager.session_protection = "strong"
 
-    from web import auth, backup, classifier, cli, console, filters, resident, security, wechat
+    from web import auth, backup, classifier, cli, console, filters, landing, resident, security, wechat
 
+    landing.init_app(app)
     auth.init_app(app)
     console.init_app(app)
     resident.init_app(app)
