@@ -24,6 +24,17 @@ register = AppGroup("register", help="The household register (一区一档).")
 departments = AppGroup("departments", help="Departments that complaints are routed to.")
 
 
+# Where `make run` serves; the CLI has no request to take the host from.
+LOCAL_BASE_URL = "http://127.0.0.1:5000"
+
+
+def public_url(path: str) -> str:
+    """A full address for a path, for links printed in the terminal and handed to a resident."""
+    from flask import current_app
+
+    return (current_app.config["PUBLIC_BASE_URL"] or LOCAL_BASE_URL) + path
+
+
 def init_app(app):
     for group in (demo, users, register, departments, residents, votes, scheduler, wechat):
         app.cli.add_command(group)
@@ -40,14 +51,15 @@ def demo_seed():
         click.echo(f"Demo seeded: {made['estates']} estates, {made['flats']} flats in {made['street']}.")
     else:
         click.echo("Demo already seeded.")
-    click.echo("Demo logins (http://127.0.0.1:5000/login):")
+    click.echo(f"Start here: {public_url('/')}")
+    click.echo(f"Demo logins ({public_url('/login')}):")
     for username, password, role, display, *_ in demo_module.LOGINS:
         click.echo(f"  {username} / {password}  ({display}, {role})")
     owner = demo_module.demo_resident()
     link = issue_link(owner)
     db.session.commit()
     click.echo(f"A resident ({owner.flat.label}), one-time link valid 30 minutes:")
-    click.echo(f"  http://127.0.0.1:5000/r/login/{link}")
+    click.echo(f"  {public_url('/r/login/' + link)}")
 
 
 @departments.command("seed")
@@ -152,7 +164,7 @@ def residents_link(estate_name, flat_code):
         raise click.ClickException(f"No flat {flat_code} with an owner in that estate.")
     token = issue_link(flat.representative)
     db.session.commit()
-    click.echo(f"/r/login/{token}")
+    click.echo(public_url(f"/r/login/{token}"))
 
 
 votes = AppGroup("votes", help="Consent votes: evaluate a case, verify a log, close due votes.")
