@@ -41,7 +41,7 @@ def overview():
 def monthly_report():
     month = request.args.get("month", "")
     if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month):
-        abort(400)
+        abort(400, description=f"月份“{month[:20]}”不对：请选择要导出的月份，例如 {utcnow().astimezone(SHANGHAI):%Y-%m}。")
     data = monthly_xlsx(current_user, month)
     audit.record(current_user, "report.export", f"month:{month}")
     db.session.commit()
