@@ -1,10 +1,15 @@
-"""What a newcomer and a worker see in a laptop's browser (1366 px). Screenshots go to test-output/screenshots/."""
+"""What a newcomer and a worker see in a laptop's browser (1366 px): the front page, a vote's progress chart
+when every ballot fell on one day. Screenshots go to test-output/screenshots/."""
+import re
+
 import pytest
 from selenium.webdriver.common.by import By
 
 from core.db import db
+from core.votes.ballots import cast
+from tests import factories
 from tests.browser.conftest import _chromium, screenshot
-from tests.browser.test_roles import _go, _text
+from tests.browser.test_roles import _go, _staff_login, _text
 
 LAPTOP = (1366, 768)
 
@@ -33,3 +38,26 @@ def test_the_front_page_shows_where_to_start_and_the_demo_resident_door_works(ap
     _go(driver, driver.find_element(By.CSS_SELECTOR, "#demo form button"))
     _go(driver, driver.find_element(By.CSS_SELECTOR, "button.big"))  # the one-time link's 进入
     assert "粮食局家属院" in _text(driver) or "加装电梯" in _text(driver)
+
+
+def test_a_vote_whose_ballots_fell_on_one_day_draws_a_curve_with_hours(live_server, laptop_browser):
+    estate = factories.estate(name="幸福里")
+    factories.user("worker", estate.community, username="li")
+    vote = factories.vote(estate, opens_in=-3 * 3600)
+    for n, flat in enumerate(factories.flats_of(estate)[:6]):
+        cast(vote.id, flat, "agree" if n % 3 else "disagree", channel="web", idempotency_key=f"k{n}",
+             owner=flat.owners[0])
+    vote_id = vote.id
+    db.session.commit()
+    driver = laptop_browser
+    _staff_login(driver, live_server, "li")
+    driver.get(f"{live_server}/console/votes/{vote_id}")
+    chart = driver.find_element(By.CSS_SELECTOR, "svg.chart")
+    line = chart.find_element(By.CSS_SELECTOR, "polyline.agree")
+    xs = {round(float(p.split(",")[0])) for p in line.get_attribute("points").split()}
+    assert len(xs) >= 3  # a line across the plot, not one dot on the left edge
+    box = line.rect
+    assert box["width"] > 100 and box["height"] > 10
+    labels = [t.text for t in chart.find_elements(By.CSS_SELECTOR, "text.tick-label")]
+    assert labels and all(re.fullmatch(r"\d\d:\d\d", label) for label in labels), labels
+    screenshot(driver, "vote-chart-one-day")

@@ -96,7 +96,8 @@ def vote(vote_id):
         "console/vote.html", vote=vote, tally=tally, groups=breakdown(vote) if tally else [],
         status=STATUS_LABELS[status(vote, tally) if tally else "draft"], choices=CHOICE_LABELS,
         can_manage=scope.can_manage(current_user, vote.estate), flats=flats,
-        chart=progress_svg(progress_curve(vote), tally.total_count, needed) if tally else "",
+        chart=progress_svg(progress_curve(vote), tally.total_count, needed, opened=vote.opens_at,
+                           until=min(db_now(db.session), vote.closes_at)) if tally else "",
         key=uuid.uuid4().hex, now_local=datetime.now(SHANGHAI).strftime("%Y-%m-%dT%H:%M"),
     )
 
