@@ -2,6 +2,7 @@
 from core.db import local
 from core.votes.ballots import CHANNEL_LABELS
 from core.votes.consent import RULES
+from nlp.stopwords import topical
 
 
 def rule_label(vote) -> str:
@@ -16,3 +17,4 @@ def init_app(app):
     app.add_template_filter(lambda moment: local(moment) if moment else "", "local")
     app.add_template_global(rule_label)
     app.add_template_global(CHANNEL_LABELS, "channel_labels")
+    app.add_template_global(topical)

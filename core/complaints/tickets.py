@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from core.complaints.models import OPEN, Complaint, ComplaintEvent, ComplaintPhoto, Department, RoutingCorrection
 from core.db import db, db_now, local
 from core.residents import pushes
+from nlp.stopwords import topical
 
 MAX_TEXT = 500
 # The same text from the same flat this soon after is a double tap or a resend, not a new problem.
@@ -82,7 +83,7 @@ def _route(complaint: Complaint, router: Router, now, notify: bool) -> None:
         return
     prediction = router.classifier.predict(complaint.text)
     complaint.suggestions = [{"code": s.label, "probability": s.probability} for s in prediction.suggestions]
-    complaint.key_words = list(prediction.words)
+    complaint.key_words = topical(prediction.words)  # "了" explains nothing to a worker
     complaint.model_version = router.classifier.version[:40]
     best = prediction.best
     department = db.session.scalar(select(Department).where(Department.code == best.label,

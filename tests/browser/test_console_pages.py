@@ -1,5 +1,5 @@
-"""What a newcomer and a worker see in a laptop's browser (1366 px): the front page, a vote's progress chart
-when every ballot fell on one day. Screenshots go to test-output/screenshots/."""
+"""What a newcomer and a worker see in a desktop browser: the front page, a vote's progress chart when every
+ballot fell on one day, and the complaints queue at 1366 px. Screenshots go to test-output/screenshots/."""
 import re
 
 import pytest
@@ -61,3 +61,38 @@ def test_a_vote_whose_ballots_fell_on_one_day_draws_a_curve_with_hours(live_serv
     labels = [t.text for t in chart.find_elements(By.CSS_SELECTOR, "text.tick-label")]
     assert labels and all(re.fullmatch(r"\d\d:\d\d", label) for label in labels), labels
     screenshot(driver, "vote-chart-one-day")
+
+
+def test_the_complaints_queue_is_readable_at_1366_px_and_long_texts_fold(live_server, laptop_browser, routing):
+    from core.complaints import tickets
+    from core.complaints.tickets import Router
+
+    estate = factories.estate(name="纺织厂宿舍")
+    factories.user("worker", estate.community, username="li")
+    flats = factories.flats_of(estate)
+    long_text = "楼道灯坏了好几个月了，晚上上下楼特别黑，老人摔过两次。" * 18
+    router = Router(routing, 0.99)  # to triage, where the queue shows them with the model's suggestions
+    tickets.file_complaint(long_text[:500], "wechat", router, flat=flats[0], owner=flats[0].owners[0])
+    tickets.file_complaint("下水道堵了，一楼返水", "wechat", router, flat=flats[1], owner=flats[1].owners[0])
+    db.session.commit()
+    driver = laptop_browser
+    _staff_login(driver, live_server, "li")
+    driver.get(f"{live_server}/console/complaints")
+    table = driver.find_element(By.ID, "complaints")
+    assert table.rect["width"] <= LAPTOP[0]  # no sideways scrolling
+    heads = {th.text: th for th in table.find_elements(By.CSS_SELECTOR, "thead th")}
+    for name in ("小区", "房屋", "业主", "部门"):
+        assert heads[name].rect["width"] >= 60, (name, heads[name].rect)
+    cells = table.find_elements(By.CSS_SELECTOR, "tbody tr")[0].find_elements(By.TAG_NAME, "td")
+    for cell in cells[2:5]:  # 小区, 房屋, 业主: on one or two lines, not a character a line
+        lines = driver.execute_script(
+            "const r = document.createRange(); r.selectNodeContents(arguments[0]);"
+            "return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size", cell)
+        assert lines <= 2, (cell.text, lines)
+    folded = table.find_element(By.CSS_SELECTOR, "details.cut")
+    assert folded.find_element(By.CSS_SELECTOR, ".full").is_displayed() is False
+    assert "展开" in folded.text and folded.rect["height"] < 120
+    screenshot(driver, "complaints-queue-1366")
+    folded.find_element(By.TAG_NAME, "summary").click()
+    assert folded.find_element(By.CSS_SELECTOR, ".full").is_displayed()
+    screenshot(driver, "complaints-queue-1366-expanded")
