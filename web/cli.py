@@ -17,15 +17,12 @@ from core.register.operations import create_estate, export_register, import_regi
 from core.register.sheet import ImportRejected
 from core.residents.links import issue_link
 from core.votes.ballots import owner_has_voted
+from web.config import LOCAL_BASE_URL
 
 demo = AppGroup("demo", help="The demo street.")
 users = AppGroup("users", help="Staff accounts.")
 register = AppGroup("register", help="The household register (一区一档).")
 departments = AppGroup("departments", help="Departments that complaints are routed to.")
-
-
-# Where `make run` serves; the CLI has no request to take the host from.
-LOCAL_BASE_URL = "http://127.0.0.1:5000"
 
 
 def public_url(path: str) -> str:
@@ -36,7 +33,9 @@ def public_url(path: str) -> str:
 
 
 def init_app(app):
-    for group in (demo, users, register, departments, residents, votes, scheduler, wechat):
+    from web.devserver import dev_server
+
+    for group in (demo, users, register, departments, residents, votes, scheduler, wechat, dev_server):
         app.cli.add_command(group)
 
 
