@@ -118,6 +118,40 @@ def register_create_estate(community, name, year_built, buildings, address):
     click.echo(f"Created estate {estate.id} {estate.name} with {len(estate.buildings)} buildings.")
 
 
+@register.command("create-street")
+@click.option("--name", required=True, help="The street office's name, e.g. 雁江街道.")
+def register_create_street(name):
+    """Add a street office (audited)."""
+    from core.register.admin import RegisterError, create_street
+
+    try:
+        street = create_street(None, name)
+    except RegisterError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Created street {street.id} {street.name}.")
+
+
+@register.command("create-community")
+@click.option("--street", "street_name", required=True, help="The street office it belongs to.")
+@click.option("--name", required=True, help="The community's name, e.g. 建设路社区.")
+def register_create_community(street_name, name):
+    """Add a community to a street office (audited)."""
+    from core.register.admin import RegisterError, create_community
+
+    street = street_named(street_name)
+    if street is None:
+        raise click.ClickException(f"没有名为“{street_name}”的街道。")
+    try:
+        community = create_community(None, street, name)
+    except RegisterError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Created community {community.id} {community.name} in {street.name}.")
+
+
 @register.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--estate", "estate_name", required=True, help="Estate name or id.")

@@ -54,11 +54,15 @@ TABLE = [
     ("POST", "/console/surveys/{survey}/close", False),
     ("POST", "/console/surveys/{survey}/open", False),
     ("GET", "/console/surveys/{survey}/results.xlsx", True),
+    ("GET", "/console/flats/{flat}", False),
+    ("POST", "/console/flats/{flat}", False),
+    ("POST", "/console/owners/{owner}", False),
 ]
 # Routes about no one estate: lists (scoped inside), templates, and the street office's own pages.
 UNSCOPED = {"/console/", "/console/complaints", "/console/complaints/new", "/console/complaints/stats",
             "/console/departments", "/console/departments/<int:department_id>", "/console/classifier",
-            "/console/overview", "/console/report.xlsx", "/console/register-template.xlsx", "/console/votes"}
+            "/console/overview", "/console/report.xlsx", "/console/register-template.xlsx", "/console/votes",
+            "/console/organisation", "/console/organisation/streets", "/console/organisation/communities"}
 
 
 def _things(estate, worker):
@@ -76,7 +80,7 @@ def _things(estate, worker):
     notices.advance()
     comment = notices.comment(notice, owner, "objection", "不同意")
     survey = surveys.create_survey(worker, estate, "满意度", now, now + timedelta(days=3), "评分 满意吗", False)
-    return {"estate": estate.id, "owner": flats[1].owners[0].id, "binding": binding.id, "vote": vote.id,
+    return {"estate": estate.id, "owner": flats[1].owners[0].id, "flat": flats[1].id, "binding": binding.id, "vote": vote.id,
             "complaint": ticket.id, "photo": photo.id, "demand": demand.id, "notice": notice.id,
             "comment": comment.id, "survey": survey.id}
 

@@ -1,5 +1,5 @@
 """The workers' and street office's console."""
-from web.console import bindings, complaints, overview, renovation, votes  # noqa: F401  (register their pages)
+from web.console import bindings, complaints, overview, register_admin, renovation, votes  # noqa: F401  (register their pages)
 from web.console.routes import bp
 
 
