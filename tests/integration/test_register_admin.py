@@ -1,5 +1,6 @@
 """Keeping the register by hand: street offices and communities from the console and the CLI, one flat or owner
-corrected in place; every change audited, bad input refused with nothing changed."""
+corrected in place; every change audited, bad input refused with nothing changed. The community's workers see
+owners' names and phones in full on the register page; everyone else sees them masked."""
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -110,3 +111,23 @@ def test_a_worker_corrects_one_flat_and_one_owner_and_bad_input_changes_nothing(
     assert (owner.name, owner.phone, owner.id_last4) == ("张秀英", "13912345678", "123X")
     assert len(_audits("register.flat_update")) == 1 and len(_audits("register.owner_update")) == 1
     assert "13912345678" not in _audits("register.owner_update")[0].detail  # the log names fields, not data
+
+
+def test_names_and_phones_in_full_for_the_communitys_workers_only(client):
+    street = factories.street()
+    estate = factories.estate(factories.community(street), name="幸福里")
+    factories.user("worker", estate.community, username="li")
+    factories.user("street", street_=street, username="wang")
+    owner = factories.flats_of(estate)[0].owners[0]
+    owner.name, owner.phone = "张秀英", "13912345678"
+    db.session.commit()
+    login(client, "li")
+    page = client.get(f"/console/estates/{estate.id}").get_data(as_text=True)
+    assert "张秀英" in page and "13912345678" in page
+    assert not _audits("register.export")  # viewing is not an export; the export stays audited
+    client.get(f"/console/estates/{estate.id}/register.xlsx")
+    assert len(_audits("register.export")) == 1
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/console/")})
+    login(client, "wang")
+    page = client.get(f"/console/estates/{estate.id}").get_data(as_text=True)
+    assert "张秀英" not in page and "13912345678" not in page and "张*英" in page
