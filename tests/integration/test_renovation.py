@@ -18,7 +18,7 @@ from core.consultation.models import (
     SurveyParticipation,
     SurveyResponse,
 )
-from core.db import db, db_now
+from core.db import SHANGHAI, db, db_now
 from core.jobs import advance_calendar
 from core.register.lookup import flat_by_code
 from core.residents.links import issue_link
@@ -274,3 +274,33 @@ def test_a_worker_types_in_a_paper_demand_form_and_a_bad_flat_changes_nothing(ap
     response = db.session.scalar(select(DemandResponse))
     assert response.channel == "paper" and response.flat_id == flat_by_code(estate, "3-2-301").id
     assert {(c.item.name, c.rank) for c in response.choices} == {("加装电梯", 1), ("停车位和车库", None)}
+
+
+def test_a_second_demand_survey_or_satisfaction_survey_at_the_same_time_is_refused(app, client, estate, worker):
+    login(client, worker.username)
+    page = f"/console/estates/{estate.id}/renovation"
+    post(client, page, f"/console/estates/{estate.id}/demands", title="第一次需求征集", open_now="1",
+         menu="基础类 加装电梯")
+    second = post(client, page, f"/console/estates/{estate.id}/demands", title="第二次需求征集", open_now="1",
+                  menu="基础类 加装电梯")
+    text = second.get_data(as_text=True)
+    assert "本小区已有一个需求征集“第一次需求征集”正在进行" in text and "同一小区同一时间只能有一个需求征集" in text
+    assert [s.title for s in db.session.scalars(select(DemandSurvey))] == ["第一次需求征集"]
+    # Scheduled after the first one closes: accepted, and it opens when its time comes.
+    first = db.session.scalar(select(DemandSurvey))
+    later = (first.closes_at + timedelta(days=1)).astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+    post(client, page, f"/console/estates/{estate.id}/demands", title="第二次需求征集", opens_at=later,
+         menu="基础类 加装电梯")
+    assert count(DemandSurvey) == 2
+    # Opening that draft early, while the first is open, is refused too.
+    draft = db.session.scalar(select(DemandSurvey).where(DemandSurvey.status == "draft"))
+    early = post(client, f"/console/demands/{draft.id}", f"/console/demands/{draft.id}/open")
+    assert "正在进行" in early.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(DemandSurvey, draft.id).status == "draft"
+
+    post(client, page, f"/console/estates/{estate.id}/surveys", title="满意度一", open_now="1", questions="评分 满意吗")
+    again = post(client, page, f"/console/estates/{estate.id}/surveys", title="满意度二", open_now="1",
+                 questions="评分 满意吗")
+    assert "本小区已有一个满意度调查“满意度一”正在进行" in again.get_data(as_text=True)
+    assert count(Survey) == 1
