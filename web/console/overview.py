@@ -10,7 +10,7 @@ from core import audit
 from core.consultation import demands, surveys
 from core.consultation.models import DemandSurvey, Notice, Survey
 from core.db import SHANGHAI, db, utcnow
-from core.progress.report import monthly_xlsx, stage
+from core.progress.report import monthly_xlsx, stage_of
 from core.register import scope
 from web.console.routes import XLSX, bp
 
@@ -27,7 +27,7 @@ def overview():
         demand = _latest(DemandSurvey, estate.id)
         survey = _latest(Survey, estate.id)
         rows.append({
-            "estate": estate, "stage": stage(estate),
+            "estate": estate, "stage": stage_of(estate),
             "demand": demand, "top": demands.results(demand).items[:3] if demand else [],
             "notices": db.session.scalars(select(Notice).where(Notice.estate_id == estate.id,
                                                                Notice.status.in_(("published", "closed")))
