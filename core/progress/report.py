@@ -135,10 +135,12 @@ def monthly_rows(user, month: str) -> list[list]:
     return rows
 
 
+# Column widths in characters (Chinese characters count two): the long text columns wide, numbers narrow.
+MONTHLY_WIDTHS = [12, 14, 22, 44, 44, 12, 36, 10, 12, 12, 10, 10]
 MONTHLY_HEADER = ["社区", "小区", "阶段", "阶段依据", "表决", "需求征集答卷（累计）", "本月公示", "本月异议", "本月问卷答卷",
                   "本月报修投诉", "本月办结", "超时未办"]
 
 
 def monthly_xlsx(user, month: str) -> bytes:
     """The monthly progress report the cities ask for (晋城 000, 新乡 004): one row per estate."""
-    return workbook((f"{month} 进度", MONTHLY_HEADER, monthly_rows(user, month)))
+    return workbook((f"{month} 进度", MONTHLY_HEADER, monthly_rows(user, month)), widths=MONTHLY_WIDTHS)

@@ -359,3 +359,18 @@ def test_a_vote_with_an_unreadable_custom_rule_is_reported_in_chinese_not_a_cras
     (row,) = sheet(report.data, f"{month} 进度")[1:]
     assert "规则设置有误" in row[4] and "fraction" not in str(row)
 
+
+def test_the_monthly_report_freezes_its_header_sets_widths_and_words_an_open_vote_fairly(app, client, estate, worker):
+    staff = factories.user("street", street_=estate.community.street)
+    factories.vote(estate, actor=worker)
+    db.session.commit()
+    login(client, staff.username)
+    month = db_now(db.session).astimezone(SHANGHAI).strftime("%Y-%m")
+    data = client.get(f"/console/report.xlsx?month={month}").data
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    ws = book[f"{month} 进度"]
+    assert ws.freeze_panes == "A2"
+    assert ws.column_dimensions["D"].width >= 40 and ws.column_dimensions["E"].width >= 40
+    assert ws.column_dimensions["H"].width <= 14
+    votes_cell = ws["E2"].value
+    assert "进行中（目前未达标准）" in votes_cell and "未通过" not in votes_cell
