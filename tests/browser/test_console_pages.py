@@ -96,3 +96,32 @@ def test_the_complaints_queue_is_readable_at_1366_px_and_long_texts_fold(live_se
     folded.find_element(By.TAG_NAME, "summary").click()
     assert folded.find_element(By.CSS_SELECTOR, ".full").is_displayed()
     screenshot(driver, "complaints-queue-1366-expanded")
+
+
+def test_headings_get_smaller_from_h1_to_h3_on_console_and_residents_pages(live_server, laptop_browser):
+    from core.residents.links import issue_link
+    from tests.browser.conftest import PHONE
+
+    estate = factories.estate(name="幸福里")
+    factories.user("worker", estate.community, username="li")
+    token = issue_link(factories.flats_of(estate)[0].owners[0])
+    estate_id = estate.id
+    db.session.commit()  # and touch no row until the browser is done: SQLite allows one writer
+    driver = laptop_browser
+
+    def sizes():
+        return driver.execute_script(
+            "const size = t => { const e = document.createElement(t); e.textContent = 'x';"
+            " document.querySelector('main').appendChild(e); const s = parseFloat(getComputedStyle(e).fontSize);"
+            " e.remove(); return s; }; return [size('h1'), size('h2'), size('h3')]")
+
+    _staff_login(driver, live_server, "li")
+    driver.get(f"{live_server}/console/estates/{estate_id}")
+    h1, h2, h3 = sizes()
+    assert h1 > h2 > h3, (h1, h2, h3)
+    driver.set_window_size(*PHONE)
+    driver.get(f"{live_server}/r/login/{token}")
+    _go(driver, driver.find_element(By.CSS_SELECTOR, "button.big"))
+    h1, h2, h3 = sizes()
+    assert h1 > h2 > h3, (h1, h2, h3)
+    screenshot(driver, "resident-home-headings")
