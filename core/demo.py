@@ -76,6 +76,7 @@ def seed(router=None, rng_seed: int = 2026) -> dict:
              for username, password, role, display, community, street_name in LOGINS]
     _seed_votes(rng, users[0])
     _seed_complaints(users[0], router or Router())
+    _bind_a_simulator_resident()
     _seed_renovation(rng, users[0])
     return {"street": STREET, "estates": len(ESTATES), "flats": flats}
 
@@ -227,6 +228,21 @@ def demo_resident():
         .order_by(Flat.id)
     )
     return flat.representative
+
+
+def simulator_openid(owner) -> str:
+    """The openid the WeChat simulator (/dev/wechat) plays an owner under."""
+    return f"sim-{owner.id}"
+
+
+def _bind_a_simulator_resident() -> None:
+    """One simulator resident of 纺织厂宿舍 is bound already, so that opening the survey and publishing the
+    notice queue pushes to them: `make run`'s scheduler sends them and the simulator shows them sent."""
+    from core.residents.models import Binding
+
+    owner = simulator_residents()[-1]
+    db.session.add(Binding(openid=simulator_openid(owner), owner=owner, method="code"))
+    db.session.flush()
 
 
 def simulator_residents(count: int = 4) -> list:

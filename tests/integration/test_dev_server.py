@@ -117,3 +117,24 @@ def test_the_simulators_api_answers_only_its_own_account(monkeypatch, tmp_path, 
     # Outside simulator mode there is no such API.
     monkeypatch.delenv("WECHAT_SIMULATOR")
     assert make_app(database_url).test_client().get("/dev/wechat/api/cgi-bin/token").status_code == 404
+
+
+def test_the_demo_queues_pushes_for_a_bound_simulator_resident(monkeypatch, tmp_path, database_url):
+    from core.demo import seed
+    from tests.conftest import _empty_tables, make_app
+
+    monkeypatch.setenv("WECHAT_SIMULATOR", "1")
+    monkeypatch.setenv("YISHI_INSTANCE_PATH", str(tmp_path))
+    simulated = make_app(database_url)
+    with simulated.app_context():
+        try:
+            seed()
+            db.session.commit()
+            queued = db.session.scalars(select(Push)).all()
+            assert {p.kind for p in queued} == {"survey_opened", "notice_published"}
+            assert all(p.openid.startswith("sim-") and p.status == "pending" for p in queued)
+            page = simulated.test_client().get("/dev/wechat/").get_data(as_text=True)
+            assert "纺织厂宿舍" in page and "（已绑定，有推送）" in page
+        finally:
+            db.session.remove()
+            _empty_tables()

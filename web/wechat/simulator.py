@@ -18,16 +18,19 @@ from sqlalchemy import select
 from bot.menu import MENU
 from bot.wechat_side import event_xml, reply_text, signed_request, text_xml
 from core.db import db, local
-from core.demo import is_seeded, simulator_residents
-from core.residents.models import Push
+from core.demo import is_seeded, simulator_openid, simulator_residents
+from core.residents.models import Binding, Push
 from web.extensions import csrf
 from web.wechat.endpoint import account
 
 bp = Blueprint("simulator", __name__, url_prefix="/dev/wechat")
 
 
-def openid_for(owner) -> str:
-    return f"sim-{owner.id}"
+openid_for = simulator_openid
+
+
+def bound(openid: str) -> bool:
+    return db.session.scalar(select(Binding.id).where(Binding.openid == openid, Binding.ended_at.is_(None))) is not None
 
 
 @bp.get("/")
@@ -37,7 +40,9 @@ def page():
         for owner in simulator_residents():
             flat = owner.flat
             residents.append({
-                "openid": openid_for(owner), "label": f"{flat.label} {owner.name}",
+                "openid": openid_for(owner),
+                "label": f"{flat.unit.building.estate.name} {flat.label} {owner.name}"
+                         + ("（已绑定，有推送）" if bound(openid_for(owner)) else ""),
                 "bind": f"绑定 {flat.unit.building.estate.name} {flat.code} {owner.name} {owner.phone[-4:]}",
             })
     buttons = [(label, key) for _, row in MENU for label, key, _ in row]
