@@ -88,7 +88,8 @@ def progress_svg(points, total: int, needed: int | None = None, width: int = 600
         parts.append(f'<circle cx="{x(moment):.1f}" cy="{y(agree):.1f}" r="3" fill="#1b6e2a"/>')
     if needed:
         ny = y(needed)
-        parts.append(f'<line x1="{pad}" x2="{width - pad}" y1="{ny:.1f}" y2="{ny:.1f}" stroke="#a11" stroke-dasharray="6 4"/>')
+        parts.append(f'<line x1="{pad}" x2="{width - pad}" y1="{ny:.1f}" y2="{ny:.1f}" stroke="#a11" '
+                     'stroke-dasharray="6 4"/>')
         parts.append(f'<text x="{width - pad}" y="{ny - 4:.1f}" text-anchor="end" font-size="14">需 {needed} 户</text>')
     day = first.strftime("%Y-%m-%d") if first.date() == last.date() else \
         f'{first.strftime("%Y-%m-%d")} 至 {last.strftime("%Y-%m-%d")}'

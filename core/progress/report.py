@@ -50,7 +50,8 @@ def stage_of(estate) -> Stage:
     votes = db.session.scalars(select(Vote).where(Vote.estate_id == estate.id, Vote.status != "draft")
                                .order_by(Vote.id)).all()
     demand = db.session.scalar(select(DemandSurvey).where(DemandSurvey.estate_id == estate.id,
-                                                          DemandSurvey.status != "draft").order_by(DemandSurvey.id.desc()))
+                                                          DemandSurvey.status != "draft")
+                               .order_by(DemandSurvey.id.desc()))
     notice = db.session.scalar(select(Notice).where(Notice.estate_id == estate.id,
                                                     Notice.status.in_(("published", "closed")))
                                .order_by((Notice.status == "published").desc(), Notice.id.desc()))
@@ -70,11 +71,14 @@ def stage_of(estate) -> Stage:
         else:
             steps.append(("申请项目（意愿未通过）", False, f"《{estate_wide[-1][0].matter}》未通过"))
     if demand is not None:
-        steps.append(("编制方案（需求征集）", demand.status == "open",
-                      f"需求征集《{demand.title}》{'进行中，' + local(demand.closes_at) + ' 截止' if demand.status == 'open' else '已结束'}"))
+        running = demand.status == "open"
+        when = f"进行中，{local(demand.closes_at)} 截止" if running else "已结束"
+        steps.append(("编制方案（需求征集）", running, f"需求征集《{demand.title}》{when}"))
     if notice is not None:
-        steps.append(("方案公示中" if notice.status == "published" else "方案已公示", notice.status == "published",
-                      f"《{notice.title}》{'公示中，' + local(notice.ends_at) + ' 结束' if notice.status == 'published' else '公示期已结束'}"))
+        running = notice.status == "published"
+        ends = f"，{local(notice.ends_at)} 结束" if notice.ends_at else ""
+        steps.append(("方案公示中" if running else "方案已公示", running,
+                      f"《{notice.title}》{'公示中' + ends if running else '公示期已结束'}"))
     matters = [(v, *_vote_state(v)) for v in votes if v.building_id is not None or v.unit_id is not None]
     if matters:
         running = [(v, words) for v, state, words in matters if state in ("open", "broken")]

@@ -75,7 +75,9 @@ def update_flat(actor, flat: Flat, area: str, floor: str) -> list[str]:
         changes.append(f"专有面积 {Decimal(flat.area):.2f} → {new_area:.2f}")
         flat.area = new_area
     if flat.floor != new_floor:
-        changes.append(f"楼层 {flat.floor if flat.floor is not None else '空'} → {new_floor if new_floor is not None else '空'}")
+        def shown(floor):
+            return "空" if floor is None else floor
+        changes.append(f"楼层 {shown(flat.floor)} → {shown(new_floor)}")
         flat.floor = new_floor
     if changes:
         db.session.flush()
