@@ -31,3 +31,14 @@ def test_the_demo_front_page_lists_the_logins_and_signs_in_the_demo_resident(app
     assert db.session.scalar(select(func.count()).select_from(SignInLink)) == 1
     signin = client.get(answer.headers["Location"]).get_data(as_text=True)
     assert "进入" in signin
+
+
+def test_a_signed_in_worker_is_offered_the_console_not_the_login(client):
+    from tests import factories
+    from tests.conftest import login
+
+    factories.user("worker", factories.community(), username="li")
+    db.session.commit()
+    login(client, "li")
+    text = client.get("/").get_data(as_text=True)
+    assert "进入工作台" in text and 'href="/console/"' in text and "登录工作台" not in text
