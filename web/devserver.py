@@ -7,10 +7,13 @@ server stops, however that happens: Ctrl-C, SIGTERM, or (on Linux) the server dy
 import signal
 import subprocess
 import sys
+import threading
 
 import click
 from flask import current_app
 from werkzeug.serving import run_simple
+
+_stopping = threading.Event()
 
 
 def _die_with_parent() -> None:
@@ -23,7 +26,16 @@ def _die_with_parent() -> None:
         pass
 
 
+def _watch(child: subprocess.Popen) -> None:
+    """Say so when the scheduler dies on its own: pushes and closing votes then wait until a restart."""
+    code = child.wait()
+    if not _stopping.is_set():
+        click.secho(f"The scheduler stopped by itself (exit {code}): pushes are not sent and votes do not "
+                    "close until you restart.", fg="red", err=True)
+
+
 def _stop(child: subprocess.Popen) -> None:
+    _stopping.set()
     if child.poll() is None:
         child.terminate()
         try:
@@ -39,9 +51,13 @@ def _stop(child: subprocess.Popen) -> None:
 def dev_server(host, port):
     """Serve the app for development with one scheduler process beside it (stopped with the server)."""
     app = current_app._get_current_object()
+    # A session of its own: Ctrl-C reaches the server only, which then stops the scheduler (and so can tell
+    # that stop from the scheduler dying by itself).
     child = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run"],
+                             start_new_session=True,
                              preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
     click.echo(f"Scheduler started (pid {child.pid}); it stops with the server.", err=True)
+    threading.Thread(target=_watch, args=(child,), daemon=True).start()
     # SIGTERM ends the server like Ctrl-C, so that the scheduler is stopped on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
