@@ -41,4 +41,4 @@ def test_a_signed_in_worker_is_offered_the_console_not_the_login(client):
     db.session.commit()
     login(client, "li")
     text = client.get("/").get_data(as_text=True)
-    assert "进入工作台" in text and 'href="/console/"' in text and "登录工作台" not in text
+    assert "进入工作台</a>" in text and 'href="/console/"' in text and "登录工作台</a>" not in text
