@@ -23,14 +23,15 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# The demo runs on SQLite in instance/, with plain-HTTP cookies for 127.0.0.1.
+# The demo runs on SQLite in instance/, with plain-HTTP cookies for 127.0.0.1; `flask dev-server` runs the
+# development server and one scheduler process beside it (pushes, closing votes), and stops both together.
 run: install
 	mkdir -p instance
 	SESSION_COOKIE_SECURE=0 $(FLASK) db upgrade
 	SESSION_COOKIE_SECURE=0 $(FLASK) nlp install-default
 	SESSION_COOKIE_SECURE=0 $(FLASK) demo seed
-	@echo "WeChat simulator: http://127.0.0.1:5000/dev/wechat/"
-	SESSION_COOKIE_SECURE=0 WECHAT_SIMULATOR=1 $(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Start here: http://127.0.0.1:5000/   WeChat simulator: http://127.0.0.1:5000/dev/wechat/"
+	SESSION_COOKIE_SECURE=0 WECHAT_SIMULATOR=1 $(FLASK) dev-server --host 127.0.0.1 --port 5000
 
 # The suite starts a private redis-server and drives Debian's Chromium (with a Chinese font, so that
 # screenshots are readable); install the packages when missing.

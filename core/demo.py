@@ -76,6 +76,7 @@ def seed(router=None, rng_seed: int = 2026) -> dict:
              for username, password, role, display, community, street_name in LOGINS]
     _seed_votes(rng, users[0])
     _seed_complaints(users[0], router or Router())
+    _bind_a_simulator_resident()
     _seed_renovation(rng, users[0])
     return {"street": STREET, "estates": len(ESTATES), "flats": flats}
 
@@ -152,16 +153,67 @@ def _seed_renovation(rng: random.Random, worker) -> None:
     demands.open_survey(survey, worker)
     favourites = [i.position for i in survey.items if i.key in ("elevator", "parking", "elderly")]
     flats = db.session.scalars(scope_flats_query(textile.id)).all()
-    sayings = ("老人上楼太难了，希望装电梯", "停车太难，晚上回来没地方停", "希望有个老年活动的地方", "", "", "")
+    key_of = {i.position: i.key for i in survey.items}
+    decks = {}
     for flat in rng.sample(flats, len(flats) // 2):
         wanted = list(dict.fromkeys(rng.sample(favourites, rng.randint(1, 3))
                                     + rng.sample(range(1, len(survey.items) + 1), 2)))
-        demands.answer(survey, flat.representative, wanted, wanted[:3], rng.choice(sayings), "wechat")
+        demands.answer(survey, flat.representative, wanted, wanted[:3], _saying(rng, key_of[wanted[0]], flat, decks),
+                       "wechat")
     notice = notices.draft(worker, textile, "纺织厂宿舍改造方案（征求意见稿）公示",
                            "一、雨污分流和供水管网改造\n二、屋面防水和楼道照明\n三、新增停车位60个，加装充电桩\n"
                            "四、1栋、2栋试点加装电梯\n公示期内如有意见或异议，请在此留言，或到建设路社区反映。")
     notices.schedule(notice, worker, now - timedelta(days=1), now + timedelta(days=6))
     notices.advance()
+
+
+# What households write beside their choices, by their first choice; many write nothing, few write the same.
+SAYINGS = {
+    "elevator": (
+        "我住六楼，腿脚不好，一个月下不了几次楼，盼着早点装电梯。",
+        "老伴去年做了膝盖手术，每次去医院都得请邻居帮忙背下楼。",
+        "装电梯我同意，但费用怎么分摊要提前说清楚，一楼二楼的采光和噪音也要考虑。",
+        "希望电梯能平层入户，半层停的话坐轮椅还是上不去。",
+        "单元里七十岁以上的老人有五六个，电梯早装一天是一天。",
+        "我家在{floor}楼，买菜提东西上楼太累了，支持加装电梯。",
+    ),
+    "parking": (
+        "晚上八点以后院子里就找不到车位了，消防通道也被占着。",
+        "电动车都推进楼道里充电，太危险了，希望建个集中充电棚。",
+        "外面的车随便开进来停，希望装个道闸，只让本院的车进。",
+        "划停车位的时候别把仅有的那点绿地全占了。",
+        "大门口那块空地一直堆杂物，能不能改成停车场？",
+    ),
+    "elderly": (
+        "院里老人多，希望有个能坐下来聊天、下棋的地方，冬天有暖气就更好了。",
+        "想要个老年食堂，中午能吃上一口热饭，儿女都不在身边。",
+        "楼道里装上扶手吧，上下楼有个抓手，心里踏实。",
+        "希望有个卫生室，量个血压、拿点常用药不用跑到医院去。",
+    ),
+    "": (
+        "下水道经常堵，一楼一下大雨就返水，家具都泡坏过。",
+        "屋顶漏水好几年了，顶楼的墙皮一块块往下掉。",
+        "自来水管太老了，早上放出来的水是黄的，希望把管子都换了。",
+        "外墙保温做一下吧，冬天屋里只有十几度。",
+        "院里的路坑坑洼洼，下雨全是积水，老人走路容易摔。",
+        "垃圾桶就放在{building}栋楼下，夏天味道很大，希望挪远一点。",
+        "路灯太暗，晚上回来黑乎乎的，希望多装几盏。",
+        "施工的时候别太早开工，院里老人睡眠浅，另外要把材料堆放好。",
+        "改造的钱怎么花，希望在院里公示栏和公众号里都公布一下。",
+        "前段时间有人偷电动车电瓶，监控能不能多装几个。",
+        "院子里乱搭的棚子拆了吧，消防车都开不进来。",
+        "燃气管道是八十年代的，一直担心出事，请先检查一下。",
+    ),
+}
+
+
+def _saying(rng: random.Random, first_choice_key: str, flat, decks: dict) -> str:
+    if rng.random() < 0.35:  # many households answer without a word
+        return ""
+    key = first_choice_key if first_choice_key in SAYINGS and rng.random() > 0.3 else ""  # or of something else
+    if not decks.get(key):  # each saying once before any comes back
+        decks[key] = rng.sample(SAYINGS[key], len(SAYINGS[key]))
+    return decks[key].pop().format(floor=flat.floor or 1, building=flat.unit.building.number)
 
 
 def demo_resident():
@@ -176,6 +228,21 @@ def demo_resident():
         .order_by(Flat.id)
     )
     return flat.representative
+
+
+def simulator_openid(owner) -> str:
+    """The openid the WeChat simulator (/dev/wechat) plays an owner under."""
+    return f"sim-{owner.id}"
+
+
+def _bind_a_simulator_resident() -> None:
+    """One simulator resident of 纺织厂宿舍 is bound already, so that opening the survey and publishing the
+    notice queue pushes to them: `make run`'s scheduler sends them and the simulator shows them sent."""
+    from core.residents.models import Binding
+
+    owner = simulator_residents()[-1]
+    db.session.add(Binding(openid=simulator_openid(owner), owner=owner, method="code"))
+    db.session.flush()
 
 
 def simulator_residents(count: int = 4) -> list:

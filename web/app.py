@@ -2,7 +2,7 @@
 import logging
 import os
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -57,8 +57,10 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message = "请先登录。"
     login_manager.session_protection = "strong"
 
-    from web import auth, backup, classifier, cli, console, filters, open311, resend, resident, security, wechat
+    from web import (auth, backup, classifier, cli, console, filters, landing, open311, resend, resident, security,
+                     wechat)
 
+    landing.init_app(app)
     auth.init_app(app)
     console.init_app(app)
     resident.init_app(app)
@@ -71,13 +73,33 @@ def create_app(config: dict | None = None) -> Flask:
     backup.init_app(app, create_app)
     resend.init_app(app)
 
-    @app.errorhandler(404)
-    def not_found(_error):
-        return render_template("error.html", title="找不到页面", message="页面不存在，或您无权查看。"), 404
+    # Every error a worker or resident can meet is a Chinese page in the site's style (Werkzeug's are English).
+    messages = {
+        400: ("请求有误", "提交的内容不完整或格式不对，请返回上一页检查后再试。"),
+        403: ("无权操作", "您没有权限做这个操作。表单过期时，请刷新页面后再提交。"),
+        404: ("找不到页面", "页面不存在，或您无权查看。"),
+        405: ("操作方式不对", "这个地址不能这样打开，请从页面上的链接或按钮进入。"),
+        500: ("系统出错", "系统出了问题，您刚才的操作没有保存。请稍后再试，或告诉管理员。"),
+    }
+
+    def error_page(error):
+        code = getattr(error, "code", 500) or 500
+        title, message = messages[code]
+        # A Chinese message written for this case (abort(400, "…")) beats the generic one; Werkzeug's and
+        # Flask-WTF's own (CSRF) are English and never shown.
+        described = getattr(error, "description", None)
+        if isinstance(described, str) and any("\u4e00" <= ch <= "\u9fff" for ch in described):
+            message = described
+        if request.path.startswith("/wechat"):  # WeChat's servers read no page
+            return "", code
+        return render_template("error.html", title=title, message=message, code=code), code
+
+    for code in messages:
+        app.register_error_handler(code, error_page)
 
     @app.errorhandler(413)
     def too_large(_error):
-        return render_template("error.html", title="文件太大",
+        return render_template("error.html", title="文件太大", code=413,
                                message=f"上传文件不能超过 {app.config['MAX_CONTENT_LENGTH'] // 1048576} MB。"), 413
 
     @app.errorhandler(429)

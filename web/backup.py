@@ -29,7 +29,24 @@ def _database_file() -> Path:
     if url.get_backend_name() != "sqlite" or not url.database:
         raise click.ClickException("flask backup works on SQLite; for PostgreSQL use pg_dump and pg_restore "
                                    "(README: Backups).")
-    return Path(url.database)
+    path = Path(url.database)
+    # Flask-SQLAlchemy reads a relative SQLite path against the instance folder.
+    return path if path.is_absolute() else Path(current_app.instance_path) / path
+
+
+def _absolute(path: Path) -> Path:
+    """A path the user typed, against the current directory: Flask-SQLAlchemy would read a relative
+    SQLite path against instance/ and open (create) an empty database there."""
+    return Path(path).expanduser().resolve()
+
+
+def _side_files(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
+def _remove(path: Path) -> None:
+    for leftover in (path, *_side_files(path)):
+        leftover.unlink(missing_ok=True)
 
 
 def _copy(source: Path, target: Path) -> None:
@@ -42,6 +59,9 @@ def _copy(source: Path, target: Path) -> None:
 def verify_file(path: Path, app_factory=None) -> dict:
     """Open a database file on its own and check it: SQLite's integrity check, then every vote's log."""
     create_app = app_factory or current_app.extensions["yishi.app_factory"]
+    path = _absolute(path)
+    if not path.is_file():
+        return {"ok": False, "problems": [f"no file {path}"]}
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
             integrity = connection.execute("PRAGMA integrity_check").fetchone()[0]
@@ -64,6 +84,8 @@ def verify_file(path: Path, app_factory=None) -> dict:
         reports = {vote.id: verify_signed(vote, trusted) for vote in db.session.scalars(select(Vote).order_by(Vote.id))}
         db.session.remove()
         db.engine.dispose()
+    for leftover in _side_files(path):  # the check opened the copy in WAL mode; the copy stays one file
+        leftover.unlink(missing_ok=True)
     problems = [f"vote {vote_id}: {problem}" for vote_id, r in reports.items() for problem in r.problems]
     return {"ok": not problems, "votes": len(reports), "entries": sum(r.entries for r in reports.values()),
             "problems": problems}
@@ -75,13 +97,17 @@ def verify_file(path: Path, app_factory=None) -> dict:
 def backup_create(out):
     """Copy the live SQLite database, consistently, while the app runs; then verify the copy."""
     source = _database_file()
-    out = out or Path(current_app.instance_path) / "backups" / \
+    out = _absolute(out) if out else Path(current_app.instance_path) / "backups" / \
         f"yishi-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}.sqlite3"
     if out.exists():
         raise click.ClickException(f"{out} exists already.")
     out.parent.mkdir(parents=True, exist_ok=True)
-    _copy(source, out)
-    report = verify_file(out)
+    try:
+        _copy(source, out)
+        report = verify_file(out)
+    except BaseException:  # a half-written copy is no backup: leave nothing behind
+        _remove(out)
+        raise
     click.echo(json.dumps({"backup": str(out), **report}, ensure_ascii=False))
     sys.exit(0 if report["ok"] else 1)
 
@@ -90,7 +116,7 @@ def backup_create(out):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def backup_verify(file):
     """Check a backup: SQLite's integrity check and every vote's ballot chain."""
-    report = verify_file(file)
+    report = verify_file(_absolute(file))
     click.echo(json.dumps(report, ensure_ascii=False))
     sys.exit(0 if report["ok"] else 1)
 
@@ -101,6 +127,7 @@ def backup_verify(file):
 def backup_restore(file, yes):
     """Replace the live database with a verified backup (stop the web workers and the scheduler first)."""
     target = _database_file()
+    file = _absolute(file)
     report = verify_file(file)
     if not report["ok"]:
         raise click.ClickException("the backup does not verify, nothing restored: " + "; ".join(report["problems"]))

@@ -17,6 +17,7 @@ from core.register.operations import create_estate, export_register, import_regi
 from core.register.sheet import ImportRejected
 from core.residents.links import issue_link
 from core.votes.ballots import owner_has_voted
+from web.config import LOCAL_BASE_URL
 
 demo = AppGroup("demo", help="The demo street.")
 users = AppGroup("users", help="Staff accounts.")
@@ -24,8 +25,17 @@ register = AppGroup("register", help="The household register (一区一档).")
 departments = AppGroup("departments", help="Departments that complaints are routed to.")
 
 
+def public_url(path: str) -> str:
+    """A full address for a path, for links printed in the terminal and handed to a resident."""
+    from flask import current_app
+
+    return (current_app.config["PUBLIC_BASE_URL"] or LOCAL_BASE_URL) + path
+
+
 def init_app(app):
-    for group in (demo, users, register, departments, residents, votes, scheduler, wechat, bot_group):
+    from web.devserver import dev_server
+
+    for group in (demo, users, register, departments, residents, votes, scheduler, wechat, bot_group, dev_server):
         app.cli.add_command(group)
 
 
@@ -40,14 +50,15 @@ def demo_seed():
         click.echo(f"Demo seeded: {made['estates']} estates, {made['flats']} flats in {made['street']}.")
     else:
         click.echo("Demo already seeded.")
-    click.echo("Demo logins (http://127.0.0.1:5000/login):")
+    click.echo(f"Start here: {public_url('/')}")
+    click.echo(f"Demo logins ({public_url('/login')}):")
     for username, password, role, display, *_ in demo_module.LOGINS:
         click.echo(f"  {username} / {password}  ({display}, {role})")
     owner = demo_module.demo_resident()
     link = issue_link(owner)
     db.session.commit()
     click.echo(f"A resident ({owner.flat.label}), one-time link valid 30 minutes:")
-    click.echo(f"  http://127.0.0.1:5000/r/login/{link}")
+    click.echo(f"  {public_url('/r/login/' + link)}")
 
 
 @departments.command("seed")
@@ -107,6 +118,40 @@ def register_create_estate(community, name, year_built, buildings, address):
     click.echo(f"Created estate {estate.id} {estate.name} with {len(estate.buildings)} buildings.")
 
 
+@register.command("create-street")
+@click.option("--name", required=True, help="The street office's name, e.g. 雁江街道.")
+def register_create_street(name):
+    """Add a street office (audited)."""
+    from core.register.admin import RegisterError, create_street
+
+    try:
+        street = create_street(None, name)
+    except RegisterError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Created street {street.id} {street.name}.")
+
+
+@register.command("create-community")
+@click.option("--street", "street_name", required=True, help="The street office it belongs to.")
+@click.option("--name", required=True, help="The community's name, e.g. 建设路社区.")
+def register_create_community(street_name, name):
+    """Add a community to a street office (audited)."""
+    from core.register.admin import RegisterError, create_community
+
+    street = street_named(street_name)
+    if street is None:
+        raise click.ClickException(f"没有名为“{street_name}”的街道。")
+    try:
+        community = create_community(None, street, name)
+    except RegisterError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Created community {community.id} {community.name} in {street.name}.")
+
+
 @register.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--estate", "estate_name", required=True, help="Estate name or id.")
@@ -152,7 +197,7 @@ def residents_link(estate_name, flat_code):
         raise click.ClickException(f"No flat {flat_code} with an owner in that estate.")
     token = issue_link(flat.representative)
     db.session.commit()
-    click.echo(f"/r/login/{token}")
+    click.echo(public_url(f"/r/login/{token}"))
 
 
 @residents.command("code")

@@ -21,7 +21,7 @@ def from_environment(instance_path: str, env=None) -> dict:
         database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
-    return {
+    settings = {
         "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SESSION_COOKIE_SECURE": _flag(env, "SESSION_COOKIE_SECURE", True),
@@ -44,12 +44,22 @@ def from_environment(instance_path: str, env=None) -> dict:
         "VOTE_OBJECTION_DAYS": int(env.get("VOTE_OBJECTION_DAYS", "7")),
         **wechat_settings(env),
     }
+    if settings["WECHAT_SIMULATOR"] and not env.get("WECHAT_API_BASE_URL"):
+        # The simulator's made-up account talks to WeChat's API played inside this app (/dev/wechat/api/),
+        # so that the scheduler's pushes are delivered to the simulator page instead of nowhere.
+        settings["WECHAT_API_BASE_URL"] = (settings["PUBLIC_BASE_URL"] or LOCAL_BASE_URL) + "/dev/wechat/api/"
+    return settings
 
 
-# The simulator's own account: not a real one, so nothing it signs can reach WeChat.
+# Where `make run` serves: links printed in the terminal, and the simulator's API, when PUBLIC_BASE_URL is unset.
+LOCAL_BASE_URL = "http://127.0.0.1:5000"
+
+# The simulator's own account: not a real one, so nothing it signs can reach WeChat; its secret only
+# opens the API the simulator plays (web/wechat/simulator.py).
 SIMULATOR_ACCOUNT = {
     "WECHAT_TOKEN": "yishi-simulator",
     "WECHAT_APP_ID": "wx00000000simulator",
+    "WECHAT_APP_SECRET": "simulator-secret",
     "WECHAT_ENCODING_AES_KEY": "c2ltdWxhdG9yLWtleS1mb3IteWlzaGktZGV2LW9ubHk",
 }
 
@@ -73,6 +83,9 @@ def wechat_settings(env) -> dict:
             raise RuntimeError("WECHAT_SIMULATOR=1 refuses to run with WECHAT_APP_SECRET set: "
                                "the simulator is for machines without a real official account.")
         settings.update(SIMULATOR_ACCOUNT)
+        # Every kind of push gets a template, so that the demo shows them sent rather than skipped.
+        settings["WECHAT_TEMPLATES"] = {kind: template or f"simulator-{kind}"
+                                        for kind, template in settings["WECHAT_TEMPLATES"].items()}
     return settings
 
 

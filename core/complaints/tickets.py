@@ -20,6 +20,7 @@ from core.complaints.models import (OPEN, Complaint, ComplaintEvent, ComplaintPh
 from core.db import db, db_now, local
 from core.register.models import Community, Estate
 from core.residents import pushes
+from nlp.stopwords import topical
 
 MAX_TEXT = 500
 # The same text from the same flat this soon after is a double tap or a resend, not a new problem.
@@ -193,7 +194,7 @@ def _predict(complaint: Complaint, router: Router):
         return None
     prediction = router.classifier.predict(complaint.text)
     complaint.suggestions = [{"code": s.label, "probability": s.probability} for s in prediction.suggestions]
-    complaint.key_words = list(prediction.words)
+    complaint.key_words = topical(prediction.words)  # "了" explains nothing to a worker
     complaint.model_version = router.classifier.version[:40]
     return prediction.best
 

@@ -70,6 +70,9 @@ def create_survey(actor, estate, title: str, opens_at: datetime, closes_at: date
         raise DemandRefused("请填写标题（100字以内）。")
     if closes_at <= opens_at:
         raise DemandRefused("截止时间要晚于开始时间。")
+    other = periods.clash(DemandSurvey, estate.id, opens_at, closes_at)
+    if other is not None:
+        raise DemandRefused(periods.clash_message(other, "需求征集"))
     survey = DemandSurvey(estate_id=estate.id, title=title, opens_at=opens_at, closes_at=closes_at,
                           created_by_id=getattr(actor, "id", None))
     db.session.add(survey)
@@ -84,6 +87,10 @@ def open_survey(survey: DemandSurvey, actor=None) -> None:
     """Open now (or when due) and tell the bound residents of the estate."""
     if survey.status != "draft":
         raise DemandRefused(f"需求征集已{survey.status_label}。")
+    now = db_now(db.session)
+    other = periods.clash(DemandSurvey, survey.estate_id, min(survey.opens_at, now), survey.closes_at, survey.id)
+    if other is not None and other.status == "open":
+        raise DemandRefused(periods.clash_message(other, "需求征集"))
     periods.open_period(survey, actor, "demand", f"/r/demands/{survey.id}")
 
 

@@ -65,6 +65,9 @@ def create_survey(actor, estate, title: str, opens_at: datetime, closes_at: date
         raise SurveyRefused("请填写标题（100字以内）。")
     if closes_at <= opens_at:
         raise SurveyRefused("截止时间要晚于开始时间。")
+    other = periods.clash(Survey, estate.id, opens_at, closes_at)
+    if other is not None:
+        raise SurveyRefused(periods.clash_message(other, "满意度调查"))
     survey = Survey(estate_id=estate.id, title=title, opens_at=opens_at, closes_at=closes_at, anonymous=anonymous,
                     created_by_id=getattr(actor, "id", None))
     db.session.add(survey)
@@ -80,6 +83,10 @@ def open_survey(survey: Survey, actor=None) -> None:
     """Open now (or when due) and tell the bound residents of the estate."""
     if survey.status != "draft":
         raise SurveyRefused(f"问卷{survey.status_label}。")
+    now = db_now(db.session)
+    other = periods.clash(Survey, survey.estate_id, min(survey.opens_at, now), survey.closes_at, survey.id)
+    if other is not None and other.status == "open":
+        raise SurveyRefused(periods.clash_message(other, "满意度调查"))
     periods.open_period(survey, actor, "survey", f"/r/surveys/{survey.id}")
 
 

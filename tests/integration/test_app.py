@@ -55,3 +55,17 @@ def test_users_create_makes_an_admin_and_refuses_a_short_password(runner):
 
 def test_health(client):
     assert client.get("/healthz").json == {"ok": True}
+
+
+def test_the_demo_demand_comments_are_varied_and_believable(runner):
+    from collections import Counter
+
+    from core.consultation.models import DemandResponse
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    comments = [c for c in db.session.scalars(select(DemandResponse.comment)) if c]
+    counts = Counter(comments)
+    assert len(comments) >= 15 and len(counts) >= 15
+    assert max(counts.values()) <= 3, counts.most_common(3)
+    assert any("电梯" in c for c in comments) and any("停车" in c or "车位" in c for c in comments)
+    assert not any("{" in c for c in comments)

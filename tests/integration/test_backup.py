@@ -114,3 +114,39 @@ def test_a_backup_with_a_console_paper_ballot_verifies_and_restores(live, tmp_pa
     db.session.remove()
     restored = runner.invoke(args=["backup", "restore", str(copy), "--yes"])
     assert restored.exit_code == 0 and json.loads(restored.output)["ok"], restored.output
+
+
+def test_relative_paths_are_read_against_the_current_directory_and_nothing_is_left_behind(live, tmp_path,
+                                                                                         monkeypatch):
+    estate = factories.estate()
+    vote = factories.vote(estate)
+    flat = factories.flats_of(estate)[0]
+    cast(vote.id, flat, "agree", channel="web", idempotency_key="k", owner=flat.owners[0])
+    db.session.commit()
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    runner = live.test_cli_runner()
+    created = runner.invoke(args=["backup", "create", "--out", "mybackup.sqlite3"])
+    assert created.exit_code == 0, created.output
+    report = json.loads(created.output)
+    assert report["ok"] and report["entries"] == 1 and report["backup"] == str(work / "mybackup.sqlite3")
+    assert sorted(p.name for p in work.iterdir()) == ["mybackup.sqlite3"]  # no -wal or -shm beside it
+    assert not list((tmp_path / "instance").glob("mybackup*"))  # and no empty twin in instance/
+    verified = runner.invoke(args=["backup", "verify", "mybackup.sqlite3"])
+    assert verified.exit_code == 0, verified.output
+    assert json.loads(verified.output)["entries"] == 1
+
+
+def test_a_backup_that_cannot_be_written_leaves_no_file(live, tmp_path, monkeypatch):
+    import web.backup
+
+    def broken_copy(source, target):
+        target.write_bytes(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(web.backup, "_copy", broken_copy)
+    monkeypatch.chdir(tmp_path)
+    result = live.test_cli_runner().invoke(args=["backup", "create", "--out", "broken.sqlite3"])
+    assert result.exit_code != 0
+    assert not list(tmp_path.glob("broken.sqlite3*"))

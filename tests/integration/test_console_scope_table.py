@@ -66,6 +66,9 @@ TABLE = [
     ("POST", "/console/surveys/{survey}/close", False),
     ("POST", "/console/surveys/{survey}/open", False),
     ("GET", "/console/surveys/{survey}/results.xlsx", True),
+    ("GET", "/console/flats/{flat}/edit", False),
+    ("POST", "/console/flats/{flat}/edit", False),
+    ("POST", "/console/owners/{owner}", False),
 ]
 # Routes about no one estate: lists (scoped inside), templates, and the street office's own pages.
 UNSCOPED = {"/console/", "/console/complaints", "/console/complaints/new", "/console/complaints/stats",
@@ -73,7 +76,8 @@ UNSCOPED = {"/console/", "/console/complaints", "/console/complaints/new", "/con
             "/console/classifier/history", "/console/classifier/history/<int:run_id>",
             "/console/classifier/history/<int:run_id>/start", "/console/classifier/history/<int:run_id>/promote",
             "/console/classifier/mapping",
-            "/console/overview", "/console/report.xlsx", "/console/register-template.xlsx", "/console/votes"}
+            "/console/overview", "/console/report.xlsx", "/console/register-template.xlsx", "/console/votes",
+            "/console/organisation", "/console/organisation/streets", "/console/organisation/communities"}
 
 
 def _things(estate, worker):

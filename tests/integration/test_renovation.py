@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from core.consultation import surveys
 from core.consultation.models import (
     DemandChoice,
     DemandResponse,
@@ -18,7 +19,7 @@ from core.consultation.models import (
     SurveyParticipation,
     SurveyResponse,
 )
-from core.db import db, db_now
+from core.db import SHANGHAI, db, db_now
 from core.jobs import advance_calendar
 from core.register.lookup import flat_by_code
 from core.residents.links import issue_link
@@ -242,9 +243,10 @@ def test_the_street_office_sees_each_estates_stage_and_downloads_the_monthly_rep
     month = db_now(db.session).strftime("%Y-%m")
     report = other.get(f"/console/report.xlsx?month={month}")
     rows = sheet(report.data, f"{month} 进度")
-    assert rows[0][:3] == ("社区", "小区", "阶段")
+    assert rows[0][:4] == ("社区", "小区", "阶段", "阶段依据")
     (row,) = rows[1:]
-    assert row[1:3] == ("幸福里", "编制方案（需求征集）") and row[8] == 1  # one complaint this month
+    assert row[1:3] == ("幸福里", "编制方案（需求征集）") and row[9] == 1  # one complaint this month
+    assert "需求征集《需求》进行中" in row[3]
     assert other.get("/console/report.xlsx?month=2026-13").status_code == 400
     assert elsewhere.name not in str(rows)
 
@@ -274,3 +276,101 @@ def test_a_worker_types_in_a_paper_demand_form_and_a_bad_flat_changes_nothing(ap
     response = db.session.scalar(select(DemandResponse))
     assert response.channel == "paper" and response.flat_id == flat_by_code(estate, "3-2-301").id
     assert {(c.item.name, c.rank) for c in response.choices} == {("加装电梯", 1), ("停车位和车库", None)}
+
+
+def test_a_second_demand_survey_or_satisfaction_survey_at_the_same_time_is_refused(app, client, estate, worker):
+    login(client, worker.username)
+    page = f"/console/estates/{estate.id}/renovation"
+    post(client, page, f"/console/estates/{estate.id}/demands", title="第一次需求征集", open_now="1",
+         menu="基础类 加装电梯")
+    second = post(client, page, f"/console/estates/{estate.id}/demands", title="第二次需求征集", open_now="1",
+                  menu="基础类 加装电梯")
+    text = second.get_data(as_text=True)
+    assert "本小区已有一个需求征集“第一次需求征集”正在进行" in text and "同一小区同一时间只能有一个需求征集" in text
+    assert [s.title for s in db.session.scalars(select(DemandSurvey))] == ["第一次需求征集"]
+    # Scheduled after the first one closes: accepted, and it opens when its time comes.
+    first = db.session.scalar(select(DemandSurvey))
+    later = (first.closes_at + timedelta(days=1)).astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+    post(client, page, f"/console/estates/{estate.id}/demands", title="第二次需求征集", opens_at=later,
+         menu="基础类 加装电梯")
+    assert count(DemandSurvey) == 2
+    # Opening that draft early, while the first is open, is refused too.
+    draft = db.session.scalar(select(DemandSurvey).where(DemandSurvey.status == "draft"))
+    early = post(client, f"/console/demands/{draft.id}", f"/console/demands/{draft.id}/open")
+    assert "正在进行" in early.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(DemandSurvey, draft.id).status == "draft"
+
+    post(client, page, f"/console/estates/{estate.id}/surveys", title="满意度一", open_now="1", questions="评分 满意吗")
+    again = post(client, page, f"/console/estates/{estate.id}/surveys", title="满意度二", open_now="1",
+                 questions="评分 满意吗")
+    assert "本小区已有一个满意度调查“满意度一”正在进行" in again.get_data(as_text=True)
+    assert count(Survey) == 1
+
+
+def test_the_stage_follows_the_process_and_says_why(app, client, estate, worker):
+    """A satisfaction survey does not put the estate at 绩效评估 while an elevator vote is still open."""
+    from core.progress.report import stage_of
+
+    staff = factories.user("street", street_=estate.community.street)
+    unit = estate.buildings[0].units[1]
+    elevator = factories.vote(estate, rule="civil_code_major", unit=unit, actor=worker)
+    elevator.matter = "1栋2单元加装电梯"
+    now = db_now(db.session)
+    survey = surveys.create_survey(worker, estate, "改造满意度", now, now + timedelta(days=7), "评分 满意吗", False)
+    surveys.open_survey(survey, worker)
+    db.session.flush()
+    where = stage_of(estate)
+    assert where.label == "楼栋、单元事项表决中"
+    assert "《1栋2单元加装电梯》进行中（目前未达标准）" in where.reason and "绩效评估" in where.reason
+    db.session.commit()
+    login(client, staff.username)
+    overview = client.get("/console/overview").get_data(as_text=True)
+    assert "楼栋、单元事项表决中" in overview and "绩效评估（满意度调查）</strong>" not in overview
+    assert "已开始的后续环节：绩效评估（满意度调查）" in overview
+    month = db_now(db.session).astimezone(SHANGHAI).strftime("%Y-%m")
+    report = client.get(f"/console/report.xlsx?month={month}")
+    (row,) = sheet(report.data, f"{month} 进度")[1:]
+    assert row[2] == "楼栋、单元事项表决中" and row[4] == "1栋2单元加装电梯：进行中（目前未达标准）"
+
+    # Once the elevator vote is over, the survey is where the estate is.
+    from core.votes.operations import close_vote
+
+    close_vote(elevator.id, worker)
+    db.session.flush()
+    assert stage_of(estate).label == "绩效评估（满意度调查）"
+
+
+def test_a_vote_with_an_unreadable_custom_rule_is_reported_in_chinese_not_a_crash(app, client, estate, worker):
+    from sqlalchemy import text as sql
+
+    staff = factories.user("street", street_=estate.community.street)
+    vote = factories.vote(estate, actor=worker)
+    db.session.execute(sql("UPDATE vote SET rule = 'custom', fractions = :f WHERE id = :id"),
+                       {"f": '{"approval": "three quarters"}', "id": vote.id})
+    db.session.commit()
+    login(client, staff.username)
+    overview = client.get("/console/overview")
+    assert overview.status_code == 200
+    assert "规则设置有误，无法计票" in overview.get_data(as_text=True)
+    month = db_now(db.session).astimezone(SHANGHAI).strftime("%Y-%m")
+    report = client.get(f"/console/report.xlsx?month={month}")
+    assert report.status_code == 200
+    (row,) = sheet(report.data, f"{month} 进度")[1:]
+    assert "规则设置有误" in row[4] and "fraction" not in str(row)
+
+
+def test_the_monthly_report_freezes_its_header_sets_widths_and_words_an_open_vote_fairly(app, client, estate, worker):
+    staff = factories.user("street", street_=estate.community.street)
+    factories.vote(estate, actor=worker)
+    db.session.commit()
+    login(client, staff.username)
+    month = db_now(db.session).astimezone(SHANGHAI).strftime("%Y-%m")
+    data = client.get(f"/console/report.xlsx?month={month}").data
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    ws = book[f"{month} 进度"]
+    assert ws.freeze_panes == "A2"
+    assert ws.column_dimensions["D"].width >= 40 and ws.column_dimensions["E"].width >= 40
+    assert ws.column_dimensions["H"].width <= 14
+    votes_cell = ws["E2"].value
+    assert "进行中（目前未达标准）" in votes_cell and "未通过" not in votes_cell

@@ -1,5 +1,6 @@
 """The workers' and street office's console."""
-from web.console import bindings, complaints, overview, renovation, training, votes  # noqa: F401  (their pages)
+# Importing the modules registers their pages on the blueprint.
+from web.console import bindings, complaints, overview, register_admin, renovation, training, votes  # noqa: F401
 from web.console.routes import bp
 
 

@@ -10,7 +10,7 @@ from core import audit
 from core.consultation import demands, surveys
 from core.consultation.models import DemandSurvey, Notice, Survey
 from core.db import SHANGHAI, db, utcnow
-from core.progress.report import monthly_xlsx, stage
+from core.progress.report import monthly_xlsx, stage_of
 from core.register import scope
 from web.console.routes import XLSX, bp
 
@@ -27,7 +27,7 @@ def overview():
         demand = _latest(DemandSurvey, estate.id)
         survey = _latest(Survey, estate.id)
         rows.append({
-            "estate": estate, "stage": stage(estate),
+            "estate": estate, "stage": stage_of(estate),
             "demand": demand, "top": demands.results(demand).items[:3] if demand else [],
             "notices": db.session.scalars(select(Notice).where(Notice.estate_id == estate.id,
                                                                Notice.status.in_(("published", "closed")))
@@ -41,7 +41,7 @@ def overview():
 def monthly_report():
     month = request.args.get("month", "")
     if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month):
-        abort(400)
+        abort(400, description=f"月份“{month[:20]}”不对：请选择要导出的月份，例如 {utcnow().astimezone(SHANGHAI):%Y-%m}。")
     data = monthly_xlsx(current_user, month)
     audit.record(current_user, "report.export", f"month:{month}")
     db.session.commit()

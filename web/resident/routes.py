@@ -26,7 +26,7 @@ bp = Blueprint("resident", __name__)
 def oauth_available() -> bool:
     """WeChat sign-in works only inside WeChat's browser, with a real account configured."""
     config = current_app.config
-    return (bool(config["WECHAT_APP_ID"] and config["WECHAT_APP_SECRET"])
+    return (bool(config["WECHAT_APP_ID"] and config["WECHAT_APP_SECRET"]) and not config["WECHAT_SIMULATOR"]
             and "MicroMessenger" in request.headers.get("User-Agent", ""))
 
 

@@ -31,11 +31,24 @@
   async function loadPushes() {
     const list = document.getElementById("pushes");
     const answer = await fetch("pushes?openid=" + encodeURIComponent(resident.value));
-    list.replaceChildren(...(await answer.json()).map(function (p) {
+    const rows = await answer.json();
+    list.replaceChildren(...rows.map(function (p) {
       const item = document.createElement("li");
-      item.textContent = p.queued + " " + p.kind + "：" + Object.values(p.data).join("，");
+      item.className = "push " + p.status;
+      const status = document.createElement("strong");
+      status.textContent = p.status_label + (p.sent ? " " + p.sent : "");
+      const body = document.createElement("span");
+      body.textContent = " " + p.kind + "：" + Object.values(p.data).join("，");
+      item.append(status, body);
+      if (p.url) {
+        const link = document.createElement("a");
+        link.href = p.url;
+        link.textContent = " 详情";
+        item.append(link);
+      }
       return item;
     }));
+    if (!rows.length) list.textContent = "还没有推送。";
   }
 
   document.getElementById("compose").addEventListener("submit", function (event) {
@@ -58,4 +71,6 @@
   });
   resident.addEventListener("change", function () { chat.replaceChildren(); loadPushes(); });
   if (resident.value) loadPushes();
+  // The scheduler sends pushes every 10 seconds: show them change from 待发送 to 已送达.
+  setInterval(function () { if (resident.value) loadPushes(); }, 4000);
 }());
