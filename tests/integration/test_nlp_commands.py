@@ -32,6 +32,12 @@ def test_train_then_evaluate_print_json_with_the_scores(runner, tmp_path):
     scores = json.loads(evaluated.output)
     assert set(scores) >= {"accuracy", "macro_f1", "per_label_f1", "confusion"}
     assert len(scores["confusion"]["matrix"]) == len(scores["confusion"]["labels"]) == 13
+    routing_ = scores["routing"]  # at the app's ROUTING_THRESHOLD
+    assert routing_["threshold"] == 0.6 and 0 < routing_["coverage"] <= 1 and routing_["precision"] > 0.8
+    assert summary["held_out"]["routing"]["threshold"] == 0.6
+    everything = json.loads(_invoke(runner, "nlp", "evaluate", "--model", str(out), "--csv", str(SHIPPED),
+                                    "--text-col", "text", "--label-col", "department", "--threshold", "0").output)
+    assert everything["routing"]["coverage"] == 1 and everything["routing"]["precision"] == everything["accuracy"]
 
 
 def test_two_text_columns_are_joined(runner, tmp_path):
@@ -83,7 +89,7 @@ def test_install_default_promotes_once_and_the_app_picks_up_a_later_promotion(ap
     assert "Trained and promoted" in first.output
     assert "in use already" in _invoke(runner, "nlp", "install-default").output
     newer = tmp_path / "newer.joblib"
-    Classifier(shipped_model.pipeline, {**shipped_model.meta, "version": "29991231-000000-newer"}).save(newer)
+    Classifier(shipped_model.parts, {**shipped_model.meta, "version": "29991231-000000-newer"}).save(newer)
     assert _invoke(runner, "nlp", "promote", str(newer)).exit_code == 0
     assert router().classifier.version == "29991231-000000-newer"
     status = json.loads(_invoke(runner, "nlp", "status").output)

@@ -8,7 +8,7 @@ import pytest
 from nlp.corpus import SHIPPED, Corpus, CorpusError, read_csv, shipped
 from nlp.model import Classifier, ModelFileError
 from nlp.store import ModelStore
-from nlp.training import evaluate, held_out, retrain, split, train
+from nlp.training import compile_parts, evaluate, fit_estimators, held_out, retrain, split, train
 from nlp.words import cut
 
 
@@ -52,11 +52,14 @@ def test_a_prediction_names_the_top_three_departments_and_the_words_behind_the_f
         assert shipped_model.predict(text).best.label == department
 
 
-def test_our_probabilities_are_scikit_learns(shipped_model):
-    texts = list(split(shipped())[1].texts)
-    ours = shipped_model.probabilities(shipped_model.transform(texts))
-    assert np.allclose(ours, shipped_model.pipeline.predict_proba(texts), atol=1e-12)
-    assert shipped_model.top_labels(texts) == list(shipped_model.pipeline.predict(texts))
+def test_our_probabilities_are_scikit_learns():
+    training, holdout = split(shipped())
+    fitted = fit_estimators(list(training.texts), list(training.labels))
+    ours = Classifier(compile_parts(fitted), {})
+    texts = list(holdout.texts) + ["", "！！！", "　楼 道 灯　坏了"]
+    theirs = fitted.model.predict_proba(fitted.transform(texts))
+    assert np.allclose(ours.probabilities(texts), theirs, atol=1e-5)  # float32 against float64
+    assert ours.top_labels(texts) == list(fitted.model.classes_[theirs.argmax(axis=1)])
 
 
 def test_the_held_out_part_is_the_same_whatever_the_order():
