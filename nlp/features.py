@@ -6,12 +6,15 @@ messages; a worker then looks for those words anywhere in a message instead of c
 five times faster than jieba and keeps jieba's 60 MB dictionary out of every worker.
 """
 import re
-from collections import Counter
+from itertools import repeat
+
+import numpy as np
 
 # The topic of a message is in its first sentences; a long letter's tail mostly adds noise (and time).
 MAX_CHARS = 200
-# Longer words are rare, and their parts are words too (加装电梯: 加装, 电梯).
-LONGEST_WORD = 6
+# Longer words are rare, and their parts are words too (老旧小区改造: 老旧小区, 改造); cross-validation
+# scored 4 and 6 alike, and every extra length costs a look-up per character.
+LONGEST_WORD = 4
 
 _SPACE = re.compile(r"\s+")
 
@@ -27,37 +30,22 @@ def normalise(text: str) -> str:
 
 def char_grams(text: str) -> list[str]:
     """Every character and every pair of neighbouring characters of a normalised text."""
-    return [*text, *(text[i:i + 2] for i in range(len(text) - 1))]
+    return [*text, *substrings(text, 2)]
 
 
-def known_words(text: str, words, prefixes) -> list[str]:
-    """Every occurrence of a known word (two characters or more) in a normalised text, overlaps included.
-
-    `prefixes`: the first two characters of every known word, to skip most positions after one look-up.
-    Overlaps are kept on purpose: 加装电梯 gives 加装电梯, 加装 and 电梯, whatever jieba would have cut.
-    """
-    found = []
-    end = len(text)
-    for i in range(end - 1):
-        if text[i:i + 2] not in prefixes:
-            continue
-        for j in range(i + 2, min(i + LONGEST_WORD, end) + 1):
-            if text[i:j] in words:
-                found.append(text[i:j])
-    return found
+def substrings(text: str, length: int) -> list[str]:
+    """Every run of `length` characters of a text."""
+    return [text[i:i + length] for i in range(len(text) - length + 1)]
 
 
-def prefixes_of(words) -> frozenset:
-    """The first two characters of each word, for known_words."""
-    return frozenset(word[:2] for word in words)
+def known_words(text: str, words) -> list[str]:
+    """Every occurrence of a known word (two to LONGEST_WORD characters) in a normalised text, overlaps
+    included: 加装电梯 gives 加装电梯, 加装 and 电梯, whatever jieba would have cut."""
+    return [word for length in range(2, LONGEST_WORD + 1) for word in substrings(text, length) if word in words]
 
 
-def counts(grams: list[str], index: dict) -> Counter:
-    """How often each known feature (its column in `index`) occurs among grams; unknown ones are dropped."""
-    counted = Counter(grams)
-    out = Counter()
-    for gram, n in counted.items():
-        column = index.get(gram)
-        if column is not None:
-            out[column] = n
-    return out
+def columns(grams: list[str], index: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(columns, counts) of the known features among grams (`index`: feature → column); unknown ones are
+    dropped. The look-ups run in C (map), not in a Python loop: this is most of a prediction's time."""
+    found = np.fromiter(map(index.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+    return np.unique(found[found >= 0], return_counts=True)

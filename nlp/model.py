@@ -15,7 +15,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 
-from nlp.features import char_grams, counts, known_words, normalise, prefixes_of
+from nlp.features import columns, normalise, substrings
 
 # 2: look-up tables and arrays (format 1 was a pickled scikit-learn pipeline, tied to its version).
 FORMAT = 2
@@ -53,7 +53,8 @@ class Classifier:
         self.meta = meta
         self._labels = [str(label) for label in parts["labels"]]
         self._chars, self._words = parts["chars"], parts["words"]
-        self._prefixes = prefixes_of(self._words)
+        # The words were chosen up to the LONGEST_WORD of the training run, whatever it is now.
+        self._longest = max(map(len, self._words), default=2)
         # float32 halves the memory; the scores differ from float64's in the 6th decimal.
         self._idf = np.asarray(parts["idf"], dtype=np.float32)
         self._coef = np.ascontiguousarray(parts["coef"], dtype=np.float32)
@@ -80,22 +81,24 @@ class Classifier:
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(columns, values) of a message's TF-IDF row: sublinear counts times IDF, each block (characters,
-        words) scaled to unit length, as scikit-learn's TfidfVectorizer(sublinear_tf=True) does."""
+        words) scaled to unit length, as scikit-learn's TfidfVectorizer(sublinear_tf=True) does with the
+        analyzers of nlp.features (char_grams, known_words), but with the look-ups done in C."""
         text = normalise(text)
-        columns, values = [], []
-        for counted in (counts(char_grams(text), self._chars),
-                        counts(known_words(text, self._words, self._prefixes), self._words)):
-            if not counted:
+        pairs = substrings(text, 2)
+        candidates = pairs.copy()  # a word is any run of 2 or more characters that is a known word
+        for length in range(3, self._longest + 1):
+            candidates += substrings(text, length)
+        all_columns, all_values = [], []
+        for block, counted in (columns([*text, *pairs], self._chars), columns(candidates, self._words)):
+            if not len(block):
                 continue
-            block = np.fromiter(counted.keys(), dtype=np.int64, count=len(counted))
-            weights = (1 + np.log(np.fromiter(counted.values(), dtype=np.float32, count=len(counted))))
-            weights *= self._idf[block]
+            weights = (1 + np.log(counted.astype(np.float32))) * self._idf[block]
             weights /= np.sqrt(weights @ weights)
-            columns.append(block)
-            values.append(weights)
-        if not columns:
+            all_columns.append(block)
+            all_values.append(weights)
+        if not all_columns:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        return np.concatenate(columns), np.concatenate(values)
+        return np.concatenate(all_columns), np.concatenate(all_values)
 
     def scores(self, rows) -> np.ndarray:
         """The linear model's score of each label (messages × labels) for feature rows."""

@@ -16,7 +16,8 @@ from functools import partial
 import numpy as np
 
 from nlp.corpus import Corpus, CorpusError
-from nlp.features import LONGEST_WORD, char_grams, known_words, normalise, prefixes_of
+from nlp import features
+from nlp.features import char_grams, known_words, normalise
 from nlp.model import Classifier
 
 HELD_OUT_SHARE = 4  # one message in four
@@ -45,18 +46,18 @@ def split(corpus: Corpus) -> tuple[Corpus, Corpus]:
 
 def vocabulary(texts: list[str]) -> set[str]:
     """The words a model will look for: jieba's words (with the renovation dictionary) of two to
-    LONGEST_WORD characters found in at least MIN_MESSAGES of the normalised texts, and every word of
+    features.LONGEST_WORD characters found in at least MIN_MESSAGES of the normalised texts, and every word of
     the renovation dictionary (a message to a street office should find them even if training did not)."""
     from nlp.words import USER_DICT, tokenizer
 
     jieba = tokenizer()
     # Without HMM jieba finds no new words, which would be names in one message anyway; a third faster.
     seen = Counter(word for text in texts for word in set(jieba.lcut(text, HMM=False))
-                   if 2 <= len(word) <= LONGEST_WORD and not word.isspace())
+                   if 2 <= len(word) <= features.LONGEST_WORD and not word.isspace())
     words = {word for word, n in seen.items() if n >= MIN_MESSAGES}
     for line in USER_DICT.read_text(encoding="utf-8").splitlines():
         word = line.split()[0].lower() if line.strip() else ""
-        if 2 <= len(word) <= LONGEST_WORD:
+        if 2 <= len(word) <= features.LONGEST_WORD:
             words.add(word)
     return words
 
@@ -88,7 +89,7 @@ def fit_estimators(texts: list[str], labels: list[str]) -> Fitted:
     normalised = [normalise(text) for text in texts]
     words = vocabulary(normalised)
     chars = TfidfVectorizer(analyzer=char_grams, sublinear_tf=True, min_df=MIN_MESSAGES)
-    known = TfidfVectorizer(analyzer=partial(known_words, words=words, prefixes=prefixes_of(words)),
+    known = TfidfVectorizer(analyzer=partial(known_words, words=frozenset(words)),
                             sublinear_tf=True, vocabulary=sorted(words))
     features = sparse.hstack([chars.fit_transform(normalised), known.fit_transform(normalised)], format="csr")
     model = CalibratedClassifierCV(LinearSVC(C=SVM_C, class_weight="balanced"), cv=MIN_PER_LABEL,
@@ -205,14 +206,16 @@ class Retraining:
                 "current_scores": self.current_scores, "promote": self.promote}
 
 
-def retrain(base: Corpus, corrections: Corpus, current: Classifier | None) -> Retraining:
+def retrain(base: Corpus, corrections: Corpus, current: Classifier | None,
+            threshold: float | None = None) -> Retraining:
     """Train a candidate on the base corpus plus workers' corrections; promote it only if it scores
     no worse (macro-F1) than the current model on the held-out part of both."""
     combined = base + corrections
-    candidate = train(combined, source=f"base+{len(corrections)} corrections")
+    candidate = train(combined, source=f"base+{len(corrections)} corrections", threshold=threshold)
     _, holdout = split(combined)
     candidate_scores = candidate.meta["held_out"]
-    current_scores = evaluate(current, holdout, strict=False) if current is not None else None
+    current_scores = (evaluate(current, holdout, strict=False, threshold=threshold)
+                      if current is not None else None)
     promote = current_scores is None or candidate_scores["macro_f1"] >= current_scores["macro_f1"]
     candidate.meta["compared_with"] = {"version": current.version if current else None, "scores": current_scores}
     return Retraining(candidate, candidate_scores, current_scores, promote)

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from core.complaints import Router, corrections
 from core.db import db
-from nlp.corpus import Corpus, CorpusError, read_csv, shipped
+from nlp.corpus import Corpus, CorpusError, default, read_csv
 from nlp.model import Classifier, ModelFileError
 from nlp.store import ModelStore
 from nlp.training import evaluate, retrain, train
@@ -88,11 +88,12 @@ def nlp_evaluate(model_path, csv_path, text_cols, label_col, threshold):
 
 @nlp.command("retrain")
 def nlp_retrain():
-    """Train a candidate on the shipped corpus plus workers' re-routings; promote it if no worse."""
+    """Train a candidate on the default corpus plus workers' re-routings; promote it if no worse."""
     texts, labels = corrections()
     db.session.rollback()  # nothing to write; release the read before the long training
     try:
-        result = retrain(shipped(), Corpus(texts, labels), store().current())
+        result = retrain(default(), Corpus(texts, labels), store().current(),
+                         threshold=current_app.config["ROUTING_THRESHOLD"])
     except CorpusError as error:
         raise click.ClickException(str(error)) from None
     if result.promote:
@@ -120,12 +121,14 @@ def nlp_promote(model_path):
 
 @nlp.command("install-default")
 def nlp_install_default():
-    """Train the shipped corpus's model and promote it, unless a model is promoted already."""
+    """Train the default model (real citizen messages and the team's corpus, nlp/corpus/) and promote it,
+    unless a model is promoted already."""
     current = store().current()
     if current is not None:
         click.echo(f"Model {current.version} is in use already.")
         return
-    model = train(shipped(), source="shipped corpus")
+    model = train(default(), source="default corpus (real citizen messages + team corpus)",
+                  threshold=current_app.config["ROUTING_THRESHOLD"])
     store().promote(model)
     click.echo(f"Trained and promoted {model.version} "
                f"(held-out macro-F1 {model.meta['held_out']['macro_f1']:.3f}).")

@@ -2,7 +2,7 @@
 routes with whatever model is promoted, and without one sends every ticket to triage."""
 import csv
 import json
-
+from pathlib import Path
 
 from core.complaints import assign, file_complaint
 from core.db import db
@@ -85,8 +85,13 @@ def test_without_a_model_every_ticket_goes_to_triage(app):
 
 
 def test_install_default_promotes_once_and_the_app_picks_up_a_later_promotion(app, runner, tmp_path, shipped_model):
+    from core.departments import DEFAULTS
+
     first = _invoke(runner, "nlp", "install-default")
     assert "Trained and promoted" in first.output
+    default = store().current()  # real citizen messages and the team's: every department, as a code
+    assert set(default.labels) == {code for code, *_ in DEFAULTS} and "real citizen" in default.meta["source"]
+    assert default.predict("家里停水了").best.label == "供水"
     assert "in use already" in _invoke(runner, "nlp", "install-default").output
     newer = tmp_path / "newer.joblib"
     Classifier(shipped_model.parts, {**shipped_model.meta, "version": "29991231-000000-newer"}).save(newer)
@@ -123,3 +128,28 @@ def test_retraining_uses_workers_corrections_and_the_console_shows_both_scores(a
     other = client.application.test_client()
     login(other, worker.username)
     assert other.get("/console/classifier").status_code == 404
+
+
+def test_real_citizen_messages_train_and_evaluate_through_the_commands_with_segmented_rows_appended(
+        runner, tmp_path):
+    """The files of ../shared/data as they are (empty titles, space-separated words), a sample of each (the
+    files are sorted by label)."""
+    data = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    rows = []
+    for name, step in (("citizen-messages-train.csv", 5), ("citizen-messages-train-segmented.csv", 10)):
+        with open(data / name, encoding="utf-8", newline="") as source:
+            rows += list(csv.DictReader(source))[::step]
+    train_csv, test_csv = tmp_path / "train.csv", tmp_path / "test.csv"
+    for path, part in ((train_csv, rows[1::10] + rows[2::10] + rows[3::10]), (test_csv, rows[::10])):
+        with open(path, "w", encoding="utf-8", newline="") as out:
+            writer = csv.DictWriter(out, ["id", "title", "body", "time", "label"])
+            writer.writeheader()
+            writer.writerows(part)
+    columns = ["--text-col", "title", "--text-col", "body", "--label-col", "label"]
+    out = tmp_path / "m.joblib"
+    trained = _invoke(runner, "nlp", "train", "--csv", str(train_csv), *columns, "--out", str(out))
+    assert trained.exit_code == 0, trained.output
+    scores = json.loads(_invoke(runner, "nlp", "evaluate", "--model", str(out), "--csv", str(test_csv), *columns).output)
+    assert scores["examples"] == len(rows[::10]) and scores["macro_f1"] > 0.6
+    assert set(Classifier.load(out).labels) == {row["label"] for row in rows}
+
