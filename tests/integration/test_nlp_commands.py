@@ -149,7 +149,8 @@ def test_real_citizen_messages_train_and_evaluate_through_the_commands_with_segm
     out = tmp_path / "m.joblib"
     trained = _invoke(runner, "nlp", "train", "--csv", str(train_csv), *columns, "--out", str(out))
     assert trained.exit_code == 0, trained.output
-    scores = json.loads(_invoke(runner, "nlp", "evaluate", "--model", str(out), "--csv", str(test_csv), *columns).output)
+    evaluated = _invoke(runner, "nlp", "evaluate", "--model", str(out), "--csv", str(test_csv), *columns)
+    scores = json.loads(evaluated.output)
     assert scores["examples"] == len(rows[::10]) and scores["macro_f1"] > 0.6
     assert set(Classifier.load(out).labels) == {row["label"] for row in rows}
 
