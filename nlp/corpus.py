@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SHIPPED = Path(__file__).parent / "corpus" / "complaints.csv"
+# Real citizen messages taken for the street's departments (nlp/citizen.py; nlp/corpus/PROVENANCE.md).
+REAL = Path(__file__).parent / "corpus" / "citizen-messages.csv"
 
 
 class CorpusError(ValueError):
@@ -84,3 +86,14 @@ def read_csv(path: Path, text_cols: list[str], label_col: str) -> Corpus:
 def shipped() -> Corpus:
     """The team-written corpus of resident messages, labelled by department."""
     return read_csv(SHIPPED, ["text"], "department")
+
+
+def real() -> Corpus:
+    """Real citizen messages labelled with the street's departments (see nlp/corpus/PROVENANCE.md)."""
+    return read_csv(REAL, ["text"], "department")
+
+
+def default() -> Corpus:
+    """What the default model learns from: the real messages, and the team's corpus for every department
+    (the only examples of short, colloquial complaints, and of the departments real data barely cover)."""
+    return real() + shipped()

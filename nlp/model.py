@@ -1,7 +1,11 @@
-"""The classifier: TF-IDF over jieba words and character n-grams, a linear SVM with calibrated probabilities.
+"""The classifier as a web worker holds it: feature look-up tables and a linear model's numbers.
 
-A Classifier is the fitted scikit-learn pipeline plus its metadata (labels, training data digest,
-date, held-out scores, version). It is saved as one joblib file, written atomically.
+A Classifier is what training (nlp/training.py) made of a fitted scikit-learn model: the index of
+each known character, character pair and word, their IDF weights, the linear SVM's coefficients and
+the per-label sigmoids that calibrate its scores, plus metadata (labels, training data digest, date,
+held-out scores, version). Predicting needs numpy only: no scikit-learn, scipy or jieba is imported
+by a worker (they would take 100 MB of its memory), and a model file does not depend on the
+scikit-learn version that trained it. Saved as one joblib file of plain arrays and dicts, atomically.
 """
 import os
 import tempfile
@@ -10,20 +14,11 @@ from pathlib import Path
 
 import joblib
 import numpy as np
-from scipy import sparse
-from scipy.special import expit
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.svm import LinearSVC
 
-from nlp.words import cut
+from nlp.features import columns, normalise, substrings
 
-FORMAT = 1
-# The topic of a message is in its first sentences; a long letter's tail mostly adds noise (and time).
-MAX_CHARS = 200
-# Calibration fits on three folds, so each label needs at least three training messages.
-MIN_PER_LABEL = 3
+# 2: look-up tables and arrays (format 1 was a pickled scikit-learn pipeline, tied to its version).
+FORMAT = 2
 
 
 class ModelFileError(ValueError):
@@ -46,43 +41,31 @@ class Prediction:
         return self.suggestions[0]
 
 
-def clip(text: str) -> str:
-    """The part of a message the features look at."""
-    return text[:MAX_CHARS].lower()
-
-
-def build_pipeline() -> Pipeline:
-    """An unfitted pipeline: words catch the topic, character pairs catch misspellings and unknown words."""
-    features = FeatureUnion([
-        ("words", TfidfVectorizer(preprocessor=clip, tokenizer=cut, token_pattern=None, sublinear_tf=True)),
-        ("chars", TfidfVectorizer(preprocessor=clip, analyzer="char", ngram_range=(1, 2), sublinear_tf=True)),
-    ])
-    model = CalibratedClassifierCV(LinearSVC(C=1.0, class_weight="balanced"), cv=MIN_PER_LABEL, method="sigmoid")
-    return Pipeline([("features", features), ("model", model)])
-
-
 class Classifier:
-    """A fitted pipeline and what is known about it."""
+    """Look-up tables, a calibrated linear model, and what is known about them.
 
-    def __init__(self, pipeline: Pipeline, meta: dict):
-        self.pipeline = pipeline
+    parts: "labels" (list), "chars" and "words" (feature → column; word columns follow the character
+    ones), "idf" (per column), "coef" (columns × labels), "intercept", "slope" and "offset" (per label).
+    """
+
+    def __init__(self, parts: dict, meta: dict):
+        self.parts = parts
         self.meta = meta
-        self._features = pipeline.named_steps["features"]
-        self._names = self._features.get_feature_names_out()
-        # The calibrated model's numbers, taken out once: scikit-learn's predict_proba checks its
-        # input on every call, which costs more than the arithmetic (5 ms a message instead of 0.1).
-        # tests/unit/test_nlp.py holds these against predict_proba itself.
-        folds = pipeline.named_steps["model"].calibrated_classifiers_
-        self._coef = np.stack([fold.estimator.coef_ for fold in folds])  # folds × labels × features
-        self._intercept = np.stack([fold.estimator.intercept_ for fold in folds])
-        self._slope = np.array([[c.a_ for c in fold.calibrators] for fold in folds])
-        self._offset = np.array([[c.b_ for c in fold.calibrators] for fold in folds])
-        # Their mean weights say which words counted.
-        self._weights = self._coef.mean(axis=0)
+        self._labels = [str(label) for label in parts["labels"]]
+        self._chars, self._words = parts["chars"], parts["words"]
+        # The words were chosen up to the LONGEST_WORD of the training run, whatever it is now.
+        self._longest = max(map(len, self._words), default=2)
+        # float32 halves the memory; the scores differ from float64's in the 6th decimal.
+        self._idf = np.asarray(parts["idf"], dtype=np.float32)
+        self._coef = np.ascontiguousarray(parts["coef"], dtype=np.float32)
+        self._intercept = np.asarray(parts["intercept"], dtype=np.float64)
+        self._slope = np.asarray(parts["slope"], dtype=np.float64)
+        self._offset = np.asarray(parts["offset"], dtype=np.float64)
+        self._word_of: dict[int, str] | None = None  # built on the first explanation
 
     @property
     def labels(self) -> list[str]:
-        return [str(label) for label in self.pipeline.classes_]
+        return list(self._labels)
 
     @property
     def version(self) -> str:
@@ -90,41 +73,69 @@ class Classifier:
 
     def predict(self, text: str, k: int = 3) -> Prediction:
         """The k likeliest labels with their probabilities, and the words behind the best one."""
-        features = self.transform([text])
-        probabilities = self.probabilities(features)[0]
-        order = np.argsort(-probabilities)[:k]
-        suggestions = tuple(Suggestion(self.labels[i], round(float(probabilities[i]), 4)) for i in order)
-        return Prediction(suggestions, self._words(features, order[0]))
+        row = self.features(text)
+        probabilities = self.calibrate(self.scores([row]))[0]
+        order = np.argsort(-probabilities, kind="stable")[:k]
+        suggestions = tuple(Suggestion(self._labels[i], round(float(probabilities[i]), 4)) for i in order)
+        return Prediction(suggestions, self._explain(row, int(order[0])))
 
-    def transform(self, texts: list[str]):
-        """Feature rows for texts (FeatureUnion.transform without its joblib dispatch, a third of the time)."""
-        return sparse.hstack([vectorizer.transform(texts) for _, vectorizer in self._features.transformer_list],
-                             format="csr")
+    def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(columns, values) of a message's TF-IDF row: sublinear counts times IDF, each block (characters,
+        words) scaled to unit length, as scikit-learn's TfidfVectorizer(sublinear_tf=True) does with the
+        analyzers of nlp.features (char_grams, known_words), but with the look-ups done in C."""
+        text = normalise(text)
+        pairs = substrings(text, 2)
+        candidates = pairs.copy()  # a word is any run of 2 or more characters that is a known word
+        for length in range(3, self._longest + 1):
+            candidates += substrings(text, length)
+        all_columns, all_values = [], []
+        for block, counted in (columns([*text, *pairs], self._chars), columns(candidates, self._words)):
+            if not len(block):
+                continue
+            weights = (1 + np.log(counted.astype(np.float32))) * self._idf[block]
+            weights /= np.sqrt(weights @ weights)
+            all_columns.append(block)
+            all_values.append(weights)
+        if not all_columns:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        return np.concatenate(all_columns), np.concatenate(all_values)
 
-    def probabilities(self, features) -> np.ndarray:
-        """Calibrated probabilities (messages × labels) for feature rows, as CalibratedClassifierCV
-        computes them: per fold, a sigmoid of each label's SVM score, normalised; then the folds' mean."""
-        if len(self.labels) == 2:
-            raise NotImplementedError("two-label models are not used here")  # sklearn treats them apart
-        scores = np.stack([features @ coef.T for coef in self._coef]) + self._intercept[:, None, :]
-        per_label = expit(-(self._slope[:, None, :] * scores + self._offset[:, None, :]))
-        totals = per_label.sum(axis=2, keepdims=True)
-        uniform = np.full_like(per_label, 1 / per_label.shape[2])
-        normalised = np.divide(per_label, totals, out=uniform, where=totals > 0)
-        return normalised.mean(axis=0)
+    def scores(self, rows) -> np.ndarray:
+        """The linear model's score of each label (messages × labels) for feature rows."""
+        out = np.empty((len(rows), len(self._labels)))
+        for i, (columns, values) in enumerate(rows):
+            out[i] = values @ self._coef[columns] if len(columns) else 0
+        return out + self._intercept
+
+    def calibrate(self, scores: np.ndarray) -> np.ndarray:
+        """Probabilities from scores, as CalibratedClassifierCV's sigmoid method computes them: a sigmoid of
+        each label's score, normalised over the labels (uniform when all are zero)."""
+        per_label = 1 / (1 + np.exp(self._slope * scores + self._offset))
+        totals = per_label.sum(axis=1, keepdims=True)
+        uniform = np.full_like(per_label, 1 / per_label.shape[1])
+        return np.divide(per_label, totals, out=uniform, where=totals > 0)
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        """Calibrated probabilities (messages × labels, in the order of `labels`)."""
+        return self.calibrate(self.scores([self.features(text) for text in texts]))
 
     def top_labels(self, texts: list[str]) -> list[str]:
         """The best label for each text, in one batch."""
-        best = self.probabilities(self.transform(texts)).argmax(axis=1)
-        return [self.labels[i] for i in best]
+        return [self._labels[i] for i in self.probabilities(texts).argmax(axis=1)]
 
-    def _words(self, features, label_index: int, limit: int = 5) -> tuple[str, ...]:
-        row = features.tocsr()
-        weights = self._weights[label_index if len(self._weights) > 1 else 0]
-        scored = [(value * weights[column], self._names[column]) for column, value in zip(row.indices, row.data)]
-        words = [name.removeprefix("words__") for score, name in sorted(scored, reverse=True)
-                 if score > 0 and name.startswith("words__")]
-        return tuple(words[:limit])
+    def _explain(self, row, label_index: int, limit: int = 5) -> tuple[str, ...]:
+        if self._word_of is None:
+            self._word_of = {column: word for word, column in self._words.items()}
+        columns, values = row
+        weighed = values * self._coef[columns, label_index]
+        words = []
+        for position in np.argsort(-weighed, kind="stable"):
+            word = self._word_of.get(int(columns[position]))
+            if weighed[position] <= 0 or len(words) == limit:
+                break
+            if word is not None and not any(word in longer for longer in words):
+                words.append(word)
+        return tuple(words)
 
     def save(self, path: Path) -> None:
         """Write the model file atomically: a reader sees the old file or the new one, never half of one."""
@@ -133,7 +144,7 @@ class Classifier:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".model-", suffix=".tmp")
         os.close(handle)
         try:
-            joblib.dump({"format": FORMAT, "meta": self.meta, "pipeline": self.pipeline}, temporary, compress=3)
+            joblib.dump({"format": FORMAT, "meta": self.meta, "parts": self.parts}, temporary, compress=3)
             os.replace(temporary, path)
         except BaseException:
             os.unlink(temporary)
@@ -149,5 +160,8 @@ class Classifier:
         except Exception as error:
             raise ModelFileError(f"{path} is not a readable model file: {error}") from None
         if not isinstance(stored, dict) or stored.get("format") != FORMAT:
-            raise ModelFileError(f"{path} is not a model file of format {FORMAT}")
-        return cls(stored["pipeline"], stored["meta"])
+            raise ModelFileError(f"{path} is not a model file of format {FORMAT} (train it again)")
+        try:
+            return cls(stored["parts"], stored["meta"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise ModelFileError(f"{path} is not a complete model file: {error}") from None

@@ -6,6 +6,7 @@ import re
 import socket
 
 import pytest
+from hypothesis import settings
 from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
@@ -14,6 +15,10 @@ from core.db import db
 from web.app import create_app
 
 BACKEND = os.environ.get("YISHI_TEST_BACKEND", "sqlite")
+
+# Tests assert behaviour, not speed: no per-example deadline (a busy CI machine would fail them at random).
+settings.register_profile("yishi", deadline=None)
+settings.load_profile("yishi")
 
 
 def pytest_report_header(config):

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from core.complaints import duplicates
 from core.complaints.tickets import Router, corrections
 from core.db import db
-from nlp.corpus import Corpus, CorpusError, read_csv, shipped
+from nlp.corpus import Corpus, CorpusError, default, read_csv
 from nlp.model import Classifier, ModelFileError
 from nlp.store import ModelStore
 from nlp.training import evaluate, retrain, train
@@ -20,7 +20,7 @@ nlp = AppGroup("nlp", help="The complaint classifier: train, evaluate, retrain, 
 
 def init_app(app):
     models = app.extensions["yishi.models"] = ModelStore(Path(app.config["NLP_MODEL_DIR"]))
-    # Load the promoted model (and jieba's dictionary) now, not in the first complaint's 5-second reply.
+    # Load the promoted model now, not in the first complaint's 5-second reply.
     current = models.current()
     if current is not None:
         current.predict("预热")
@@ -60,7 +60,8 @@ def _scores(scores: dict | None) -> dict | None:
 def nlp_train(csv_path, text_cols, label_col, out, promote):
     """Train on a labelled CSV (UTF-8, header row); scores on a held-out quarter go into the model file."""
     try:
-        model = train(_corpus(csv_path, text_cols, label_col), source=csv_path.name)
+        model = train(_corpus(csv_path, text_cols, label_col), source=csv_path.name,
+                      threshold=current_app.config["ROUTING_THRESHOLD"])
     except CorpusError as error:
         raise click.ClickException(str(error)) from None
     model.save(out)
@@ -75,11 +76,16 @@ def nlp_train(csv_path, text_cols, label_col, out, promote):
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--text-col", "text_cols", multiple=True, required=True)
 @click.option("--label-col", required=True)
-def nlp_evaluate(model_path, csv_path, text_cols, label_col):
-    """Print one JSON object: accuracy, macro_f1, per-label F1 and the confusion matrix."""
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help="Routing threshold to report coverage and precision at (default: ROUTING_THRESHOLD).")
+def nlp_evaluate(model_path, csv_path, text_cols, label_col, threshold):
+    """Print one JSON object: accuracy, macro_f1, per-label F1, the confusion matrix, and `routing`: the share
+    of messages the threshold sends straight to a department (coverage) and how many of those are right."""
+    if threshold is None:
+        threshold = current_app.config["ROUTING_THRESHOLD"]
     try:
         model = Classifier.load(model_path)
-        scores = evaluate(model, _corpus(csv_path, text_cols, label_col))
+        scores = evaluate(model, _corpus(csv_path, text_cols, label_col), threshold=threshold)
     except (ModelFileError, CorpusError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(json.dumps(scores, ensure_ascii=False))
@@ -87,11 +93,12 @@ def nlp_evaluate(model_path, csv_path, text_cols, label_col):
 
 @nlp.command("retrain")
 def nlp_retrain():
-    """Train a candidate on the shipped corpus plus workers' re-routings; promote it if no worse."""
+    """Train a candidate on the default corpus plus workers' re-routings; promote it if no worse."""
     texts, labels = corrections()
     db.session.rollback()  # nothing to write; release the read before the long training
     try:
-        result = retrain(shipped(), Corpus(texts, labels), store().current())
+        result = retrain(default(), Corpus(texts, labels), store().current(),
+                         threshold=current_app.config["ROUTING_THRESHOLD"])
     except CorpusError as error:
         raise click.ClickException(str(error)) from None
     if result.promote:
@@ -119,12 +126,14 @@ def nlp_promote(model_path):
 
 @nlp.command("install-default")
 def nlp_install_default():
-    """Train the shipped corpus's model and promote it, unless a model is promoted already."""
+    """Train the default model (real citizen messages and the team's corpus, nlp/corpus/) and promote it,
+    unless a model is promoted already."""
     current = store().current()
     if current is not None:
         click.echo(f"Model {current.version} is in use already.")
         return
-    model = train(shipped(), source="shipped corpus")
+    model = train(default(), source="default corpus (real citizen messages + team corpus)",
+                  threshold=current_app.config["ROUTING_THRESHOLD"])
     store().promote(model)
     click.echo(f"Trained and promoted {model.version} "
                f"(held-out macro-F1 {model.meta['held_out']['macro_f1']:.3f}).")

@@ -2,6 +2,7 @@
 routes with whatever model is promoted, and without one sends every ticket to triage."""
 import csv
 import json
+from pathlib import Path
 
 from core.complaints.departments import by_code, seed_defaults
 from core.complaints.tickets import assign, file_complaint
@@ -31,6 +32,12 @@ def test_train_then_evaluate_print_json_with_the_scores(runner, tmp_path):
     scores = json.loads(evaluated.output)
     assert set(scores) >= {"accuracy", "macro_f1", "per_label_f1", "confusion"}
     assert len(scores["confusion"]["matrix"]) == len(scores["confusion"]["labels"]) == 13
+    routing_ = scores["routing"]  # at the app's ROUTING_THRESHOLD
+    assert routing_["threshold"] == 0.6 and 0 < routing_["coverage"] <= 1 and routing_["precision"] > 0.8
+    assert summary["held_out"]["routing"]["threshold"] == 0.6
+    everything = json.loads(_invoke(runner, "nlp", "evaluate", "--model", str(out), "--csv", str(SHIPPED),
+                                    "--text-col", "text", "--label-col", "department", "--threshold", "0").output)
+    assert everything["routing"]["coverage"] == 1 and everything["routing"]["precision"] == everything["accuracy"]
 
 
 def test_two_text_columns_are_joined(runner, tmp_path):
@@ -78,11 +85,16 @@ def test_without_a_model_every_ticket_goes_to_triage(app):
 
 
 def test_install_default_promotes_once_and_the_app_picks_up_a_later_promotion(app, runner, tmp_path, shipped_model):
+    from core.complaints.departments import DEFAULTS
+
     first = _invoke(runner, "nlp", "install-default")
     assert "Trained and promoted" in first.output
+    default = store().current()  # real citizen messages and the team's: every department, as a code
+    assert set(default.labels) == {code for code, *_ in DEFAULTS} and "real citizen" in default.meta["source"]
+    assert default.predict("家里停水了").best.label == "供水"
     assert "in use already" in _invoke(runner, "nlp", "install-default").output
     newer = tmp_path / "newer.joblib"
-    Classifier(shipped_model.pipeline, {**shipped_model.meta, "version": "29991231-000000-newer"}).save(newer)
+    Classifier(shipped_model.parts, {**shipped_model.meta, "version": "29991231-000000-newer"}).save(newer)
     assert _invoke(runner, "nlp", "promote", str(newer)).exit_code == 0
     assert router().classifier.version == "29991231-000000-newer"
     status = json.loads(_invoke(runner, "nlp", "status").output)
@@ -116,3 +128,29 @@ def test_retraining_uses_workers_corrections_and_the_console_shows_both_scores(a
     other = client.application.test_client()
     login(other, worker.username)
     assert other.get("/console/classifier").status_code == 404
+
+
+def test_real_citizen_messages_train_and_evaluate_through_the_commands_with_segmented_rows_appended(
+        runner, tmp_path):
+    """The files of ../shared/data as they are (empty titles, space-separated words), a sample of each (the
+    files are sorted by label)."""
+    data = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    rows = []
+    for name, step in (("citizen-messages-train.csv", 5), ("citizen-messages-train-segmented.csv", 10)):
+        with open(data / name, encoding="utf-8", newline="") as source:
+            rows += list(csv.DictReader(source))[::step]
+    train_csv, test_csv = tmp_path / "train.csv", tmp_path / "test.csv"
+    for path, part in ((train_csv, rows[1::10] + rows[2::10] + rows[3::10]), (test_csv, rows[::10])):
+        with open(path, "w", encoding="utf-8", newline="") as out:
+            writer = csv.DictWriter(out, ["id", "title", "body", "time", "label"])
+            writer.writeheader()
+            writer.writerows(part)
+    columns = ["--text-col", "title", "--text-col", "body", "--label-col", "label"]
+    out = tmp_path / "m.joblib"
+    trained = _invoke(runner, "nlp", "train", "--csv", str(train_csv), *columns, "--out", str(out))
+    assert trained.exit_code == 0, trained.output
+    evaluated = _invoke(runner, "nlp", "evaluate", "--model", str(out), "--csv", str(test_csv), *columns)
+    scores = json.loads(evaluated.output)
+    assert scores["examples"] == len(rows[::10]) and scores["macro_f1"] > 0.6
+    assert set(Classifier.load(out).labels) == {row["label"] for row in rows}
+

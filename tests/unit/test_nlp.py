@@ -8,7 +8,7 @@ import pytest
 from nlp.corpus import SHIPPED, Corpus, CorpusError, read_csv, shipped
 from nlp.model import Classifier, ModelFileError
 from nlp.store import ModelStore
-from nlp.training import evaluate, held_out, retrain, split, train
+from nlp.training import compile_parts, evaluate, fit_estimators, held_out, retrain, split, train
 from nlp.words import cut
 
 
@@ -52,11 +52,14 @@ def test_a_prediction_names_the_top_three_departments_and_the_words_behind_the_f
         assert shipped_model.predict(text).best.label == department
 
 
-def test_our_probabilities_are_scikit_learns(shipped_model):
-    texts = list(split(shipped())[1].texts)
-    ours = shipped_model.probabilities(shipped_model.transform(texts))
-    assert np.allclose(ours, shipped_model.pipeline.predict_proba(texts), atol=1e-12)
-    assert shipped_model.top_labels(texts) == list(shipped_model.pipeline.predict(texts))
+def test_our_probabilities_are_scikit_learns():
+    training, holdout = split(shipped())
+    fitted = fit_estimators(list(training.texts), list(training.labels))
+    ours = Classifier(compile_parts(fitted), {})
+    texts = list(holdout.texts) + ["", "！！！", "　楼 道 灯　坏了"]
+    theirs = fitted.model.predict_proba(fitted.transform(texts))
+    assert np.allclose(ours.probabilities(texts), theirs, atol=1e-5)  # float32 against float64
+    assert ours.top_labels(texts) == list(fitted.model.classes_[theirs.argmax(axis=1)])
 
 
 def test_the_held_out_part_is_the_same_whatever_the_order():
@@ -152,3 +155,56 @@ def test_retraining_promotes_a_candidate_no_worse_and_refuses_a_worse_one(shippe
 
 def test_the_shipped_corpus_file_is_utf8_csv_with_a_header():
     assert SHIPPED.read_text(encoding="utf-8").splitlines()[0] == "text,department"
+
+
+def test_features_read_a_segmented_message_as_the_original_and_find_overlapping_words():
+    from nlp.features import MAX_CHARS, char_grams, known_words, normalise
+
+    assert normalise("楼道 灯 坏了\n ABC") == "楼道灯坏了abc"
+    assert len(normalise("停" * 1000)) == MAX_CHARS
+    assert char_grams("停水了") == ["停", "水", "了", "停水", "水了"]
+    words = {"加装", "电梯", "加装电梯", "楼道灯"}
+    assert sorted(known_words("申请加装电梯", words)) == sorted(["加装", "加装电梯", "电梯"])
+
+
+def test_a_worker_predicts_without_loading_scikit_learn_scipy_or_jieba(shipped_model, tmp_path):
+    import subprocess
+    import sys
+
+    shipped_model.save(tmp_path / "m.joblib")
+    code = ("import sys; from nlp.model import Classifier; "
+            f"m = Classifier.load({str(tmp_path / 'm.joblib')!r}); print(m.predict('家里停水了').best.label); "
+            "print(sorted({n.split('.')[0] for n in sys.modules} & {'sklearn', 'scipy', 'jieba'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["供水", "[]"]
+
+
+def test_routing_reports_the_share_sent_straight_to_a_department_and_how_many_of_those_are_right(shipped_model):
+    from nlp.training import routing
+
+    corpus = Corpus(("家里停水了", "暖气不热，家里才十五度", "楼道灯坏了"), ("供水", "供电", "物业"))
+    probabilities = np.array([[0.9, 0.1], [0.7, 0.3], [0.5, 0.5]])  # a made-up two-label model's output
+    shipped_model._labels = ["供水", "物业"]
+    try:
+        report = routing(shipped_model, corpus, 0.6, probabilities)
+    finally:
+        shipped_model._labels = shipped_model.parts["labels"]
+    assert report == {"threshold": 0.6, "coverage": round(2 / 3, 4), "precision": 0.5, "routed": 2}
+
+
+def test_the_default_corpus_adds_real_messages_labelled_with_the_departments_and_says_where_they_come_from():
+    from core.complaints.departments import DEFAULTS
+    from nlp.citizen import department
+    from nlp.corpus import REAL, default, real
+
+    codes = {code for code, *_ in DEFAULTS}
+    messages = real()
+    assert len(messages) >= 500 and set(messages.labels) <= codes
+    assert set(default().labels) == codes and len(default()) == len(messages) + len(shipped())
+    assert REAL.stat().st_size < 2_000_000
+    provenance = (REAL.parent / "PROVENANCE.md").read_text(encoding="utf-8")
+    assert "泰迪杯" in provenance and "licence" in provenance.lower() and "nlp/citizen.py" in provenance
+    # The rules: one department's matters, and the city's label agrees; none or several: not taken.
+    assert department("小区 天然气 管道 漏气", "城乡建设") == "燃气"
+    assert department("小区天然气管道漏气", "教育文体") is None
+    assert department("停水又停电", "城乡建设") is None

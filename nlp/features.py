@@ -1,0 +1,51 @@
+"""What the classifier reads in a message: its characters and character pairs, and the known words in it.
+
+Plain Python, no jieba and no scikit-learn: a web worker turns a message into features with dictionary
+look-ups only. jieba is used once, at training (nlp/training.py), to find the words of the training
+messages; a worker then looks for those words anywhere in a message instead of cutting it, which is
+five times faster than jieba and keeps jieba's 60 MB dictionary out of every worker.
+"""
+import re
+from itertools import repeat
+
+import numpy as np
+
+# The topic of a message is in its first sentences; a long letter's tail mostly adds noise (and time).
+MAX_CHARS = 200
+# Longer words are rare, and their parts are words too (老旧小区改造: 老旧小区, 改造); cross-validation
+# scored 4 and 6 alike, and every extra length costs a look-up per character.
+LONGEST_WORD = 4
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """The part of a message the features look at: lower-cased, without any space, the first MAX_CHARS.
+
+    Spaces carry nothing in Chinese; removing them also makes messages given as space-separated jieba
+    words (citizen-messages-train-segmented.csv) read like the others.
+    """
+    return _SPACE.sub("", text.lower())[:MAX_CHARS]
+
+
+def char_grams(text: str) -> list[str]:
+    """Every character and every pair of neighbouring characters of a normalised text."""
+    return [*text, *substrings(text, 2)]
+
+
+def substrings(text: str, length: int) -> list[str]:
+    """Every run of `length` characters of a text."""
+    return [text[i:i + length] for i in range(len(text) - length + 1)]
+
+
+def known_words(text: str, words) -> list[str]:
+    """Every occurrence of a known word (two to LONGEST_WORD characters) in a normalised text, overlaps
+    included: 加装电梯 gives 加装电梯, 加装 and 电梯, whatever jieba would have cut."""
+    return [word for length in range(2, LONGEST_WORD + 1) for word in substrings(text, length) if word in words]
+
+
+def columns(grams: list[str], index: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(columns, counts) of the known features among grams (`index`: feature → column); unknown ones are
+    dropped. The look-ups run in C (map), not in a Python loop: this is most of a prediction's time."""
+    found = np.fromiter(map(index.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+    return np.unique(found[found >= 0], return_counts=True)
