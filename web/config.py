@@ -33,7 +33,7 @@ def from_environment(instance_path: str, env=None) -> dict:
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
         "VOTE_REMINDER_HOURS": float(env.get("VOTE_REMINDER_HOURS", "24")),
         "NLP_MODEL_DIR": env.get("NLP_MODEL_DIR") or str(Path(instance_path) / "models"),
-        "ROUTING_THRESHOLD": float(env.get("ROUTING_THRESHOLD", "0.6")),
+        "ROUTING_THRESHOLD": float(env.get("ROUTING_THRESHOLD", "0.7")),
         "OPEN311_RATE_LIMIT": env.get("OPEN311_RATE_LIMIT", "120 per minute"),
         "URGENT_DEADLINE_HOURS": int(env.get("URGENT_DEADLINE_HOURS", "2")),
         "URGENT_DUTY_OPENIDS": tuple(o.strip() for o in env.get("URGENT_DUTY_OPENIDS", "").split(",") if o.strip()),

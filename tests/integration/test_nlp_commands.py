@@ -33,8 +33,8 @@ def test_train_then_evaluate_print_json_with_the_scores(runner, tmp_path):
     assert set(scores) >= {"accuracy", "macro_f1", "per_label_f1", "confusion"}
     assert len(scores["confusion"]["matrix"]) == len(scores["confusion"]["labels"]) == 13
     routing_ = scores["routing"]  # at the app's ROUTING_THRESHOLD
-    assert routing_["threshold"] == 0.6 and 0 < routing_["coverage"] <= 1 and routing_["precision"] > 0.8
-    assert summary["held_out"]["routing"]["threshold"] == 0.6
+    assert routing_["threshold"] == 0.7 and 0 < routing_["coverage"] <= 1 and routing_["precision"] > 0.8
+    assert summary["held_out"]["routing"]["threshold"] == 0.7
     everything = json.loads(_invoke(runner, "nlp", "evaluate", "--model", str(out), "--csv", str(SHIPPED),
                                     "--text-col", "text", "--label-col", "department", "--threshold", "0").output)
     assert everything["routing"]["coverage"] == 1 and everything["routing"]["precision"] == everything["accuracy"]

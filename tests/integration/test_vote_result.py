@@ -35,7 +35,7 @@ def world(app):
 def close_from_console(client, worker, vote):
     login(client, worker.username)
     response = client.post(f"/console/votes/{vote.id}/close",
-                           data={"csrf_token": csrf_token(client, f"/console/votes/{vote.id}")})
+                           data={"csrf_token": csrf_token(client, f"/console/votes/{vote.id}"), "confirm": "1"})
     assert response.status_code == 302
     db.session.expire_all()
 
