@@ -118,15 +118,15 @@ _WROTE = "yishi.wrote"
 
 
 def _wrote(session) -> bool:
-    """Whether this transaction changed anything: flushed rows, DML statements, or changes pending."""
-    return bool(session.info.get(_WROTE) or session.new or session.deleted
-                or any(session.is_modified(o) for o in session.dirty))
+    """Whether this transaction changed anything: flushed rows or DML statements (pending changes are
+    flushed first; a flush with nothing to write fires no event)."""
+    session.flush()
+    return bool(session.info.get(_WROTE))
 
 
 @event.listens_for(Session, "after_flush")
 def _flushed(session, flush_context):
-    if session.new or session.deleted or session.dirty:
-        session.info[_WROTE] = True
+    session.info[_WROTE] = True  # not session.dirty: that walks the whole identity map
 
 
 @event.listens_for(Session, "do_orm_execute")
