@@ -74,11 +74,12 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, wsgi: str, workers: int, env: dict):
+    def __init__(self, wsgi: str, workers: int, env: dict, options: list[str] = ()):
+        """gunicorn from the repository root, so with gunicorn.conf.py unless options name another `-c`."""
         self.port = free_port()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--timeout", "120",
-             "--backlog", "2048", wsgi], cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+             "--backlog", "2048", *options, wsgi], cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -220,7 +220,7 @@ def residents_code(estate_name, flat_code):
 
 votes = AppGroup("votes", help="Consent votes: create, publish, enter paper ballots, evaluate a case, verify a log, "
                               "export its proof, close due votes.")
-scheduler = AppGroup("scheduler", help="The one scheduler process.")
+scheduler = AppGroup("scheduler", help="The scheduler: one per host, one of them leads.")
 
 
 @votes.command("evaluate")
@@ -428,12 +428,14 @@ def votes_close_due():
 
 @scheduler.command("run")
 def scheduler_run():
-    """Run the one scheduler process: closes votes, reminds, sends pushes; catches up after a restart."""
+    """Run a scheduler: closes votes, reminds, sends pushes; catches up after a restart.
+
+    Start one on every host: one leads (runs the jobs), the others stand by and take over when it dies."""
     from flask import current_app
 
-    from web.scheduler import build
+    from web.scheduler import run
 
-    build(current_app._get_current_object()).start()
+    run(current_app._get_current_object())
 
 
 wechat = AppGroup("wechat", help="The WeChat official account.")

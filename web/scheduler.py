@@ -1,14 +1,16 @@
-"""The one scheduler process (`flask scheduler run`): APScheduler with its jobs stored in the database.
+"""The scheduler process (`flask scheduler run`): APScheduler with its jobs stored in the database.
 
-Run exactly one of these beside any number of web workers; web workers start no scheduler
-(APScheduler's FAQ: several schedulers sharing a job store run jobs twice or not at all).
+Run one on every host beside its web workers; web workers start no scheduler. Only the leader
+(web/leader.py: an advisory lock on PostgreSQL, a file lock on SQLite) runs jobs; the others stand
+by and take over when it dies (APScheduler's FAQ: several schedulers sharing a job store without
+coordination run jobs twice or not at all).
 """
 import logging
 from datetime import datetime, timezone
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot import jobs as bot_jobs
 from core import jobs as core_jobs
@@ -31,11 +33,11 @@ def run_job(target: str) -> None:
             log.exception("job %s failed", target)
 
 
-def build(app) -> BlockingScheduler:
+def build(app) -> BackgroundScheduler:
     """A scheduler with every job of the domain and of the bot, due at once so that missed work is caught up."""
     global _app
     _app = app
-    scheduler = BlockingScheduler(
+    scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(url=app.config["SQLALCHEMY_DATABASE_URI"], tablename=JOBS_TABLE)},
         executors={"default": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
@@ -46,3 +48,18 @@ def build(app) -> BlockingScheduler:
         scheduler.add_job(run_job, "interval", seconds=seconds, id=job_id, args=[target],
                           replace_existing=True, next_run_time=datetime.now(timezone.utc))
     return scheduler
+
+
+def run(app) -> None:
+    """Stand by until this process leads, then run the jobs for as long as it does (until killed)."""
+    from web.leader import lead, lock_for
+
+    def start():
+        scheduler = build(app)
+        scheduler.start()
+        return scheduler
+
+    def stop(scheduler):
+        scheduler.shutdown(wait=False)
+
+    lead(lock_for(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path), start, stop)

@@ -66,6 +66,9 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
         raise ValueError(channel)
     if not idempotency_key or len(idempotency_key) > 64:
         raise BallotRefused("请求无效，请刷新页面后重试。")
+    # Ballots to one vote queue on the vote's lock, so what can be read before it is: the frozen
+    # electorate does not change once the vote is open.
+    in_scope = db.session.get(VoteFlat, (vote_id, flat.id)) is not None
     vote = lock_vote(vote_id)
     earlier = db.session.scalar(
         select(BallotEntry).where(BallotEntry.vote_id == vote.id, BallotEntry.idempotency_key == idempotency_key)
@@ -81,7 +84,7 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
         raise BallotRefused(f"表决将于 {local(vote.opens_at)} 开始，请届时再投。")
     if choice not in CHOICES:
         raise BallotRefused("请选择：同意、不同意或弃权。")
-    if db.session.get(VoteFlat, (vote.id, flat.id)) is None:
+    if not in_scope:
         raise BallotRefused("您的房屋不在本次表决范围内。")
 
     if channel == "paper":
@@ -111,9 +114,10 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
             raise BallotRefused(refusal)
         effective = now
 
-    last = db.session.scalar(
-        select(BallotEntry).where(BallotEntry.vote_id == vote.id).order_by(BallotEntry.seq.desc()).limit(1)
-    )
+    last = db.session.execute(  # the head of the log: its number and hash, not the whole entry
+        select(BallotEntry.seq, BallotEntry.hash).where(BallotEntry.vote_id == vote.id)
+        .order_by(BallotEntry.seq.desc()).limit(1)
+    ).first()
     entry = BallotEntry(
         vote_id=vote.id, seq=(last.seq + 1) if last else 1, flat_id=flat.id, choice=choice, channel=channel,
         owner_id=owner.id if owner is not None else None,
@@ -127,11 +131,15 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
     db.session.add(entry)
     db.session.flush()
 
-    current = db.session.scalar(select(Ballot).where(Ballot.vote_id == vote.id, Ballot.flat_id == flat.id))
+    current = db.session.execute(
+        select(Ballot, BallotEntry.seq).join(BallotEntry, BallotEntry.id == Ballot.entry_id)
+        .where(Ballot.vote_id == vote.id, Ballot.flat_id == flat.id)
+    ).first()
     if current is None:
         db.session.add(Ballot(vote_id=vote.id, flat_id=flat.id, entry_id=entry.id, choice=choice, effective_at=effective))
-    elif (effective, entry.seq) > (current.effective_at, current.entry.seq):
-        current.entry_id, current.choice, current.effective_at = entry.id, choice, effective
+    elif (effective, entry.seq) > (current.Ballot.effective_at, current.seq):
+        ballot = current.Ballot
+        ballot.entry_id, ballot.choice, ballot.effective_at = entry.id, choice, effective
     db.session.flush()
     return entry
 

@@ -1,14 +1,18 @@
 """/wechat: where WeChat's servers deliver what residents send. One transaction per delivery.
 
-The delivery record (unique key) is written in the same transaction as whatever the message does,
-so a retry of a delivery that was handled finds the record and gets the first reply again, and a
-retry racing the first attempt waits on the unique key and then does the same.
+A delivery that changes something (a ballot, a binding, a complaint …) is recorded under its unique
+key in the same transaction as what it does, so a retry of a delivery that was handled finds the
+record and gets the first reply again, and a retry racing the first attempt blocks on the unique key
+when it records itself, then rolls back everything it did and answers the first reply. A delivery
+that changes nothing (帮助, 投票, 进度 …) is answered without a record or a commit: a retry is simply
+answered again. (Profiling showed the record's insert and commit were most of a read-only delivery.)
 """
 import logging
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError, InterfaceError, InternalError, OperationalError
+from sqlalchemy.orm import Session
 
 from bot import protocol
 from bot.conversation import respond
@@ -80,21 +84,52 @@ def deliver():
 def handle(message) -> str:
     """Act on a delivery once and return its reply; a repeated delivery returns the first reply."""
     key = protocol.delivery_key(message)
-    record = InboundMessage(key=key, openid=message.source[:64], kind=getattr(message, "event", "") or message.type)
-    try:
-        db.session.add(record)
-        db.session.flush()  # the unique key: a retry stops here (and waits here while the first is in flight)
-    except IntegrityError:
+    earlier = db.session.scalar(select(InboundMessage.reply).where(InboundMessage.key == key))
+    if earlier is not None:
         db.session.rollback()
-        earlier = db.session.scalar(select(InboundMessage).where(InboundMessage.key == key))
         log.info("wechat delivery %s repeated", key)
-        return earlier.reply if earlier else ""
+        return earlier
+    db.session.info[_WROTE] = False
     try:
         reply = respond(message, public_url, router())
+    except (OperationalError, InterfaceError, InternalError):
+        db.session.rollback()
+        raise  # the database cannot answer or write: the app's 503 ("nothing was saved"), and WeChat retries
     except Exception:
         db.session.rollback()
         log.exception("wechat delivery %s failed", key)
         return "系统忙，请稍后再试。"
-    record.reply = reply
+    if not _wrote(db.session()):
+        db.session.rollback()
+        return reply
+    db.session.add(InboundMessage(key=key, openid=message.source[:64], kind=getattr(message, "event", "") or message.type,
+                                  reply=reply))
+    try:
+        db.session.flush()  # the unique key: a retry racing us waits here, then finds it taken
+    except IntegrityError:
+        db.session.rollback()  # undo what this attempt did: the first attempt did it
+        log.info("wechat delivery %s repeated while in flight", key)
+        return db.session.scalar(select(InboundMessage.reply).where(InboundMessage.key == key)) or ""
     db.session.commit()
     return reply
+
+
+_WROTE = "yishi.wrote"
+
+
+def _wrote(session) -> bool:
+    """Whether this transaction changed anything: flushed rows or DML statements (pending changes are
+    flushed first; a flush with nothing to write fires no event)."""
+    session.flush()
+    return bool(session.info.get(_WROTE))
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session, flush_context):
+    session.info[_WROTE] = True  # not session.dirty: that walks the whole identity map
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state):
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
