@@ -1,21 +1,67 @@
-"""Writing .xlsx files: named sheets of a bold header row and data rows."""
+"""Writing .xlsx files: named sheets of a bold header row and data rows. Every export goes through here.
+
+Spreadsheet formula injection (OWASP "CSV injection"): a resident's name, comment or complaint can
+start with "=", "+", "-" or "@" and become a formula when a worker opens the export
+(=HYPERLINK(...), =cmd|...). Every text cell is therefore written as text (type and format), with
+control characters removed and a leading apostrophe before such a first character, so the cell
+shows what was typed and is never evaluated, also after an edit or a copy to CSV.
+"""
 import io
+import re
 
 import openpyxl
 from openpyxl.styles import Font
 
+# Full-width forms too: some Chinese input methods turn ＝ into = when the cell is edited.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+TEXT_FORMAT = "@"
 
-def workbook(*sheets: tuple[str, list, list]) -> bytes:
-    """An .xlsx of (title, header, rows) sheets, in order."""
+
+def text_value(value):
+    """What to store for one cell: text made inert; numbers, dates and None as they are."""
+    if not isinstance(value, str):
+        return value
+    value = CONTROL.sub("", value)
+    if value.startswith(FORMULA_START):
+        value = "'" + value
+    return value
+
+
+def append_row(sheet, row, bold: bool = False) -> None:
+    """Append one row with every text cell stored as text."""
+    sheet.append([text_value(v) for v in row])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"  # never "f", whatever openpyxl guessed
+            cell.number_format = TEXT_FORMAT
+        if bold:
+            cell.font = Font(bold=True)
+
+
+def new_book() -> openpyxl.Workbook:
     book = openpyxl.Workbook()
     book.remove(book.active)
-    for title, header, rows in sheets:
-        sheet = book.create_sheet(title[:31])
-        sheet.append(header)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(row)
+    return book
+
+
+def add_sheet(book, title: str, header: list, rows) -> "openpyxl.worksheet.worksheet.Worksheet":
+    sheet = book.create_sheet(text_value(title)[:31])
+    append_row(sheet, header, bold=True)
+    for row in rows:
+        append_row(sheet, row)
+    return sheet
+
+
+def save(book) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def workbook(*sheets: tuple[str, list, list]) -> bytes:
+    """An .xlsx of (title, header, rows) sheets, in order."""
+    book = new_book()
+    for title, header, rows in sheets:
+        add_sheet(book, title, header, rows)
+    return save(book)

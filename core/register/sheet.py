@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import openpyxl
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from core.workbook import FORMULA_START, add_sheet, new_book, save
 
 # (header, required, what to write in it)
 COLUMNS = (
@@ -108,7 +109,11 @@ def _cell_text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()[:MAX_CELL_CHARS]
+    text = str(value).strip()[:MAX_CELL_CHARS]
+    # Our exports put an apostrophe before a leading = + - @ (core.workbook): read them back as typed.
+    if text.startswith("'") and text[1:2] and text[1] in FORMULA_START:
+        text = text[1:].strip()
+    return text
 
 
 def _header_name(text: str) -> str:
@@ -306,27 +311,17 @@ def parse(table: list[tuple[int, dict[str, str]]], known_buildings: set[str]) ->
 
 
 def write_workbook(rows: list[list], title: str = "住户登记") -> bytes:
-    """An .xlsx with the register's header row and the given rows."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = title
-    sheet.append(list(HEADERS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
+    """An .xlsx with the register's header row and the given rows (text cells made inert by core.workbook)."""
+    book = new_book()
+    sheet = add_sheet(book, title, list(HEADERS), rows)
     for index, header in enumerate(HEADERS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, len(header) * 3)
         for cell in sheet[get_column_letter(index)][1:]:
             # Phones and flat numbers stay text; areas show two decimals.
             cell.number_format = "0.00" if header == "专有面积" else "@"
-    guide = book.create_sheet("填写说明")
-    guide.append(["列名", "必填", "说明"])
-    for header, required, hint in COLUMNS:
-        guide.append([header, "是" if required else "否", hint])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    add_sheet(book, "填写说明", ["列名", "必填", "说明"],
+              [[header, "是" if required else "否", hint] for header, required, hint in COLUMNS])
+    return save(book)
 
 
 def template() -> bytes:

@@ -1,7 +1,6 @@
 """Console pages for WeChat bindings: who is bound, one-time codes (singly or as a door-to-door sheet), revoking."""
 import io
 
-import openpyxl
 from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from core.register.models import Building, Flat, Owner, Unit
 from core.register.privacy import mask_name
 from core.residents.bindings import CODE_LIFETIME, issue_code, revoke
 from core.residents.models import Binding
+from core.workbook import add_sheet, append_row, new_book, save
 from web.console.routes import XLSX, _estate_or_404, _register_editor_or_404, bp
 
 
@@ -68,21 +68,16 @@ def revoke_binding(estate_id, binding_id):
 def binding_sheet(estate_id):
     """A door-to-door sheet: a fresh code for every owner not yet bound (earlier codes stop working)."""
     estate = _register_editor_or_404(estate_id)
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "绑定码"
-    sheet.append(["楼栋", "单元", "户号", "业主", "绑定码", "有效至"])
+    book = new_book()
+    sheet = add_sheet(book, "绑定码", ["楼栋", "单元", "户号", "业主", "绑定码", "有效至"], [])
     expires = local(db_now(db.session) + CODE_LIFETIME)
     count = 0
     for owner, binding in _owners(estate):
         if binding is None:
             flat = owner.flat
-            sheet.append([flat.unit.building.number, flat.unit.number, flat.number, owner.name,
-                          issue_code(owner, current_user), expires])
+            append_row(sheet, [flat.unit.building.number, flat.unit.number, flat.number, owner.name,
+                               issue_code(owner, current_user), expires])
             count += 1
     audit.record(current_user, "binding.sheet", f"estate:{estate.id}", f"{count} codes")
     db.session.commit()
-    data = io.BytesIO()
-    book.save(data)
-    data.seek(0)
-    return send_file(data, mimetype=XLSX, as_attachment=True, download_name=f"{estate.name}-绑定码.xlsx")
+    return send_file(io.BytesIO(save(book)), mimetype=XLSX, as_attachment=True, download_name=f"{estate.name}-绑定码.xlsx")
