@@ -1,5 +1,6 @@
 """Password login for staff: a new session at login, a real logout, a rate limit, failed logins logged."""
 import logging
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import login_required, login_user, logout_user
@@ -33,10 +34,16 @@ def _login_limit():
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: "//evil.example" and "https://…" would leave the site.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("console.index")
+    """Only a same-site path. "//evil.example" and "https://…" leave the site; so does "/%09/evil.example"
+    (browsers drop tabs and newlines from URLs: it becomes //evil.example), and a CR/LF would break the
+    Location header. So: no control characters, spaces or backslashes, no scheme, no host."""
+    if (not target or len(target) > 2000 or not target.startswith("/")
+            or any(c <= " " or c in "\\\x7f" for c in target)):
+        return url_for("console.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return url_for("console.index")
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])

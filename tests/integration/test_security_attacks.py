@@ -1,0 +1,31 @@
+"""Attacks seen on main, each through the path an attacker takes: the login form, a URL, a form field."""
+import pytest
+
+from core.db import db
+from tests import factories
+from tests.conftest import csrf_token, login
+
+BAD_NEXT = ["/%09/evil.example", "/%0d%0aSet-Cookie:%20x=1", "//evil.example", "/\\evil.example",
+            "https://evil.example/", "/%20/evil.example", "/%0a/evil.example", "javascript:alert(1)"]
+
+
+@pytest.mark.parametrize("target", BAD_NEXT)
+def test_login_never_redirects_off_site(client, target):
+    user = factories.user("admin")
+    db.session.commit()
+    token = csrf_token(client, "/login")
+    response = client.post(f"/login?next={target}", data={"username": user.username, "password": "password-123",
+                                                          "csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/console/", target
+
+
+def test_login_keeps_a_same_site_next(client):
+    user = factories.user("admin")
+    db.session.commit()
+    token = csrf_token(client, "/login")
+    response = client.post("/login?next=/console/complaints%3Fstatus%3Dnew",
+                           data={"username": user.username, "password": "password-123", "csrf_token": token})
+    assert response.headers["Location"] == "/console/complaints?status=new"
+
+
