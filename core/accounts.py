@@ -92,9 +92,27 @@ def create_user(username: str, password: str, role: str, display_name: str = "",
     return user
 
 
+_dummy_hash: str | None = None
+
+
+def _dummy_password_hash() -> str:
+    """A hash made like real ones (same method and cost), checked when the username is unknown."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = generate_password_hash("no such user")
+    return _dummy_hash
+
+
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with this username and password, or None."""
+    """The active user with this username and password, or None.
+
+    A password hash is checked whether or not the user exists (a dummy one when not), so that the
+    answer's timing does not tell which usernames exist.
+    """
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        check_password_hash(_dummy_password_hash(), password)
+        return None
+    if not user.check_password(password) or not user.active:
         return None
     return user

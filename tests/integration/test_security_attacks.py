@@ -29,3 +29,19 @@ def test_login_keeps_a_same_site_next(client):
     assert response.headers["Location"] == "/console/complaints?status=new"
 
 
+def test_an_unknown_username_costs_a_password_check_like_a_known_one(client, monkeypatch):
+    """Timing: without a hash check for unknown users the answer comes back ~100 times faster."""
+    import core.accounts
+
+    user = factories.user("admin")
+    db.session.commit()
+    checked = []
+    real = core.accounts.check_password_hash
+    monkeypatch.setattr(core.accounts, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    login(client, "no-such-user", "wrong-password")
+    login(client, user.username, "wrong-password")
+    assert len(checked) == 2
+    unknown, known = checked
+    assert unknown.split("$")[0] == known.split("$")[0]  # the same method and cost
+
+
