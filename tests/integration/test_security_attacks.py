@@ -45,3 +45,13 @@ def test_an_unknown_username_costs_a_password_check_like_a_known_one(client, mon
     assert unknown.split("$")[0] == known.split("$")[0]  # the same method and cost
 
 
+def test_pages_with_personal_data_are_not_cached(client):
+    estate = factories.estate(buildings=("1",), units=1, floors=1)
+    worker = factories.user("worker", estate.community)
+    db.session.commit()
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
+    login(client, worker.username)
+    for url in ("/console/", f"/console/estates/{estate.id}", f"/console/estates/{estate.id}/register.xlsx", "/r/"):
+        assert client.get(url).headers["Cache-Control"] == "no-store", url
+
+
