@@ -6,6 +6,7 @@ from flask import Flask, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 # Every feature's tables, for Alembic and the app (relationships name classes of other features).
 import core.accounts  # noqa: F401
@@ -21,9 +22,21 @@ from web.database import configure_sqlite, engine_options
 from web.extensions import csrf, limiter, login_manager, migrate
 
 
+MAX_ID = 2 ** 31 - 1  # the largest id PostgreSQL's integer holds; SQLite overflows at 2**63
+
+
+class IdConverter(IntegerConverter):
+    """<int:…> in every route: an id too large for the database is no page (404), not an OverflowError (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("YISHI_INSTANCE_PATH") or None,
                 instance_relative_config=True)
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(config_module.from_environment(app.instance_path))
     app.config.update(
@@ -68,6 +81,12 @@ def create_app(config: dict | None = None) -> Flask:
     @app.errorhandler(404)
     def not_found(_error):
         return render_template("error.html", title="找不到页面", message="页面不存在，或您无权查看。"), 404
+
+    @app.errorhandler(OverflowError)
+    def overflow(_error):
+        """A number too large for the database, from wherever it came (a form field, a query string): no such thing."""
+        db.session.rollback()
+        return not_found(_error)
 
     @app.errorhandler(413)
     def too_large(_error):

@@ -55,3 +55,41 @@ def test_pages_with_personal_data_are_not_cached(client):
         assert client.get(url).headers["Cache-Control"] == "no-store", url
 
 
+@pytest.mark.parametrize("url", ["/votes/99999999999999999999/receipts", "/r/votes/99999999999999999999",
+                                 "/console/estates/99999999999999999999", "/console/votes/9223372036854775808"])
+def test_huge_ids_are_no_page_not_an_error(client, url):
+    estate = factories.estate(buildings=("1",), units=1, floors=1)
+    worker = factories.user("worker", estate.community)
+    db.session.commit()
+    assert client.get(url).status_code in (404, 401), url  # unauthenticated first
+    login(client, worker.username)
+    assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize("scope", ["b:x", "u:", "b:99999999999999999999", "u:-1", "b:１"])
+def test_a_bad_vote_scope_is_a_form_error(client, scope):
+    from sqlalchemy import func, select
+
+    from core.votes.models import Vote
+
+    estate = factories.estate(buildings=("1",), units=1, floors=1)
+    worker = factories.user("worker", estate.community)
+    db.session.commit()
+    login(client, worker.username)
+    page = f"/console/estates/{estate.id}/votes/new"
+    response = client.post(page, data={"csrf_token": csrf_token(client, page), "scope": scope, "matter": "改造",
+                                       "rule": "headcount_2_3", "closes_at": "2030-01-01T12:00"})
+    assert response.status_code == 200 and "表决范围不属于这个小区" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Vote.id))) == 0
+
+
+def test_a_huge_number_in_a_form_field_is_not_a_500(client):
+    estate = factories.estate(buildings=("1",), units=1, floors=1)
+    worker = factories.user("worker", estate.community)
+    vote = factories.vote(estate, actor=worker)
+    db.session.commit()
+    login(client, worker.username)
+    page = f"/console/votes/{vote.id}"
+    response = client.post(f"/console/votes/{vote.id}/paper", data={"csrf_token": csrf_token(client, page),
+                                                                    "flat_id": "99999999999999999999"})
+    assert response.status_code < 500

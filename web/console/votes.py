@@ -54,10 +54,11 @@ def new_vote(estate_id):
         form = request.form
         building = unit = None
         target = form.get("scope", "")
+        target_id = int(target[2:]) if target[2:].isascii() and target[2:].isdigit() and len(target) < 12 else 0
         if target.startswith("b:"):
-            building = db.session.scalar(select(Building).where(Building.id == int(target[2:]), Building.estate_id == estate.id))
+            building = db.session.scalar(select(Building).where(Building.id == target_id, Building.estate_id == estate.id))
         elif target.startswith("u:"):
-            unit = db.session.scalar(select(Unit).join(Building).where(Unit.id == int(target[2:]), Building.estate_id == estate.id))
+            unit = db.session.scalar(select(Unit).join(Building).where(Unit.id == target_id, Building.estate_id == estate.id))
         try:
             if (target.startswith(("b:", "u:"))) and not (building or unit):
                 raise VoteError("表决范围不属于这个小区。")
