@@ -130,6 +130,8 @@ class Owner(db.Model):
     phone = db.Column(db.String(20), nullable=False, default="")
     id_last4 = db.Column(db.String(4), nullable=False, default="")
     is_representative = db.Column(db.Boolean, nullable=False, default=False)
+    # Raised to end every signed-in page session of this owner (logout, a binding ended): checked on each request.
+    session_version = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     flat = db.relationship("Flat", back_populates="owners")
 
     __table_args__ = (

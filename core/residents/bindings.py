@@ -14,7 +14,7 @@ from core import audit
 from core.db import db, db_now
 from core.register.lookup import flat_by_code
 from core.register.models import Estate, Owner
-from core.residents.models import Binding, BindingAttempt, BindingCode
+from core.residents.models import Binding, BindingAttempt, BindingCode, SignInLink
 
 CODE_LIFETIME = timedelta(days=30)
 ATTEMPT_WINDOW = timedelta(hours=24)
@@ -132,8 +132,14 @@ def find_estate(name: str):
 
 
 def _end(binding: Binding, now, reason: str, actor=None) -> None:
+    """End a binding, and with it the owner's page sessions and any sign-in link not yet used
+    (a link the chat sent before 解绑 must not sign anyone in afterwards)."""
     binding.ended_at, binding.end_reason = now, reason
     binding.ended_by_id = getattr(actor, "id", None)
+    binding.owner.session_version = (binding.owner.session_version or 0) + 1
+    for link in db.session.scalars(select(SignInLink).where(
+            SignInLink.owner_id == binding.owner_id, SignInLink.used_at.is_(None), SignInLink.expires_at > now)):
+        link.expires_at = now
     db.session.flush()
     audit.record(actor, f"binding.{reason}", f"owner:{binding.owner_id}", f"binding:{binding.id}")
 

@@ -3,7 +3,7 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -23,10 +23,18 @@ class LoginForm(FlaskForm):
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
+def load_user(session_id: str):
+    """The user of a session, while its session version is current (logout, deactivation and a new
+    password raise it: a copied cookie stops working everywhere)."""
     from core.accounts import User
 
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user_id, _, _version = session_id.partition(".")
+    if not user_id.isdigit() or len(user_id) > 10:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or not user.matches_session(session_id):
+        return None
+    return user
 
 
 def _login_limit():
@@ -69,6 +77,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    current_user.end_sessions()  # this cookie, and any copy of it, no longer signs in
+    audit.record(current_user, "auth.logout", request.remote_addr or "")
+    db.session.commit()
     logout_user()
     session.clear()
     flash("已退出。", "info")
