@@ -9,6 +9,7 @@ from sqlalchemy import delete
 from core.complaints import tickets
 from core.consultation import demands, notices, surveys
 from core.db import db, db_now
+from core.residents.deliveries import forget_nonces
 from core.residents.models import InboundMessage
 from core.votes import reminders
 from core.votes.operations import close_due_votes
@@ -45,6 +46,7 @@ def forget_deliveries(config) -> int:
     """Drop delivered-message records older than a week (they hold replies, which may hold receipts)."""
     cutoff = db_now(db.session) - DELIVERY_MEMORY
     deleted = db.session.execute(delete(InboundMessage).where(InboundMessage.received_at < cutoff)).rowcount
+    forget_nonces(config.get("WECHAT_MAX_CLOCK_SKEW", 300))
     db.session.commit()
     return deleted
 

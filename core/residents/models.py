@@ -62,6 +62,18 @@ class InboundMessage(db.Model):
     reply = db.Column(db.Text, nullable=False, default="")
 
 
+class DeliveryNonce(db.Model):
+    """A delivery's signed (timestamp, nonce) and the message that came with it (core.residents.deliveries)."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    timestamp = db.Column(db.BigInteger, nullable=False)
+    nonce = db.Column(db.String(64), nullable=False)
+    delivery_key = db.Column(db.String(128), nullable=False)
+    seen_at = db.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+
+    __table_args__ = (db.UniqueConstraint("timestamp", "nonce", name="uq_delivery_nonce_pair"),)
+
+
 class Push(db.Model):
     """A template message waiting to be sent, or sent: written in the transaction of what it announces."""
 
