@@ -144,7 +144,9 @@ def delivery_key(message) -> str:
     if getattr(message, "id", 0):
         return f"msg:{message.id}"
     created = int(message.create_time.timestamp())  # wechatpy gives CreateTime as a datetime
-    return f"evt:{message.source}:{created}:{getattr(message, 'event', message.type)}"[:128]
+    # The EventKey too: two menu clicks in the same second are two deliveries, each with its reply.
+    key = getattr(message, "key", "") or getattr(message, "event_key", "") or ""
+    return f"evt:{message.source}:{created}:{getattr(message, 'event', message.type)}:{key}"[:128]
 
 
 def fit(text: str, limit: int = MAX_REPLY_BYTES) -> str:

@@ -144,9 +144,15 @@ def _end(binding: Binding, now, reason: str, actor=None) -> None:
     audit.record(actor, f"binding.{reason}", f"owner:{binding.owner_id}", f"binding:{binding.id}")
 
 
-def unbind(openid: str, reason: str = "unbound") -> Binding | None:
-    """End the WeChat user's live binding (they asked, or unfollowed the account); None if there was none."""
+def unbind(openid: str, reason: str = "unbound", sent_at=None) -> Binding | None:
+    """End the WeChat user's live binding (they asked, or unfollowed the account); None if there was none.
+
+    `sent_at`: when WeChat says the request was made (CreateTime). A delivery made before the binding
+    began (an unsubscribe delivered late, after the resident followed again and bound) ends nothing.
+    """
     binding = live_binding(openid)
+    if binding is not None and sent_at is not None and int(sent_at.timestamp()) < int(binding.bound_at.timestamp()):
+        return None
     if binding is not None:
         _end(binding, db_now(db.session), reason)
     return binding

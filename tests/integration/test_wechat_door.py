@@ -84,3 +84,28 @@ def test_the_access_log_keeps_no_query_string_and_no_sign_in_token():
     from pathlib import Path
 
     assert "--logger-class web.access_log.RedactingLogger" in (Path(__file__).parents[2] / "Makefile").read_text()
+
+
+@pytest.mark.parametrize("app", [config_for(SAFE)], indirect=True)
+def test_two_menu_clicks_in_the_same_second_each_get_their_reply(client, owner):
+    phone = Phone(client, SAFE, "o-resident")
+    at = int(time.time())
+    votes = phone.reply(phone.post(event_xml("o-resident", "CLICK", "VOTES", at=at)))
+    helps = phone.reply(phone.post(event_xml("o-resident", "CLICK", "HELP", at=at)))
+    assert votes == phone.say("投票") and helps == phone.say("帮助") and votes != helps
+    assert count(InboundMessage) == 4
+
+
+@pytest.mark.parametrize("app", [config_for(SAFE)], indirect=True)
+def test_a_late_unsubscribe_from_before_the_binding_does_not_end_it(client, owner):
+    binding = db.session.scalar(select(Binding))
+    binding.bound_at = binding.bound_at - timedelta(seconds=5)
+    db.session.commit()
+    phone = Phone(client, SAFE, "o-resident")
+    sent = int(binding.bound_at.timestamp()) - 60  # the resident unfollowed a minute before binding again
+    phone.post(event_xml("o-resident", "unsubscribe", at=sent))
+    db.session.expire_all()
+    assert db.session.scalar(select(Binding)).ended_at is None
+    phone.post(event_xml("o-resident", "unsubscribe"))  # a real one, now
+    db.session.expire_all()
+    assert db.session.scalar(select(Binding)).end_reason == "unsubscribed"
