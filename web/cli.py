@@ -53,7 +53,7 @@ def demo_seed():
 
 @departments.command("seed")
 def departments_seed():
-    """Add the default departments that are missing (the street office edits them in the console)."""
+    """Give every street the default departments it lacks (each street office edits its own in the console)."""
     from core.complaints.departments import seed_defaults
 
     added = seed_defaults()

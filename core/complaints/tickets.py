@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from core.complaints import departments
 from core.complaints.models import OPEN, Complaint, ComplaintEvent, ComplaintPhoto, Department, RoutingCorrection
 from core.db import db, db_now, local
 from core.residents import pushes
@@ -109,7 +110,10 @@ def _route(complaint: Complaint, router: Router, now, notify: bool) -> None:
     complaint.key_words = list(prediction.words)
     complaint.model_version = router.classifier.version[:40]
     best = prediction.best
+    street_id = departments.street_id_of_estate(complaint.estate_id)
+    departments.ensure_street(street_id)
     department = db.session.scalar(select(Department).where(Department.code == best.label,
+                                                            Department.street_id == street_id,
                                                             Department.active.is_(True)))
     if department is not None and best.probability >= router.threshold:
         complaint.routed_by = "model"
@@ -147,6 +151,8 @@ def _require(complaint: Complaint, allowed: tuple[str, ...], action: str) -> Non
 def assign(complaint: Complaint, department: Department, actor, note: str = "") -> None:
     """A worker sends the ticket to a department (from triage, or re-routing it); kept as a corrected label."""
     _require(complaint, ("received", "assigned", "in_progress", "returned"), "派单")
+    if department.street_id != departments.street_id_of_estate(complaint.estate_id):
+        raise ComplaintRefused("请选择本街道的部门。")  # another street's list is not this ticket's
     if not department.active:
         raise ComplaintRefused(f"{department.name}已停用，请选择其他部门。")
     if complaint.department_id == department.id and complaint.status in ("assigned", "in_progress"):

@@ -23,7 +23,10 @@ PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4
 
 @pytest.fixture
 def estate(app, routing):
+    from core.complaints.departments import seed_defaults
+
     e = factories.estate(name="幸福里", buildings=("3",), units=2, floors=3)
+    seed_defaults(e.community.street)  # departments belong to a street
     db.session.commit()
     return e
 
