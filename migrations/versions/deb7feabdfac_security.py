@@ -38,6 +38,11 @@ def upgrade():
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='0', nullable=False))
 
+    with op.batch_alter_table('binding_attempt', schema=None) as batch_op:
+        # Earlier failures cannot be told apart; counting them as register matches leaves codes usable.
+        batch_op.add_column(sa.Column('method', sa.String(length=10), server_default='register', nullable=False))
+        batch_op.create_index(batch_op.f('ix_binding_attempt_at'), ['at'], unique=False)
+
     _departments_per_street()
 
 
@@ -94,6 +99,10 @@ def downgrade():
         batch_op.drop_constraint('uq_department_street_code', type_='unique')
         batch_op.create_unique_constraint('uq_department_code', ['code'])
         batch_op.drop_column('street_id')
+
+    with op.batch_alter_table('binding_attempt', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_binding_attempt_at'))
+        batch_op.drop_column('method')
 
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('session_version')

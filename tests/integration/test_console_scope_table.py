@@ -26,6 +26,7 @@ TABLE = [
     ("POST", "/console/estates/{estate}/binding-codes.xlsx", False),
     ("POST", "/console/estates/{estate}/owners/{owner}/binding-code", False),
     ("POST", "/console/estates/{estate}/bindings/{binding}/revoke", False),
+    ("POST", "/console/estates/{estate}/flats/{flat}/unlock-binding", False),
     ("GET", "/console/estates/{estate}/votes/new", False),
     ("POST", "/console/estates/{estate}/votes/new", False),
     ("GET", "/console/votes/{vote}", True),
@@ -78,7 +79,7 @@ def _things(estate, worker):
     notices.advance()
     comment = notices.comment(notice, owner, "objection", "不同意")
     survey = surveys.create_survey(worker, estate, "满意度", now, now + timedelta(days=3), "评分 满意吗", False)
-    return {"estate": estate.id, "owner": flats[1].owners[0].id, "binding": binding.id, "vote": vote.id,
+    return {"estate": estate.id, "owner": flats[1].owners[0].id, "flat": flats[0].id, "binding": binding.id, "vote": vote.id,
             "complaint": ticket.id, "photo": photo.id, "demand": demand.id, "notice": notice.id,
             "comment": comment.id, "survey": survey.id}
 

@@ -10,7 +10,7 @@ from core.db import db, db_now, local
 from core.register import scope
 from core.register.models import Building, Flat, Owner, Unit
 from core.register.privacy import mask_name
-from core.residents.bindings import CODE_LIFETIME, issue_code, revoke
+from core.residents.bindings import CODE_LIFETIME, issue_code, lift_lock, locked_flat_ids, revoke
 from core.residents.models import Binding
 from core.workbook import add_sheet, append_row, new_book, save
 from web.console.routes import XLSX, _estate_or_404, _register_editor_or_404, bp
@@ -40,8 +40,21 @@ def bindings(estate_id):
     estate = _estate_or_404(estate_id)
     rows = _owners(estate)
     return render_template("console/bindings.html", estate=estate, rows=rows, mask_name=mask_name,
-                           bound=sum(1 for _, b in rows if b),
+                           bound=sum(1 for _, b in rows if b), locked=locked_flat_ids({o.flat_id for o, _ in rows}),
                            can_edit=scope.can_manage(current_user, estate))
+
+
+@bp.post("/estates/<int:estate_id>/flats/<int:flat_id>/unlock-binding")
+def unlock_binding(estate_id, flat_id):
+    """Lift a flat's binding lockout (too many failed name/phone tries), e.g. once the owner has shown ID."""
+    estate = _register_editor_or_404(estate_id)
+    flat = db.session.get(Flat, flat_id)
+    if flat is None or flat.unit.building.estate_id != estate.id:
+        abort(404)
+    lift_lock(flat, current_user)
+    db.session.commit()
+    flash(f"已解除 {flat.label} 的绑定锁定。", "info")
+    return redirect(url_for(".bindings", estate_id=estate.id))
 
 
 @bp.post("/estates/<int:estate_id>/owners/<int:owner_id>/binding-code")
