@@ -4,7 +4,7 @@ import os
 
 from flask import Flask, render_template
 from sqlalchemy import text
-from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, InternalError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -87,6 +87,13 @@ def create_app(config: dict | None = None) -> Flask:
         """A number too large for the database, from wherever it came (a form field, a query string): no such thing."""
         db.session.rollback()
         return not_found(_error)
+
+    @app.errorhandler(DataError)
+    def bad_value(error):
+        """A value the database refuses (PostgreSQL: an id past integer range, text too long): bad input, not a fault."""
+        db.session.rollback()
+        app.logger.warning("value refused by the database: %s", getattr(error, "orig", error))
+        return render_template("error.html", title="输入有误", message="输入的内容超出范围，没有保存。请检查后再试。"), 400
 
     @app.errorhandler(413)
     def too_large(_error):
