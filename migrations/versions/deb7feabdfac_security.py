@@ -44,6 +44,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_binding_attempt_at'), ['at'], unique=False)
 
     _departments_per_street()
+    _anonymous_answers_unordered()
+
+
+def _anonymous_answers_unordered():
+    """Anonymous survey answers: no rowid on SQLite (rows kept in random-id order), and participation
+    times cut to the day."""
+    conn = op.get_bind()
+    if conn.dialect.name == "sqlite":
+        with op.batch_alter_table('survey_response', recreate='always',
+                                  table_kwargs={'sqlite_with_rowid': False}) as batch_op:
+            pass
+        day = "datetime(date(at))"
+    else:
+        day = "date_trunc('day', at)"
+    conn.execute(sa.text(f"UPDATE survey_participation SET at = {day} "
+                         "WHERE survey_id IN (SELECT id FROM survey WHERE anonymous)"))
 
 
 def _departments_per_street():
