@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 import core.accounts  # noqa: F401
 import core.audit  # noqa: F401
 import core.complaints.models  # noqa: F401
+import core.jobs  # noqa: F401  (the scheduler's heartbeat)
 import core.consultation.models  # noqa: F401
 import core.register.models  # noqa: F401
 import core.residents.models  # noqa: F401
@@ -119,8 +120,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
-        db.session.execute(text("SELECT 1"))  # a down database answers 503 through the handler above
-        return {"ok": True}
+        """The web side (a down database answers 503 through the handler above) and, for information, when
+        the scheduler last ran a job: a stale scheduler does not make the web workers unhealthy."""
+        db.session.execute(text("SELECT 1"))
+        from core.jobs import scheduler_status
+
+        status = scheduler_status()
+        beat = status["last_beat"]
+        return {"ok": True, "scheduler": {"last_beat": beat.isoformat() if beat else None, "stale": status["stale"]}}
 
     logging.basicConfig(level=logging.INFO)
     return app

@@ -43,6 +43,12 @@ def upgrade():
         batch_op.add_column(sa.Column('method', sa.String(length=10), server_default='register', nullable=False))
         batch_op.create_index(batch_op.f('ix_binding_attempt_at'), ['at'], unique=False)
 
+    op.create_table('scheduler_heartbeat',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('beat_at', core.db.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_scheduler_heartbeat'))
+    )
+
     _departments_per_street()
     _anonymous_answers_unordered()
 
@@ -115,6 +121,8 @@ def downgrade():
         batch_op.drop_constraint('uq_department_street_code', type_='unique')
         batch_op.create_unique_constraint('uq_department_code', ['code'])
         batch_op.drop_column('street_id')
+
+    op.drop_table('scheduler_heartbeat')
 
     with op.batch_alter_table('binding_attempt', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_binding_attempt_at'))
