@@ -4,7 +4,7 @@ import base64
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.complaints.departments import by_code
 from core.complaints.models import Complaint, ComplaintEvent, ComplaintPhoto, RoutingCorrection
@@ -383,7 +383,7 @@ def test_a_resident_cannot_flood_the_queue(phone, worker, client):
     assert all("一小时内已经报了" in r for r in replies[MAX_COMPLAINTS_PER_OWNER_HOUR:])
     assert count(Complaint) == MAX_COMPLAINTS_PER_OWNER_HOUR
     # An hour later the resident may file again; a worker entering a phone call is never limited.
-    db.session.execute(__import__("sqlalchemy").update(Complaint).values(
+    db.session.execute(update(Complaint).values(
         created_at=db_now(db.session) - timedelta(hours=2)))
     db.session.commit()
     assert "已受理" in phone.say("报修 单元门的门禁坏了")

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from core.consultation.models import (
     DemandChoice,
@@ -296,7 +296,7 @@ def test_anonymous_answers_cannot_be_matched_to_flats_by_order_time_or_small_gro
     assert all((p.at.hour, p.at.minute, p.at.second, p.at.microsecond) == (0, 0, 0, 0) for p in participations)
     if db.engine.dialect.name == "sqlite":
         with pytest.raises(Exception, match="rowid"):
-            db.session.execute(__import__("sqlalchemy").text("SELECT rowid FROM survey_response")).all()
+            db.session.execute(text("SELECT rowid FROM survey_response")).all()
         db.session.rollback()
     arrival = [f"意见{c}" for c in "HCAFBGDE"]
     stored = [r.answers[str(text.id)] for r in db.session.scalars(select(SurveyResponse))]

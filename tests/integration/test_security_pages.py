@@ -9,7 +9,7 @@ from core.complaints import tickets
 from core.consultation import demands, notices
 from core.db import db, db_now
 from tests import factories
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 
 PAYLOAD = '<script>alert(1)</script><img src=x onerror=alert(2)>'
 
@@ -86,7 +86,7 @@ def test_every_export_writes_what_residents_typed_as_inert_text(client, app):
     surveys.answer(survey, unbound, {str(survey.questions[0].id): FORMULAS[3]})
     db.session.commit()
     login(client, worker.username)
-    token = __import__("tests.conftest", fromlist=["csrf_token"]).csrf_token(client, f"/console/estates/{estate.id}/bindings")
+    token = csrf_token(client, f"/console/estates/{estate.id}/bindings")
     exports = {
         "register": client.get(f"/console/estates/{estate.id}/register.xlsx"),
         "roll": client.get(f"/console/votes/{vote.id}/roll.xlsx?full=1"),

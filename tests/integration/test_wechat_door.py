@@ -109,3 +109,19 @@ def test_a_late_unsubscribe_from_before_the_binding_does_not_end_it(client, owne
     phone.post(event_xml("o-resident", "unsubscribe"))  # a real one, now
     db.session.expire_all()
     assert db.session.scalar(select(Binding)).end_reason == "unsubscribed"
+
+
+@pytest.mark.parametrize("app", [config_for(PLAIN)], indirect=True)
+def test_the_replay_guard_works_the_same_in_redis(client, owner, redis_url):
+    """With REDIS_URL every worker shares the pairs there (the database table stays empty)."""
+    from core.residents.deliveries import first_use
+    from core.residents.models import DeliveryNonce
+
+    assert first_use(1700000000, "123", "msg:1", 300, redis_url)
+    assert first_use(1700000000, "123", "msg:1", 300, redis_url)  # WeChat retrying
+    assert not first_use(1700000000, "123", "msg:2", 300, redis_url)  # another message under the same pair
+    assert first_use(1700000000, "124", "msg:2", 300, redis_url)
+    assert count(DeliveryNonce) == 0
+
+
+from tests.integration.test_wechat_pushes import redis_url  # noqa: E402,F401  (the fixture)

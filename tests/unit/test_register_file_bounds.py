@@ -10,7 +10,6 @@ import subprocess
 import sys
 import textwrap
 import zipfile
-import zlib
 
 import pytest
 
