@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
+from sqlalchemy import text as sql
 
 from core.consultation.models import (
     DemandChoice,
@@ -297,7 +298,7 @@ def test_anonymous_answers_cannot_be_matched_to_flats_by_order_time_or_small_gro
     arrival = [f"意见{c}" for c in "HCAFBGDE"]
     if db.engine.dialect.name == "sqlite":
         with pytest.raises(Exception, match="rowid"):
-            db.session.execute(text("SELECT rowid FROM survey_response")).all()
+            db.session.execute(sql("SELECT rowid FROM survey_response")).all()
         db.session.rollback()
         stored = [r.answers[str(text.id)] for r in db.session.scalars(select(SurveyResponse))]
         assert stored != arrival  # the table's own order (one chance in 40,320 of matching by luck)
