@@ -60,7 +60,7 @@ serve-prod: install
 	$(FLASK) departments seed
 	$(FLASK) nlp install-default
 	$(FLASK) scheduler run & scheduler=$$!; trap 'kill $$scheduler' EXIT INT TERM; \
-	$(BIN)/gunicorn -w $(WORKERS) -b $(BIND) --access-logfile - wsgi:app
+	$(BIN)/gunicorn -w $(WORKERS) -b $(BIND) --access-logfile - --logger-class web.access_log.RedactingLogger wsgi:app
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

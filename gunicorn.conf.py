@@ -32,3 +32,7 @@ def pre_fork(server, worker):
 
 def post_fork(server, worker):
     _dispose_engines(server, close=False)  # the master's pool objects: forget them, don't close its sockets
+
+# The access log without secrets: no query strings (WeChat's signature, timestamp and nonce; OAuth codes)
+# and no one-time sign-in tokens in paths.
+logger_class = "web.access_log.RedactingLogger"

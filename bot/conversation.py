@@ -93,7 +93,7 @@ def respond(message, url: Url, router: Router) -> str:
     if event in ("subscribe", "subscribe_scan"):
         return WELCOME if bindings.live_binding(message.source) is None else "欢迎回来！\n\n" + HELP
     if event == "unsubscribe":
-        bindings.unbind(message.source, "unsubscribed")
+        bindings.unbind(message.source, "unsubscribed", sent_at=message.create_time)
         return ""
     if event == "click":
         command = command_for_key(message.key)

@@ -10,6 +10,8 @@ import hmac
 import time
 from dataclasses import dataclass
 
+from xml.parsers import expat
+
 import xmltodict
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
@@ -65,14 +67,31 @@ def check_url(account: Account, args) -> str:
     return args.get("echostr", "")
 
 
+class _NoDoctypeExpat:
+    """pyexpat for xmltodict, with a parser that stops at any document type declaration, wherever it is."""
+
+    @staticmethod
+    def ParserCreate(*args, **kwargs):
+        parser = expat.ParserCreate(*args, **kwargs)
+
+        def refuse(*_args):
+            raise ValueError("document type declaration")
+
+        parser.StartDoctypeDeclHandler = refuse
+        parser.EntityDeclHandler = refuse
+        return parser
+
+
 def _parse_xml(body: bytes) -> dict:
     if len(body) > MAX_BODY:
         raise Refused(400, f"body of {len(body)} bytes")
-    head = body[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in body.lower():
+    # Anywhere in the body (a DOCTYPE after the first 4 KB got through once), and again in the parser,
+    # which reads the body as UTF-8 whatever it declares (so no UTF-16 spelling slips past this check).
+    lowered = body.lower()
+    if b"<!doctype" in lowered or b"<!entity" in lowered:
         raise Refused(400, "DTD or entity in XML")
     try:
-        document = xmltodict.parse(body, disable_entities=True)
+        document = xmltodict.parse(body, encoding="utf-8", disable_entities=True, expat=_NoDoctypeExpat)
     except Exception as error:  # expat raises several types for broken XML
         raise Refused(400, f"malformed XML: {error}") from None
     if not isinstance(document, dict) or not isinstance(document.get("xml"), dict):
@@ -125,7 +144,9 @@ def delivery_key(message) -> str:
     if getattr(message, "id", 0):
         return f"msg:{message.id}"
     created = int(message.create_time.timestamp())  # wechatpy gives CreateTime as a datetime
-    return f"evt:{message.source}:{created}:{getattr(message, 'event', message.type)}"[:128]
+    # The EventKey too: two menu clicks in the same second are two deliveries, each with its reply.
+    key = getattr(message, "key", "") or getattr(message, "event_key", "") or ""
+    return f"evt:{message.source}:{created}:{getattr(message, 'event', message.type)}:{key}"[:128]
 
 
 def fit(text: str, limit: int = MAX_REPLY_BYTES) -> str:

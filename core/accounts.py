@@ -30,6 +30,9 @@ class User(db.Model):
     community_id = db.Column(db.ForeignKey("community.id"), index=True)
     street_id = db.Column(db.ForeignKey("street.id"), index=True)
     active = db.Column(db.Boolean, nullable=False, default=True)
+    # In every session cookie (get_id) and checked on every request: raising it ends all of the user's
+    # sessions, on every device (logout, deactivation, a new password).
+    session_version = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
     community = db.relationship("Community")
@@ -46,6 +49,10 @@ class User(db.Model):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -59,7 +66,11 @@ class User(db.Model):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}.{self.session_version or 0}"
+
+    def matches_session(self, session_id: str) -> bool:
+        """Whether a session's stored id (get_id at login) is still this user's current one."""
+        return session_id == self.get_id()
 
 
 class AccountError(ValueError):
@@ -92,9 +103,42 @@ def create_user(username: str, password: str, role: str, display_name: str = "",
     return user
 
 
+_dummy_hash: str | None = None
+
+
+def _dummy_password_hash() -> str:
+    """A hash made like real ones (same method and cost), checked when the username is unknown."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = generate_password_hash("no such user")
+    return _dummy_hash
+
+
+def change_password(user: User, password: str) -> None:
+    """A new password; the user's sessions end everywhere."""
+    if len(password) < 8:
+        raise AccountError("密码至少 8 位。")
+    user.set_password(password)
+    db.session.flush()
+
+
+def deactivate(user: User) -> None:
+    """The account can no longer sign in, and its open sessions end."""
+    user.active = False
+    user.end_sessions()
+    db.session.flush()
+
+
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with this username and password, or None."""
+    """The active user with this username and password, or None.
+
+    A password hash is checked whether or not the user exists (a dummy one when not), so that the
+    answer's timing does not tell which usernames exist.
+    """
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        check_password_hash(_dummy_password_hash(), password)
+        return None
+    if not user.check_password(password) or not user.active:
         return None
     return user

@@ -50,6 +50,7 @@ def seed(router=None, rng_seed: int = 2026) -> dict:
     communities = {name: Community(street=street, name=name) for name in ("建设路社区", "和平社区")}
     db.session.add(street)
     db.session.flush()
+    seed_defaults(street)  # the demo street's own department list
     flats = 0
     for name, community, year, address, n_buildings, n_units, floors in ESTATES:
         estate = create_estate(

@@ -9,7 +9,8 @@ from sqlalchemy import delete
 
 from core.complaints import history, tickets
 from core.consultation import demands, notices, surveys
-from core.db import db, db_now
+from core.db import UTCDateTime, db, db_now
+from core.residents.deliveries import forget_nonces
 from core.residents.models import InboundMessage
 from core.votes import checkpoints, objections, reminders
 from core.votes.operations import close_due_votes
@@ -17,6 +18,7 @@ from core.votes.operations import close_due_votes
 # (job id, "module:function", seconds between runs). Jobs scan by the database clock, so a
 # scheduler that was down when something fell due does it on its first run after restart.
 SCHEDULE = (
+    ("scheduler.heartbeat", "core.jobs:heartbeat", 30),
     ("votes.close_due", "core.jobs:close_votes", 15),
     ("votes.checkpoint", "core.jobs:checkpoint_votes", checkpoints.CHECKPOINT_EVERY_SECONDS),
     ("votes.remind", "core.jobs:remind_votes", 300),
@@ -29,6 +31,35 @@ SCHEDULE = (
 
 # WeChat retries within seconds; a week of delivered keys is plenty to answer any retry.
 DELIVERY_MEMORY = timedelta(days=7)
+# The console and /healthz call the scheduler stale when its last beat is older than this.
+HEARTBEAT_STALE = timedelta(minutes=2)
+
+
+class SchedulerHeartbeat(db.Model):
+    """When the scheduler last ran a job (one row): shown on the console and in /healthz."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    beat_at = db.Column(UTCDateTime, nullable=False)
+
+
+def heartbeat(config) -> str:
+    """Record that the scheduler is alive and its jobs run (a job itself, so a stuck executor shows too)."""
+    now = db_now(db.session)
+    row = db.session.get(SchedulerHeartbeat, 1)
+    if row is None:
+        db.session.add(SchedulerHeartbeat(id=1, beat_at=now))
+    else:
+        row.beat_at = now
+    db.session.commit()
+    return now.isoformat()
+
+
+def scheduler_status() -> dict:
+    """{"last_beat": UTC datetime or None, "stale": bool}, by the database clock."""
+    row = db.session.get(SchedulerHeartbeat, 1)
+    if row is None:
+        return {"last_beat": None, "stale": True}
+    return {"last_beat": row.beat_at, "stale": db_now(db.session) - row.beat_at > HEARTBEAT_STALE}
 
 
 def close_votes(config) -> list[int]:
@@ -64,6 +95,7 @@ def forget_deliveries(config) -> int:
     """Drop delivered-message records older than a week (they hold replies, which may hold receipts)."""
     cutoff = db_now(db.session) - DELIVERY_MEMORY
     deleted = db.session.execute(delete(InboundMessage).where(InboundMessage.received_at < cutoff)).rowcount
+    forget_nonces(config.get("WECHAT_MAX_CLOCK_SKEW", 300))
     db.session.commit()
     return deleted
 

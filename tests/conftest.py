@@ -199,7 +199,8 @@ def shipped_model():
 
 @pytest.fixture
 def routing(app, shipped_model):
-    """The default departments, and the shipped model promoted in the app's model folder."""
+    """The default departments of every street there is (a street made later gets them when its first
+    ticket is routed), and the shipped model promoted in the app's model folder."""
     from core.complaints.departments import seed_defaults
     from web.classifier import store
 

@@ -4,13 +4,15 @@ import os
 
 from flask import Flask, render_template, request
 from sqlalchemy import text
-from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, InternalError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 # Every feature's tables, for Alembic and the app (relationships name classes of other features).
 import core.accounts  # noqa: F401
 import core.audit  # noqa: F401
 import core.complaints.models  # noqa: F401
+import core.jobs  # noqa: F401  (the scheduler's heartbeat)
 import core.consultation.models  # noqa: F401
 import core.register.models  # noqa: F401
 import core.residents.models  # noqa: F401
@@ -21,9 +23,21 @@ from web.database import configure_sqlite, engine_options
 from web.extensions import csrf, limiter, login_manager, migrate
 
 
+MAX_ID = 2 ** 31 - 1  # the largest id PostgreSQL's integer holds; SQLite overflows at 2**63
+
+
+class IdConverter(IntegerConverter):
+    """<int:…> in every route: an id too large for the database is no page (404), not an OverflowError (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("YISHI_INSTANCE_PATH") or None,
                 instance_relative_config=True)
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(config_module.from_environment(app.instance_path))
     app.config.update(
@@ -97,6 +111,20 @@ def create_app(config: dict | None = None) -> Flask:
     for code in messages:
         app.register_error_handler(code, error_page)
 
+    @app.errorhandler(OverflowError)
+    def overflow(_error):
+        """A number too large for the database, from wherever it came (a form field, a query string): no such thing."""
+        db.session.rollback()
+        title, message = messages[404]
+        return render_template("error.html", title=title, message=message, code=404), 404
+
+    @app.errorhandler(DataError)
+    def bad_value(error):
+        """A value the database refuses (PostgreSQL: an id past integer range, text too long): bad input, not a fault."""
+        db.session.rollback()
+        app.logger.warning("value refused by the database: %s", getattr(error, "orig", error))
+        return render_template("error.html", title="输入有误", message="输入的内容超出范围，没有保存。请检查后再试。"), 400
+
     @app.errorhandler(413)
     def too_large(_error):
         return render_template("error.html", title="文件太大", code=413,
@@ -121,8 +149,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
-        db.session.execute(text("SELECT 1"))  # a down database answers 503 through the handler above
-        return {"ok": True}
+        """The web side (a down database answers 503 through the handler above) and, for information, when
+        the scheduler last ran a job: a stale scheduler does not make the web workers unhealthy."""
+        db.session.execute(text("SELECT 1"))
+        from core.jobs import scheduler_status
+
+        status = scheduler_status()
+        beat = status["last_beat"]
+        return {"ok": True, "scheduler": {"last_beat": beat.isoformat() if beat else None, "stale": status["stale"]}}
 
     logging.basicConfig(level=logging.INFO)
     return app

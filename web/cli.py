@@ -8,8 +8,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from core import audit
 from core import demo as demo_module
-from core.accounts import AccountError, create_user
+from core.accounts import AccountError, change_password, create_user, deactivate
 from core.db import db
 from core.register.lookup import community_named, street_named
 from core.register.models import Community, Estate
@@ -63,7 +64,7 @@ def demo_seed():
 
 @departments.command("seed")
 def departments_seed():
-    """Add the default departments that are missing (the street office edits them in the console)."""
+    """Give every street the default departments it lacks (each street office edits its own in the console)."""
     from core.complaints.departments import seed_defaults
 
     added = seed_defaults()
@@ -92,6 +93,42 @@ def users_create(username, role, community, street, display_name, password):
         raise click.ClickException(str(error))
     db.session.commit()
     click.echo(f"Created {user.username} ({user.role.value}).")
+
+
+def _user(username: str):
+    from core.accounts import User
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"No user {username!r}.")
+    return user
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.password_option()
+def users_set_password(username, password):
+    """A new password; the user's open sessions end everywhere."""
+    user = _user(username)
+    try:
+        change_password(user, password)
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error))
+    audit.record(None, "user.password", f"user:{user.id}")
+    db.session.commit()
+    click.echo(f"Password changed for {user.username}; their sessions have ended.")
+
+
+@users.command("deactivate")
+@click.argument("username")
+def users_deactivate(username):
+    """The account can no longer sign in; its open sessions end."""
+    user = _user(username)
+    deactivate(user)
+    audit.record(None, "user.deactivate", f"user:{user.id}")
+    db.session.commit()
+    click.echo(f"Deactivated {user.username}; their sessions have ended.")
 
 
 def _estate(name: str) -> Estate:

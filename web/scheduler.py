@@ -15,6 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot import jobs as bot_jobs
 from core import jobs as core_jobs
 from core.db import db
+from web.database import engine_options
 
 log = logging.getLogger("yishi.scheduler")
 JOBS_TABLE = "apscheduler_jobs"
@@ -33,12 +34,40 @@ def run_job(target: str) -> None:
             log.exception("job %s failed", target)
 
 
+class KeepsGoing:
+    """The scheduler's own loop survives database errors: logged, then retried after a growing pause.
+
+    APScheduler reads due jobs and writes their next run times in its loop; an error there (SQLite
+    "database is locked", PostgreSQL restarting) escaped the loop and ended the scheduler for good.
+    """
+
+    backoff = (5, 10, 30, 60)
+    _failures = 0
+
+    def _process_jobs(self):
+        try:
+            wait = super()._process_jobs()
+        except Exception:  # the job store's database: locked, gone, restarting
+            pause = self.backoff[min(self._failures, len(self.backoff) - 1)]
+            self._failures += 1
+            log.exception("scheduler loop: database error (%s in a row); retrying in %s s", self._failures, pause)
+            return pause
+        self._failures = 0
+        return wait
+
+
+class Scheduler(KeepsGoing, BackgroundScheduler):
+    pass
+
+
 def build(app) -> BackgroundScheduler:
     """A scheduler with every job of the domain and of the bot, due at once so that missed work is caught up."""
     global _app
     _app = app
-    scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=app.config["SQLALCHEMY_DATABASE_URI"], tablename=JOBS_TABLE)},
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    scheduler = Scheduler(
+        # The app's engine options (SQLite: wait up to 30 s for a lock, not sqlite3's 5 s default).
+        jobstores={"default": SQLAlchemyJobStore(url=url, tablename=JOBS_TABLE, engine_options=engine_options(url))},
         executors={"default": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
         timezone=timezone.utc,

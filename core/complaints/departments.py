@@ -1,11 +1,12 @@
 """The departments complaints are routed to: the default list (DOMAIN.md, 资阳 001's responsibility
-annex) and the street office's edits. Flush, never commit."""
-from sqlalchemy import select
+annex), copied for each street, and each street office's edits and additions. Flush, never commit."""
+from sqlalchemy import func, select
 
 from core import audit
 from core.accounts import Role
 from core.complaints.models import Department
 from core.db import db
+from core.register.models import Community, Estate, Street
 
 # (code = the classifier's label, name, what it handles, response deadline in hours)
 DEFAULTS = (
@@ -29,32 +30,84 @@ class DepartmentRefused(ValueError):
     """An edit that was not made; the message is for the street office."""
 
 
-def seed_defaults() -> int:
-    """Add the default departments that are missing (by code); returns how many were added."""
-    known = set(db.session.scalars(select(Department.code)))
+def seed_defaults(street=None) -> int:
+    """Give a street (or every street) the default departments it lacks (by code); returns how many were added."""
+    streets = [street] if street is not None else db.session.scalars(select(Street).order_by(Street.id)).all()
     added = 0
-    for code, name, handles, hours in DEFAULTS:
-        if code not in known:
-            db.session.add(Department(code=code, name=name, handles=handles, sla_hours=hours))
-            added += 1
+    for each in streets:
+        known = set(db.session.scalars(select(Department.code).where(Department.street_id == each.id)))
+        for code, name, handles, hours in DEFAULTS:
+            if code not in known:
+                db.session.add(Department(street_id=each.id, code=code, name=name, handles=handles, sla_hours=hours))
+                added += 1
     db.session.flush()
     return added
 
 
-def all_departments(active_only: bool = False) -> list[Department]:
-    query = select(Department).order_by(Department.id)
+def ensure_street(street_id: int) -> None:
+    """A street that has no departments yet (created after the last `departments seed`) gets the defaults."""
+    if not db.session.scalar(select(func.count(Department.id)).where(Department.street_id == street_id)):
+        seed_defaults(db.session.get(Street, street_id))
+
+
+def street_id_of(user) -> int | None:
+    """The street whose departments a staff member works with; None for an admin (every street)."""
+    if user.role == Role.STREET:
+        return user.street_id
+    if user.role == Role.WORKER:
+        return user.community.street_id
+    return None
+
+
+def street_id_of_estate(estate_id: int) -> int:
+    return db.session.scalar(select(Community.street_id).join(Estate).where(Estate.id == estate_id))
+
+
+def all_departments(active_only: bool = False, street_id: int | None = None) -> list[Department]:
+    query = select(Department).order_by(Department.street_id, Department.id)
+    if street_id is not None:
+        query = query.where(Department.street_id == street_id)
     if active_only:
         query = query.where(Department.active.is_(True))
     return db.session.scalars(query).all()
 
 
-def by_code(code: str) -> Department | None:
-    return db.session.scalar(select(Department).where(Department.code == code))
+def for_user(user, active_only: bool = False) -> list[Department]:
+    """The departments of the user's street (every street's for an admin)."""
+    return all_departments(active_only, street_id_of(user))
 
 
-def can_edit(user) -> bool:
-    """Street-office staff and admins keep the list; community workers only route to it."""
-    return user.role in (Role.STREET, Role.ADMIN)
+def by_code(code: str, street_id: int | None = None) -> Department | None:
+    """A street's department by its code (without a street: the first street's, for scripts and tests)."""
+    query = select(Department).where(Department.code == code).order_by(Department.id)
+    if street_id is not None:
+        query = query.where(Department.street_id == street_id)
+    return db.session.scalars(query).first()
+
+
+def can_edit(user, department: Department | None = None) -> bool:
+    """Street-office staff (of the department's own street) and admins keep the list; workers only route to it."""
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.STREET and (department is None or department.street_id == user.street_id)
+
+
+def add(actor, street_id: int, name: str, handles: str, sla_hours: str, phone: str) -> Department:
+    """A street office adds a department of its own (the classifier learns it once workers route to it)."""
+    name = name.strip()
+    if not name or len(name) > 40:
+        raise DepartmentRefused("名称不能为空，最多40字。")
+    code = name[:20]
+    taken = db.session.scalar(select(Department.id).where(
+        Department.street_id == street_id, (Department.code == code) | (Department.name == name)))
+    if taken:
+        raise DepartmentRefused(f"已有名为“{name}”的部门。")
+    department = Department(street_id=street_id, code=code, name=name, sla_hours=72)
+    db.session.add(department)
+    db.session.flush()
+    update(actor, department, name, handles, sla_hours, phone, True)
+    audit.record(actor, "department.add", f"department:{department.id}", name)
+    return department
 
 
 def update(actor, department: Department, name: str, handles: str, sla_hours: str, phone: str,

@@ -152,18 +152,25 @@ class RoutingCorrection(db.Model):
 class Department(db.Model):
     """A department (or utility, or the property company) that complaints are routed to.
 
-    `code` is the classifier's label and never changes; the street office edits the rest.
+    Each street keeps its own list (its office edits it; staff of another street cannot). `code` is the
+    classifier's label and never changes; the street office edits the rest.
     """
 
     id = db.Column(db.Integer, primary_key=True)
-    code = db.Column(db.String(20), nullable=False, unique=True)
+    street_id = db.Column(db.ForeignKey("street.id"), nullable=False, index=True)
+    code = db.Column(db.String(20), nullable=False)
     name = db.Column(db.String(40), nullable=False)
     handles = db.Column(db.String(300), nullable=False, default="")
     sla_hours = db.Column(db.Integer, nullable=False, default=72)
     phone = db.Column(db.String(40), nullable=False, default="")
     active = db.Column(db.Boolean, nullable=False, default=True)
 
-    __table_args__ = (db.CheckConstraint("sla_hours > 0 AND sla_hours <= 2160", name="sla_sane"),)
+    street = db.relationship("Street")
+
+    __table_args__ = (
+        db.CheckConstraint("sla_hours > 0 AND sla_hours <= 2160", name="sla_sane"),
+        db.UniqueConstraint("street_id", "code", name="uq_department_street_code"),
+    )
 
 
 class LabelMapping(db.Model):

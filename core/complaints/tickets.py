@@ -11,14 +11,13 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core import audit
-from core.complaints import duplicates, urgency
+from core.complaints import departments, duplicates, urgency
 from core.complaints.models import (OPEN, Complaint, ComplaintEvent, ComplaintPhoto, Department, LabelMapping,
                                     RoutingCorrection)
 from core.db import db, db_now, local
-from core.register.models import Community, Estate
 from core.residents import pushes
 from nlp.stopwords import topical
 
@@ -31,6 +30,14 @@ PHOTO_WINDOW = timedelta(minutes=30)  # a photo sent in the chat belongs to a ti
 FETCH_TRIES = 5
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+# A photo's size as its header declares it, checked before anything decodes it (a 1 KB PNG can declare
+# 65535 × 65535 pixels: 17 GB once a browser or thumbnailer decodes it). Phones take about 12 MP.
+MAX_PHOTO_PIXELS = 40_000_000
+MAX_PHOTO_SIDE = 16_000
+# Residents' complaints per hour (workers entering phone calls are not limited): enough for real trouble,
+# too few to flood the triage queue.
+MAX_COMPLAINTS_PER_OWNER_HOUR = 5
+MAX_COMPLAINTS_PER_FLAT_HOUR = 10
 
 
 class ComplaintRefused(ValueError):
@@ -70,6 +77,8 @@ def file_complaint(text: str, channel: str, router: Router, *, flat=None, owner=
     flat = flat or (owner.flat if owner else None)
     estate_id = flat.unit.building.estate_id if flat else estate.id
     now = db_now(db.session)
+    if actor is None:
+        _check_rate(flat, owner, now)
     if flat is not None:
         earlier = db.session.scalar(select(Complaint.ticket).where(
             Complaint.flat_id == flat.id, Complaint.text == text, Complaint.created_at > now - REPEAT_WINDOW))
@@ -106,11 +115,12 @@ def file_complaint(text: str, channel: str, router: Router, *, flat=None, owner=
 def department_for_label(label: str, estate_id: int) -> Department | None:
     """The active department a classifier label routes to for this estate: its street's mapping
     (console → 分类模型), else the department whose code is the label."""
-    street_id = db.session.scalar(select(Community.street_id).join(Estate, Estate.community_id == Community.id)
-                                  .where(Estate.id == estate_id))
+    street_id = departments.street_id_of_estate(estate_id)
+    departments.ensure_street(street_id)
     mapped = db.session.scalar(select(Department).join(LabelMapping, LabelMapping.department_id == Department.id)
                                .where(LabelMapping.street_id == street_id, LabelMapping.label == label))
-    department = mapped or db.session.scalar(select(Department).where(Department.code == label))
+    department = mapped or db.session.scalar(select(Department).where(Department.code == label,
+                                                                      Department.street_id == street_id))
     return department if department is not None and department.active else None
 
 
@@ -188,6 +198,20 @@ def _due(complaint: Complaint, department: Department, start):
     return start + timedelta(hours=hours)
 
 
+def _check_rate(flat, owner, now) -> None:
+    """Refuse a resident's complaint past the hourly limits, per owner and per flat."""
+    hour_ago = now - timedelta(hours=1)
+    recent = select(func.count(Complaint.id)).where(Complaint.created_at > hour_ago, Complaint.channel != "phone")
+    if owner is not None and db.session.scalar(recent.where(Complaint.owner_id == owner.id)) \
+            >= MAX_COMPLAINTS_PER_OWNER_HOUR:
+        raise ComplaintRefused(f"您一小时内已经报了 {MAX_COMPLAINTS_PER_OWNER_HOUR} 件事，请过一会儿再报。"
+                               "急事请直接打社区电话。")
+    if flat is not None and db.session.scalar(recent.where(Complaint.flat_id == flat.id)) \
+            >= MAX_COMPLAINTS_PER_FLAT_HOUR:
+        raise ComplaintRefused(f"这套房屋一小时内已经报了 {MAX_COMPLAINTS_PER_FLAT_HOUR} 件事，请过一会儿再报。"
+                               "急事请直接打社区电话。")
+
+
 def _predict(complaint: Complaint, router: Router):
     """Keep the classifier's top suggestions and the words behind the best; returns the best (or None)."""
     if router.classifier is None:
@@ -246,6 +270,8 @@ def _require(complaint: Complaint, allowed: tuple[str, ...], action: str) -> Non
 def assign(complaint: Complaint, department: Department, actor, note: str = "") -> None:
     """A worker sends the ticket to a department (from triage, or re-routing it); kept as a corrected label."""
     _require(complaint, ("received", "assigned", "in_progress", "returned"), "派单")
+    if department.street_id != departments.street_id_of_estate(complaint.estate_id):
+        raise ComplaintRefused("请选择本街道的部门。")  # another street's list is not this ticket's
     if not department.active:
         raise ComplaintRefused(f"{department.name}已停用，请选择其他部门。")
     if complaint.department_id == department.id and complaint.status in ("assigned", "in_progress"):
@@ -331,7 +357,47 @@ def _checked_photo(data: bytes) -> tuple[str, str]:
         raise ComplaintRefused("照片只能是 JPG 或 PNG 格式。")
     if len(data) > MAX_PHOTO_BYTES:
         raise ComplaintRefused(f"每张照片不能超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB。")
+    size = _declared_size(data, content_type)
+    if size is None:
+        raise ComplaintRefused("照片文件已损坏，无法读取。请重新拍一张。")
+    width, height = size
+    if not width or not height or width > MAX_PHOTO_SIDE or height > MAX_PHOTO_SIDE \
+            or width * height > MAX_PHOTO_PIXELS:
+        raise ComplaintRefused(f"照片尺寸太大（{width}×{height}），请用手机正常拍摄的照片。")
     return content_type, hashlib.sha256(data).hexdigest()
+
+
+# JPEG start-of-frame markers (baseline, progressive, lossless, arithmetic): they carry the size.
+_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def _declared_size(data: bytes, content_type: str) -> tuple[int, int] | None:
+    """(width, height) from the image header, without decoding any pixels; None if there is none."""
+    if content_type == "image/png":
+        if len(data) < 24 or data[12:16] != b"IHDR":
+            return None
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    position = 2
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD9)):  # markers without a length
+            position += 2
+            continue
+        length = int.from_bytes(data[position + 2:position + 4], "big")
+        if marker in _SOF:
+            if length < 7 or position + 9 > len(data):
+                return None
+            return (int.from_bytes(data[position + 7:position + 9], "big"),
+                    int.from_bytes(data[position + 5:position + 7], "big"))
+        if marker in (0xD9, 0xDA) or length < 2:  # end of image or start of scan before any frame header
+            return None
+        position += 2 + length
+    return None
 
 
 def add_photo(complaint: Complaint, data: bytes) -> ComplaintPhoto:

@@ -23,9 +23,13 @@ def demand_xlsx(results: DemandResults) -> bytes:
 
 def survey_xlsx(results: SurveyResults) -> bytes:
     """Per question (distribution, 满意率), per building, and the free-text answers."""
+    from core.consultation.surveys import SUPPRESSED
+
     questions = []
     for r in results.questions:
-        if r.question.kind == "rating":
+        if r.suppressed:
+            spread = SUPPRESSED
+        elif r.question.kind == "rating":
             spread = "，".join(f"{n}分 {r.distribution[n]}" for n in (5, 4, 3, 2, 1))
         elif r.question.kind == "choice":
             spread = "，".join(f"{option} {r.distribution[option]}" for option in r.question.options)
@@ -35,6 +39,8 @@ def survey_xlsx(results: SurveyResults) -> bytes:
     texts = [[r.question.text, text] for r in results.questions for text in r.texts]
     return workbook(
         ("各题", ["题号", "问题", "回答数", "分布", "满意率"], questions),
-        ("按楼栋", ["楼栋", "答卷数", "满意率"], [[f"{b}栋", n, _percent(s)] for b, s, n in results.by_building]),
+        ("按楼栋", ["楼栋", "答卷数", "满意率"],
+         [[f"{b}栋", n, SUPPRESSED if b in results.suppressed_buildings else _percent(s)]
+          for b, s, n in results.by_building]),
         ("文字意见", ["问题", "意见"], texts),
     )

@@ -15,6 +15,10 @@ from core.db import db, db_now
 from core.register.models import Building
 
 MAX_TEXT = 300
+# In an anonymous survey, a group of fewer answers than this is not shown on its own: with one or two
+# answers in a building, neighbours (or the worker) would know whose they are.
+MIN_GROUP = 5
+SUPPRESSED = "少于5份，不单独显示"
 
 
 class SurveyRefused(ValueError):
@@ -154,7 +158,9 @@ def answer(survey: Survey, owner, form: dict) -> None:
     if participation is not None and survey.anonymous:
         raise SurveyRefused("您家已经填过这份匿名问卷了，匿名问卷不能修改。谢谢！")
     if participation is None:
-        db.session.add(SurveyParticipation(survey_id=survey.id, flat_id=owner.flat_id, at=now))
+        # Anonymous: only the day is kept, so that the time a flat answered cannot be matched to anything.
+        at = now.replace(hour=0, minute=0, second=0, microsecond=0) if survey.anonymous else now
+        db.session.add(SurveyParticipation(survey_id=survey.id, flat_id=owner.flat_id, at=at))
         response = SurveyResponse(id=secrets.token_hex(16), survey_id=survey.id,
                                   building_id=owner.flat.unit.building_id)
         if not survey.anonymous:
@@ -172,16 +178,22 @@ class QuestionResult:
     question: SurveyQuestion
     distribution: Counter  # rating → count, or option → count
     texts: list[str]
+    suppressed: bool = False  # anonymous and fewer than MIN_GROUP answers: nothing but the count is kept
+    count: int = 0
 
     @property
     def answered(self) -> int:
-        return sum(self.distribution.values()) or len(self.texts)
+        return self.count if self.suppressed else (sum(self.distribution.values()) or len(self.texts))
 
     @property
     def satisfaction(self) -> float | None:  # 满意率: the share of 4 and 5
-        if self.question.kind != "rating" or not self.answered:
+        if self.question.kind != "rating" or not self.answered or self.suppressed:
             return None
         return (self.distribution[4] + self.distribution[5]) / self.answered
+
+    def suppress(self) -> None:
+        self.count, self.suppressed = self.answered, True
+        self.distribution, self.texts = Counter(), []
 
 
 @dataclass
@@ -191,13 +203,17 @@ class Results:
     questions: list[QuestionResult]
     satisfaction: float | None  # over every rating answer
     by_building: list[tuple[str, float | None, int]]  # (building, 满意率, responses)
+    suppressed: bool = False  # anonymous with fewer than MIN_GROUP answers: no overall figure
+    suppressed_buildings: frozenset = frozenset()  # buildings with fewer than MIN_GROUP answers (anonymous)
 
 
 def results(survey: Survey) -> Results:
+    """The survey's results. Anonymous: answers in the order of their random ids (never the order they came
+    in), and any group (the survey, a question, a building) of fewer than MIN_GROUP answers kept out."""
     responses = db.session.execute(select(SurveyResponse.answers, Building.number)
                                    .join(Building, Building.id == SurveyResponse.building_id)
                                    .where(SurveyResponse.survey_id == survey.id)
-                                   .order_by(Building.sort_key)).all()
+                                   .order_by(Building.sort_key, SurveyResponse.id)).all()
     per_question = {q.id: QuestionResult(q, Counter(), []) for q in survey.questions}
     ratings = {q.id for q in survey.questions if q.kind == "rating"}
     building_ratings: dict[str, list[int]] = defaultdict(list)
@@ -219,5 +235,15 @@ def results(survey: Survey) -> Results:
     def share(values):
         return sum(v >= 4 for v in values) / len(values) if values else None
 
-    return Results(survey, len(responses), list(per_question.values()), share(every),
-                   [(b, share(building_ratings[b]), n) for b, n in building_counts.items()])
+    by_building = [(b, share(building_ratings[b]), n) for b, n in building_counts.items()]
+    if not survey.anonymous:
+        return Results(survey, len(responses), list(per_question.values()), share(every), by_building)
+    for result in per_question.values():
+        result.texts.sort()  # what was written, not when
+        if result.answered < MIN_GROUP:
+            result.suppress()
+    small = frozenset(b for b, _, n in by_building if n < MIN_GROUP)
+    by_building = [(b, None if b in small else s, n) for b, s, n in by_building]
+    few = len(responses) < MIN_GROUP
+    return Results(survey, len(responses), list(per_question.values()), None if few else share(every), by_building,
+                   suppressed=few, suppressed_buildings=small)

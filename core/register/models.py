@@ -166,6 +166,8 @@ class Owner(db.Model):
     # 过户: set when the flat changed hands. The row stays (ballot logs and proxies name it) but the
     # person is no longer an owner: not shown as one, not exported, cannot bind or vote.
     moved_out_at = db.Column(UTCDateTime)
+    # Raised to end every signed-in page session of this owner (logout, a binding ended): checked on each request.
+    session_version = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     flat = db.relationship("Flat", back_populates="owners")
 
     __table_args__ = (

@@ -7,12 +7,14 @@ import csv
 import hashlib
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import openpyxl
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from core.workbook import FORMULA_START, add_sheet, new_book, save
 
 # (header, required, what to write in it)
 COLUMNS = (
@@ -36,6 +38,15 @@ HEADERS = tuple(c[0] for c in COLUMNS)
 REQUIRED = tuple(c[0] for c in COLUMNS if c[1])
 MAX_ROWS = 20000
 MAX_AREA = Decimal("10000")
+# Bounds on what a file may make us read, checked before reading it (an .xlsx is a zip of XML: a small
+# upload can unpack to gigabytes, or declare a million rows of 16,384 columns that openpyxl pads out).
+MAX_COLUMNS = 30  # cells read per row; the register has 9 columns
+MAX_BLANK_ROWS = 1000  # empty rows read besides the data rows (formatting often reaches past the data)
+MAX_UNPACKED_BYTES = 40 * 1024 * 1024  # an .xlsx's members, unpacked, together
+MAX_MEMBERS = 200
+MAX_RATIO = 100  # unpacked / packed size of a member over 1 MB; real sheets pack about 10 to 20 times
+MAX_ERRORS = 100  # problems listed before we stop looking
+MAX_CELL_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -52,11 +63,20 @@ class RowError:
 
 
 class ImportRejected(Exception):
-    """The file has problems; nothing was imported."""
+    """The file has problems; nothing was imported. At most MAX_ERRORS problems are listed."""
 
     def __init__(self, errors: list[RowError]):
+        if len(errors) > MAX_ERRORS:
+            errors = errors[:MAX_ERRORS] + [RowError(None, "", f"问题太多，只列出前 {MAX_ERRORS} 处。请改正后重新上传。")]
         super().__init__("; ".join(str(e) for e in errors[:5]))
         self.errors = errors
+
+
+def _file_error(reason: str) -> ImportRejected:
+    return ImportRejected([RowError(None, "", reason)])
+
+
+TOO_MANY_ROWS = f"超过 {MAX_ROWS} 行，请分批导入。"
 
 
 @dataclass(frozen=True)
@@ -106,7 +126,11 @@ def _cell_text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    text = str(value).strip()[:MAX_CELL_CHARS]
+    # Our exports put an apostrophe before a leading = + - @ (core.workbook): read them back as typed.
+    if text.startswith("'") and text[1:2] and text[1] in FORMULA_START:
+        text = text[1:].strip()
+    return text
 
 
 def _header_name(text: str) -> str:
@@ -115,53 +139,109 @@ def _header_name(text: str) -> str:
 
 
 def read_table(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
-    """Rows of an .xlsx or UTF-8 .csv file as (row number, {header: text}); raises ImportRejected."""
+    """Rows of an .xlsx or UTF-8 .csv file as (row number, {header: text}); raises ImportRejected.
+
+    Time and memory are bounded whatever the file says about itself: at most MAX_ROWS data rows,
+    MAX_BLANK_ROWS empty ones and MAX_COLUMNS cells a row are read, and an .xlsx is refused before
+    reading when its members would unpack to more than MAX_UNPACKED_BYTES or pack suspiciously well.
+    """
     name = filename.lower()
     if name.endswith(".xlsx"):
         rows = _read_xlsx(data)
     elif name.endswith(".csv"):
         rows = _read_csv(data)
     else:
-        raise ImportRejected([RowError(None, "", "只接受 .xlsx 或 .csv 文件。")])
-    if not rows:
-        raise ImportRejected([RowError(None, "", "文件是空的。")])
-    header = [_header_name(_cell_text(h)) for h in rows[0]]
+        raise _file_error("只接受 .xlsx 或 .csv 文件。")
+    first = next(rows, None)
+    if first is None:
+        raise _file_error("文件是空的。")
+    header = [_header_name(_cell_text(h)) for h in first]
     missing = [h for h in REQUIRED if h not in header]
     if missing:
         raise ImportRejected([RowError(1, h, "缺少这一列，请用下载的模板。") for h in missing])
-    if len(rows) - 1 > MAX_ROWS:
-        raise ImportRejected([RowError(None, "", f"超过 {MAX_ROWS} 行，请分批导入。")])
     table = []
-    for number, cells in enumerate(rows[1:], start=2):
+    blank = 0
+    for number, cells in enumerate(rows, start=2):
         record = {h: _cell_text(cells[i]) if i < len(cells) else "" for i, h in enumerate(header) if h in HEADERS}
         if any(record.values()):
             table.append((number, record))
+            if len(table) > MAX_ROWS:
+                raise _file_error(TOO_MANY_ROWS)
+        else:
+            blank += 1
+            if blank > MAX_BLANK_ROWS:
+                raise _file_error(f"空行超过 {MAX_BLANK_ROWS} 行。请删去多余的空行，或用下载的模板。")
     return table
 
 
-def _read_xlsx(data: bytes) -> list[list]:
+def _check_zip(data: bytes) -> None:
+    """Refuse an .xlsx that would unpack too large, before unpacking any of it.
+
+    Python's zipfile stops each member at its declared size (a member that unpacks to more fails its
+    CRC check), so the declared sizes bound what openpyxl can read.
+    """
+    unreadable = _file_error("无法读取这个 Excel 文件，请确认是 .xlsx 格式。")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise unreadable from None
+    too_big = _file_error("这个 Excel 文件解压后太大（可能是恶意文件），没有导入。请用下载的模板，"
+                          f"每次不超过 {MAX_ROWS} 行。")
+    if len(members) > MAX_MEMBERS:
+        raise unreadable
+    if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+        raise too_big
+    for member in members:
+        if member.file_size > 1024 * 1024 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+            raise too_big
+
+
+def _read_xlsx(data: bytes):
+    _check_zip(data)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ImportRejected([RowError(None, "", "无法读取这个 Excel 文件，请确认是 .xlsx 格式。")]) from None
+        raise _file_error("无法读取这个 Excel 文件，请确认是 .xlsx 格式。") from None
+    return _xlsx_rows(book)
+
+
+def _xlsx_rows(book):
     try:
-        return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+        sheet = book.worksheets[0]
+        # The declared dimension (<dimension ref="A1:XFD1048576"/>) is only a claim, but a claim of
+        # more rows than we take is reason enough to stop before reading.
+        declared = sheet.max_row if isinstance(sheet.max_row, int) else 0
+        if declared > MAX_ROWS + MAX_BLANK_ROWS + 1:
+            raise _file_error(TOO_MANY_ROWS)
+        # Bounds given explicitly: read-only sheets pad every row to the declared width, and stop at the
+        # declared last row (a dimension claiming too few rows would otherwise cut the file silently).
+        yield from sheet.iter_rows(max_col=MAX_COLUMNS, max_row=MAX_ROWS + MAX_BLANK_ROWS + 2, values_only=True)
+    except ImportRejected:
+        raise
+    except Exception:  # malformed XML inside the zip, a bad CRC (a member longer than declared), …
+        raise _file_error("无法读取这个 Excel 文件，请确认是 .xlsx 格式。") from None
     finally:
         book.close()
 
 
-def _read_csv(data: bytes) -> list[list]:
-    lines = data.split(b"\n")
-    errors = []
-    for number, line in enumerate(lines, start=1):
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            errors.append(RowError(number, "", "不是 UTF-8 编码。请在 Excel 中“另存为 → CSV UTF-8”后再导入。"))
-    if errors:
-        raise ImportRejected(errors)
-    text = data.decode("utf-8-sig")
-    return [row for row in csv.reader(io.StringIO(text))]
+def _read_csv(data: bytes):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        # One error for the file, at its first bad line: not one per line (a 1 MB file has half a million).
+        raise ImportRejected([RowError(line, "", "不是 UTF-8 编码（从这一行起）。"
+                                                 "请在 Excel 中“另存为 → CSV UTF-8”后再导入。")]) from None
+    return _csv_rows(text)
+
+
+def _csv_rows(text: str):
+    try:
+        for row in csv.reader(io.StringIO(text)):
+            yield row[:MAX_COLUMNS]
+    except csv.Error:  # a field over csv's size limit, a NUL byte, …
+        raise _file_error("CSV 格式有误，无法读取。请用下载的模板。") from None
 
 
 def parse(table: list[tuple[int, dict[str, str]]], known_buildings: set[str]) -> list[FlatRecord]:
@@ -170,6 +250,9 @@ def parse(table: list[tuple[int, dict[str, str]]], known_buildings: set[str]) ->
     records: list[FlatRecord] = []
     seen: dict[tuple[str, str, str], int] = {}
     for row, cells in table:
+        if len(errors) >= MAX_ERRORS:
+            errors.append(RowError(None, "", "…"))  # one past the limit: ImportRejected says there were more
+            break
         row_errors = []
 
         def need(column):
@@ -256,27 +339,17 @@ def parse(table: list[tuple[int, dict[str, str]]], known_buildings: set[str]) ->
 
 
 def write_workbook(rows: list[list], title: str = "住户登记") -> bytes:
-    """An .xlsx with the register's header row and the given rows."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = title
-    sheet.append(list(HEADERS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
+    """An .xlsx with the register's header row and the given rows (text cells made inert by core.workbook)."""
+    book = new_book()
+    sheet = add_sheet(book, title, list(HEADERS), rows)
     for index, header in enumerate(HEADERS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, len(header) * 3)
         for cell in sheet[get_column_letter(index)][1:]:
             # Phones and flat numbers stay text; areas show two decimals.
             cell.number_format = "0.00" if header == "专有面积" else "@"
-    guide = book.create_sheet("填写说明")
-    guide.append(["列名", "必填", "说明"])
-    for header, required, hint in COLUMNS:
-        guide.append([header, "是" if required else "否", hint])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    add_sheet(book, "填写说明", ["列名", "必填", "说明"],
+              [[header, "是" if required else "否", hint] for header, required, hint in COLUMNS])
+    return save(book)
 
 
 def template() -> bytes:

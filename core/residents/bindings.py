@@ -14,12 +14,18 @@ from core import audit
 from core.db import db, db_now
 from core.register.lookup import flat_by_code
 from core.register.models import Estate, Owner
-from core.residents.models import Binding, BindingAttempt, BindingCode
+from core.residents.models import Binding, BindingAttempt, BindingCode, SignInLink
 
 CODE_LIFETIME = timedelta(days=30)
 ATTEMPT_WINDOW = timedelta(hours=24)
-MAX_FAILURES_PER_OPENID = 5
-MAX_FAILURES_PER_FLAT = 10
+MAX_FAILURES_PER_OPENID = 5  # a day, per WeChat user, counted apart for codes and for register matches
+MAX_FAILURES_PER_FLAT = 10  # a day, register matches naming the flat
+MAX_FAILURES_PER_FLAT_HOUR = 5
+# Everyone together, an hour: many WeChat accounts guessing at once. A wrong code has a one in
+# 10^8 / (live codes) chance; these caps keep a distributed guess slow, at the price that a flood
+# locks that way of binding for everyone for up to an hour (the other way still works).
+MAX_CODE_FAILURES_HOUR = 200
+MAX_REGISTER_FAILURES_HOUR = 200
 
 
 class BindingRefused(Exception):
@@ -55,15 +61,50 @@ def issue_code(owner, actor, lifetime: timedelta = CODE_LIFETIME) -> str:
     return code
 
 
-def _failures(now, openid: str, flat_id: int | None = None) -> int:
-    query = select(func.count(BindingAttempt.id)).where(BindingAttempt.at > now - ATTEMPT_WINDOW)
-    query = query.where(BindingAttempt.flat_id == flat_id) if flat_id else query.where(BindingAttempt.openid == openid)
+def _failures(since, method: str | None = None, openid: str | None = None, flat_id: int | None = None) -> int:
+    query = select(func.count(BindingAttempt.id)).where(BindingAttempt.at > since)
+    if method:
+        query = query.where(BindingAttempt.method == method)
+    if openid:
+        query = query.where(BindingAttempt.openid == openid)
+    if flat_id:
+        query = query.where(BindingAttempt.flat_id == flat_id)
     return db.session.scalar(query)
 
 
-def _check_not_locked(now, openid: str) -> None:
-    if _failures(now, openid) >= MAX_FAILURES_PER_OPENID:
-        raise BindingRefused("尝试次数太多，请明天再试，或请社区工作人员给您绑定码。")
+def _check_not_locked(now, openid: str, method: str) -> None:
+    if _failures(now - ATTEMPT_WINDOW, method, openid=openid) >= MAX_FAILURES_PER_OPENID:
+        raise BindingRefused("尝试次数太多，请明天再试，或请社区工作人员给您绑定码。" if method == "register"
+                             else "绑定码错误次数太多，请明天再试，或请社区工作人员帮您绑定。")
+    cap = MAX_CODE_FAILURES_HOUR if method == "code" else MAX_REGISTER_FAILURES_HOUR
+    if _failures(now - timedelta(hours=1), method) >= cap:
+        raise BindingRefused("现在绑定的人太多，请一小时后再试。" if method == "code"
+                             else "现在核对登记的人太多，请一小时后再试，或用社区工作人员给您的绑定码。")
+
+
+def flat_locked(flat_id: int, now=None) -> bool:
+    """Whether binding by register match is locked for this flat (too many failed tries)."""
+    now = now or db_now(db.session)
+    return (_failures(now - ATTEMPT_WINDOW, "register", flat_id=flat_id) >= MAX_FAILURES_PER_FLAT
+            or _failures(now - timedelta(hours=1), "register", flat_id=flat_id) >= MAX_FAILURES_PER_FLAT_HOUR)
+
+
+def locked_flat_ids(flat_ids, now=None) -> set[int]:
+    """Of these flats, the ones whose register binding is locked (for the console)."""
+    now = now or db_now(db.session)
+    return {flat_id for flat_id in db.session.scalars(select(BindingAttempt.flat_id).where(
+        BindingAttempt.flat_id.in_(list(flat_ids)), BindingAttempt.method == "register",
+        BindingAttempt.at > now - ATTEMPT_WINDOW).distinct()) if flat_locked(flat_id, now)}
+
+
+def lift_lock(flat, actor) -> int:
+    """A worker lifts a flat's lockout (the owner came to the office): its failed tries are forgotten."""
+    attempts = db.session.scalars(select(BindingAttempt).where(BindingAttempt.flat_id == flat.id)).all()
+    for attempt in attempts:
+        db.session.delete(attempt)
+    audit.record(actor, "binding.unlock", f"flat:{flat.id}", f"{len(attempts)} failed tries forgotten")
+    db.session.flush()
+    return len(attempts)
 
 
 def _check_not_bound(openid: str) -> None:
@@ -83,12 +124,12 @@ def _bind(openid: str, owner, method: str, now) -> Binding:
 def bind_with_code(openid: str, code: str) -> Binding:
     """Bind with a worker's one-time code. The code is authoritative: it replaces the owner's other binding."""
     now = db_now(db.session)
-    _check_not_locked(now, openid)
+    _check_not_locked(now, openid, "code")
     _check_not_bound(openid)
     record = db.session.scalar(select(BindingCode).where(BindingCode.code_hash == _digest(code.strip()))
                                .with_for_update())
     if record is None or record.used_at is not None or record.expires_at <= now:
-        db.session.add(BindingAttempt(openid=openid, at=now))
+        db.session.add(BindingAttempt(openid=openid, method="code", at=now))
         db.session.flush()
         raise BindingRefused("绑定码不对或已失效。请核对后再发，或请社区工作人员重新给您一个。")
     record.used_at = now
@@ -101,18 +142,19 @@ def bind_with_code(openid: str, code: str) -> Binding:
 def bind_with_register(openid: str, estate_name: str, flat_code: str, name: str, phone_last4: str) -> Binding:
     """Bind by flat, owner's name and the phone's last four digits, as written in the register."""
     now = db_now(db.session)
-    _check_not_locked(now, openid)
+    _check_not_locked(now, openid, "register")
     _check_not_bound(openid)
     estate = find_estate(estate_name)
     flat = flat_by_code(estate, flat_code) if estate else None
-    if flat is not None and _failures(now, openid, flat.id) >= MAX_FAILURES_PER_FLAT:
-        raise BindingRefused("这套房屋今天的尝试次数太多，请明天再试，或请社区工作人员给您绑定码。")
+    if flat is not None and flat_locked(flat.id, now):
+        raise BindingRefused("这套房屋的尝试次数太多，已暂停核对登记。请用社区工作人员给您的绑定码，"
+                             "或请工作人员解除锁定。")
     owner = None
     if flat is not None:
         owner = db.session.scalar(select(Owner).where(Owner.flat_id == flat.id, Owner.name == name.strip(),
                                                       Owner.moved_out_at.is_(None)))
     if owner is None or len(phone_last4) != 4 or not owner.phone or owner.phone[-4:] != phone_last4:
-        db.session.add(BindingAttempt(openid=openid, flat_id=flat.id if flat else None, at=now))
+        db.session.add(BindingAttempt(openid=openid, flat_id=flat.id if flat else None, method="register", at=now))
         db.session.flush()
         # Which part did not match, but never whether a name is on the register: the estate and the
         # flat are public facts, the owner's name and phone are not, so those two are refused together.
@@ -139,15 +181,27 @@ def find_estate(name: str):
 
 
 def _end(binding: Binding, now, reason: str, actor=None) -> None:
+    """End a binding, and with it the owner's page sessions and any sign-in link not yet used
+    (a link the chat sent before 解绑 must not sign anyone in afterwards)."""
     binding.ended_at, binding.end_reason = now, reason
     binding.ended_by_id = getattr(actor, "id", None)
+    binding.owner.session_version = (binding.owner.session_version or 0) + 1
+    for link in db.session.scalars(select(SignInLink).where(
+            SignInLink.owner_id == binding.owner_id, SignInLink.used_at.is_(None), SignInLink.expires_at > now)):
+        link.expires_at = now
     db.session.flush()
     audit.record(actor, f"binding.{reason}", f"owner:{binding.owner_id}", f"binding:{binding.id}")
 
 
-def unbind(openid: str, reason: str = "unbound") -> Binding | None:
-    """End the WeChat user's live binding (they asked, or unfollowed the account); None if there was none."""
+def unbind(openid: str, reason: str = "unbound", sent_at=None) -> Binding | None:
+    """End the WeChat user's live binding (they asked, or unfollowed the account); None if there was none.
+
+    `sent_at`: when WeChat says the request was made (CreateTime). A delivery made before the binding
+    began (an unsubscribe delivered late, after the resident followed again and bound) ends nothing.
+    """
     binding = live_binding(openid)
+    if binding is not None and sent_at is not None and int(sent_at.timestamp()) < int(binding.bound_at.timestamp()):
+        return None
     if binding is not None:
         _end(binding, db_now(db.session), reason)
     return binding

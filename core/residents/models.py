@@ -43,12 +43,17 @@ class BindingCode(db.Model):
 
 
 class BindingAttempt(db.Model):
-    """A failed binding attempt, counted per openid and per flat to stop guessing."""
+    """A failed binding attempt, counted per openid, per flat and overall to stop guessing.
+
+    `method`: a wrong code, or a register match that failed (name and phone); they are counted apart,
+    so that guessing names does not lock out the code a worker hands the resident.
+    """
 
     id = db.Column(db.Integer, primary_key=True)
     openid = db.Column(db.String(64), nullable=False, index=True)
     flat_id = db.Column(db.ForeignKey("flat.id"), index=True)
-    at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    method = db.Column(db.String(10), nullable=False, default="register", server_default="register")
+    at = db.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
 
 
 class InboundMessage(db.Model):
@@ -60,6 +65,18 @@ class InboundMessage(db.Model):
     kind = db.Column(db.String(40), nullable=False)
     received_at = db.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
     reply = db.Column(db.Text, nullable=False, default="")
+
+
+class DeliveryNonce(db.Model):
+    """A delivery's signed (timestamp, nonce) and the message that came with it (core.residents.deliveries)."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    timestamp = db.Column(db.BigInteger, nullable=False)
+    nonce = db.Column(db.String(64), nullable=False)
+    delivery_key = db.Column(db.String(128), nullable=False)
+    seen_at = db.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+
+    __table_args__ = (db.UniqueConstraint("timestamp", "nonce", name="uq_delivery_nonce_pair"),)
 
 
 class Push(db.Model):

@@ -54,7 +54,8 @@ def test_users_create_makes_an_admin_and_refuses_a_short_password(runner):
 
 
 def test_health(client):
-    assert client.get("/healthz").json == {"ok": True}
+    answer = client.get("/healthz").json
+    assert answer["ok"] is True and set(answer["scheduler"]) == {"last_beat", "stale"}
 
 
 def test_the_demo_demand_comments_are_varied_and_believable(runner):

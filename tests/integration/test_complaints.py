@@ -4,7 +4,7 @@ import base64
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.complaints.departments import by_code
 from core.complaints.models import Complaint, ComplaintEvent, ComplaintPhoto, RoutingCorrection
@@ -23,7 +23,10 @@ PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4
 
 @pytest.fixture
 def estate(app, routing):
+    from core.complaints.departments import seed_defaults
+
     e = factories.estate(name="幸福里", buildings=("3",), units=2, floors=3)
+    seed_defaults(e.community.street)  # departments belong to a street
     db.session.commit()
     return e
 
@@ -309,7 +312,10 @@ def _image(phone, media_id: str, msg_id: int) -> str:
     return phone.reply(phone.post(xml))
 
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 64
+# The smallest JPEG header with a frame (SOF0, 1 × 1): photos are now checked for their declared size,
+# and the 64 zero bytes that stood here before declared none.
+JPEG = (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+        b"\xff\xc0\x00\x11\x08\x00\x01\x00\x01\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01\xff\xd9")
 
 
 def test_a_photo_sent_in_the_chat_is_fetched_into_the_ticket(phone, client, worker, api, app):
@@ -331,3 +337,53 @@ def test_a_photo_sent_in_the_chat_is_fetched_into_the_ticket(phone, client, work
     assert len(shown) == 1 and shown[0].content_type == "image/jpeg"
     login(client, worker.username)
     assert client.get(f"/console/complaints/{ticket.id}/photos/{shown[0].id}").data == JPEG
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = lambda kind, body: struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+def _jpeg_declaring(width: int, height: int) -> bytes:
+    return JPEG.replace(b"\x08\x00\x01\x00\x01", b"\x08" + height.to_bytes(2, "big") + width.to_bytes(2, "big"))
+
+
+def test_a_photo_declaring_huge_dimensions_is_refused_before_decoding(app, estate, client):
+    """A 100-byte PNG declaring 65535 × 65535 (17 GB of pixels once decoded) was accepted."""
+    from io import BytesIO
+
+    from core.register.lookup import flat_by_code
+
+    owner = flat_by_code(estate, "3-2-301").owners[0]
+    web = _resident_client(app, owner)
+    token = csrf_token(web, "/r/complaints")
+    for bomb in (_png_declaring(65535, 65535), _jpeg_declaring(65500, 65500), _png_declaring(20000, 100),
+                 _png_declaring(0, 0), b"\x89PNG\r\n\x1a\n" + b"\0" * 40, b"\xff\xd8\xff\xda\x00\x02"):
+        refused = web.post("/r/complaints", data={"csrf_token": token, "text": "小区门口烧烤摊占道经营",
+                                                  "photos": [(BytesIO(bomb), "a.png")]},
+                           content_type="multipart/form-data")
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and ("照片尺寸太大" in page or "已损坏" in page), page[-300:]
+    assert count(Complaint) == 0 and count(ComplaintPhoto) == 0
+    for fine in (_png_declaring(4000, 3000), _jpeg_declaring(4032, 3024)):
+        from core.complaints.tickets import _checked_photo
+
+        assert _checked_photo(fine)[0].startswith("image/")
+
+
+def test_a_resident_cannot_flood_the_queue(phone, worker, client):
+    from core.complaints.tickets import MAX_COMPLAINTS_PER_OWNER_HOUR
+
+    replies = [phone.say(f"报修 楼道第{n}层的灯坏了") for n in range(MAX_COMPLAINTS_PER_OWNER_HOUR + 2)]
+    assert all("已受理" in r for r in replies[:MAX_COMPLAINTS_PER_OWNER_HOUR])
+    assert all("一小时内已经报了" in r for r in replies[MAX_COMPLAINTS_PER_OWNER_HOUR:])
+    assert count(Complaint) == MAX_COMPLAINTS_PER_OWNER_HOUR
+    # An hour later the resident may file again; a worker entering a phone call is never limited.
+    db.session.execute(update(Complaint).values(
+        created_at=db_now(db.session) - timedelta(hours=2)))
+    db.session.commit()
+    assert "已受理" in phone.say("报修 单元门的门禁坏了")

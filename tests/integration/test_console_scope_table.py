@@ -1,5 +1,6 @@
 """Every console URL, requested by someone who may not use it on that object: one table, and a check that
 the table lists every console route. A refusal is a 404 (no probing for what exists)."""
+import base64
 import re
 from datetime import timedelta
 
@@ -14,7 +15,8 @@ from core.votes.models import VoteObjection
 from tests import factories
 from tests.conftest import csrf_token, login
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 20
+# A real 1 × 1 PNG: photos are checked for the size their header declares (20 zero bytes declared none).
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
 
 # (method, URL template, may street-office staff of the same street use it?)
 TABLE = [
@@ -25,6 +27,7 @@ TABLE = [
     ("POST", "/console/estates/{estate}/binding-codes.xlsx", False),
     ("POST", "/console/estates/{estate}/owners/{owner}/binding-code", False),
     ("POST", "/console/estates/{estate}/bindings/{binding}/revoke", False),
+    ("POST", "/console/estates/{estate}/flats/{flat}/unlock-binding", False),
     ("GET", "/console/estates/{estate}/votes/new", False),
     ("POST", "/console/estates/{estate}/votes/new", False),
     ("GET", "/console/votes/{vote}", True),
@@ -109,8 +112,8 @@ def _things(estate, worker):
 
 @pytest.fixture
 def world(app):
-    seed_defaults()
     street_a, street_b = factories.street(), factories.street()
+    seed_defaults()  # each street's own list
     comm_a, comm_b, comm_c = factories.community(street_a), factories.community(street_a), factories.community(street_b)
     workers = {k: factories.user("worker", community_=c) for k, c in (("a", comm_a), ("b", comm_b), ("c", comm_c))}
     things = {k: _things(factories.estate(c, buildings=("1",), units=1, floors=2), workers[k])

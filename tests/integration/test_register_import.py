@@ -195,3 +195,26 @@ def test_an_owner_who_voted_cannot_be_dropped_by_a_reimport_and_nothing_changes(
     result = import_register(estate, "r.csv", csv_bytes(edited), actor=None, has_voted=owner_has_voted)
     db.session.commit()
     assert result.updated == 1
+
+
+def test_hostile_uploads_get_a_short_clear_page_and_import_nothing(app, client):
+    """A non-UTF-8 CSV of half a million lines gave 524k errors in a 69 MB page; a file of thousands of
+    bad rows listed them all. Now: one line for the encoding, at most a hundred problems, nothing stored."""
+    from tests.unit.test_register_file_bounds import LAST_ROW, flat_rows, with_sheet
+
+    estate = factories.estate(buildings=("1", "2"), units=1, floors=1)
+    worker = factories.user("worker", community_=estate.community)
+    db.session.commit()
+    before = snapshot(estate)
+    login(client, worker.username)
+    cases = {
+        "gbk.csv": (csv_bytes(ROWS) + b"\xff\n" * 524_288, "不是 UTF-8 编码"),
+        "bad.csv": (csv_bytes([["1", "1", str(i), "", "x", "张三", "", "", ""] for i in range(3000)]), "只列出前 100 处"),
+        "wide.xlsx": (with_sheet([*flat_rows(3), LAST_ROW], dimension="A1:XFD1048576"), "超过 20000 行"),
+    }
+    for name, (data, words) in cases.items():
+        response = upload(client, estate, name, data)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422 and words in page and "没有导入任何数据" in page, name
+        assert len(page) < 100_000, (name, len(page))
+    assert snapshot(estate) == before

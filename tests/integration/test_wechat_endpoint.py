@@ -246,3 +246,28 @@ def test_a_flood_from_one_wechat_user_is_limited_without_touching_others(client,
     answers = [flood.post(text_xml("o-flood", "帮助")).status_code for _ in range(4)]
     assert answers == [200, 200, 200, 429]
     assert "的投票" in Phone(client, PLAIN, "o-resident").say("我的投票")
+
+
+LATE_DOCTYPE = ('<?xml version="1.0"?><!--' + "x" * 5000 + '--><!DOCTYPE xml [<!ELEMENT xml ANY>]>'
+                '<xml><ToUserName>gh</ToUserName><FromUserName>o-resident</FromUserName><CreateTime>1</CreateTime>'
+                '<MsgType>text</MsgType><Content>帮助</Content><MsgId>3</MsgId></xml>')
+UTF16_DOCTYPE = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE xml [<!ELEMENT xml ANY>]>'
+                 '<xml><ToUserName>gh</ToUserName><FromUserName>o-resident</FromUserName><CreateTime>1</CreateTime>'
+                 '<MsgType>text</MsgType><Content>帮助</Content><MsgId>4</MsgId></xml>')
+
+
+@pytest.mark.parametrize("app", [config_for(PLAIN)], indirect=True)
+def test_a_doctype_anywhere_is_refused(client, bound, caplog):
+    """README: XML with a DTD is refused. A DOCTYPE after the first 4 KB was accepted (the check read 4 KB)."""
+    query, _ = signed_request(PLAIN, "<xml/>")
+    _refused(client, PLAIN, query, LATE_DOCTYPE.encode(), 400, caplog)
+    _refused(client, PLAIN, query, UTF16_DOCTYPE.encode("utf-16"), 400, caplog)
+
+
+def test_the_parser_itself_refuses_a_doctype_the_byte_scan_cannot_see():
+    from bot import protocol
+
+    with pytest.raises(protocol.Refused):
+        protocol._parse_xml(UTF16_DOCTYPE.encode("utf-16"))
+    with pytest.raises(ValueError):
+        protocol.xmltodict.parse(b'<!DOCTYPE x><xml/>', expat=protocol._NoDoctypeExpat)

@@ -78,4 +78,7 @@ def test_deliveries_are_keyed_by_msgid_or_by_sender_time_and_event():
     assert protocol.delivery_key(_message()) == "msg:5"
     event = parse_message("<xml><ToUserName>gh</ToUserName><FromUserName>o-1</FromUserName><CreateTime>9</CreateTime>"
                           "<MsgType>event</MsgType><Event>subscribe</Event></xml>")
-    assert protocol.delivery_key(event) == "evt:o-1:9:subscribe"
+    assert protocol.delivery_key(event) == "evt:o-1:9:subscribe:"
+    click = parse_message("<xml><ToUserName>gh</ToUserName><FromUserName>o-1</FromUserName><CreateTime>9</CreateTime>"
+                          "<MsgType>event</MsgType><Event>CLICK</Event><EventKey>VOTES</EventKey></xml>")
+    assert protocol.delivery_key(click) == "evt:o-1:9:click:VOTES"  # two clicks in a second are two deliveries

@@ -1,8 +1,9 @@
 """Password login for staff: a new session at login, a real logout, a rate limit, failed logins logged."""
 import logging
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -22,10 +23,18 @@ class LoginForm(FlaskForm):
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
+def load_user(session_id: str):
+    """The user of a session, while its session version is current (logout, deactivation and a new
+    password raise it: a copied cookie stops working everywhere)."""
     from core.accounts import User
 
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user_id, _, _version = session_id.partition(".")
+    if not user_id.isdigit() or len(user_id) > 10:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or not user.matches_session(session_id):
+        return None
+    return user
 
 
 def _login_limit():
@@ -33,10 +42,16 @@ def _login_limit():
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: "//evil.example" and "https://…" would leave the site.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("console.index")
+    """Only a same-site path. "//evil.example" and "https://…" leave the site; so does "/%09/evil.example"
+    (browsers drop tabs and newlines from URLs: it becomes //evil.example), and a CR/LF would break the
+    Location header. So: no control characters, spaces or backslashes, no scheme, no host."""
+    if (not target or len(target) > 2000 or not target.startswith("/")
+            or any(c <= " " or c in "\\\x7f" for c in target)):
+        return url_for("console.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return url_for("console.index")
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -62,6 +77,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    current_user.end_sessions()  # this cookie, and any copy of it, no longer signs in
+    audit.record(current_user, "auth.logout", request.remote_addr or "")
+    db.session.commit()
     logout_user()
     session.clear()
     flash("已退出。", "info")

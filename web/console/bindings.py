@@ -1,7 +1,6 @@
 """Console pages for WeChat bindings: who is bound, one-time codes (singly or as a door-to-door sheet), revoking."""
 import io
 
-import openpyxl
 from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,8 +10,9 @@ from core.db import db, db_now, local
 from core.register import scope
 from core.register.models import Building, Flat, Owner, Unit
 from core.register.privacy import mask_name
-from core.residents.bindings import CODE_LIFETIME, issue_code, revoke
+from core.residents.bindings import CODE_LIFETIME, issue_code, lift_lock, locked_flat_ids, revoke
 from core.residents.models import Binding
+from core.workbook import add_sheet, append_row, new_book, save
 from web.console.routes import XLSX, _estate_or_404, _register_editor_or_404, bp
 
 
@@ -40,8 +40,21 @@ def bindings(estate_id):
     estate = _estate_or_404(estate_id)
     rows = _owners(estate)
     return render_template("console/bindings.html", estate=estate, rows=rows, mask_name=mask_name,
-                           bound=sum(1 for _, b in rows if b),
+                           bound=sum(1 for _, b in rows if b), locked=locked_flat_ids({o.flat_id for o, _ in rows}),
                            can_edit=scope.can_manage(current_user, estate))
+
+
+@bp.post("/estates/<int:estate_id>/flats/<int:flat_id>/unlock-binding")
+def unlock_binding(estate_id, flat_id):
+    """Lift a flat's binding lockout (too many failed name/phone tries), e.g. once the owner has shown ID."""
+    estate = _register_editor_or_404(estate_id)
+    flat = db.session.get(Flat, flat_id)
+    if flat is None or flat.unit.building.estate_id != estate.id:
+        abort(404)
+    lift_lock(flat, current_user)
+    db.session.commit()
+    flash(f"已解除 {flat.label} 的绑定锁定。", "info")
+    return redirect(url_for(".bindings", estate_id=estate.id))
 
 
 @bp.post("/estates/<int:estate_id>/owners/<int:owner_id>/binding-code")
@@ -70,21 +83,16 @@ def revoke_binding(estate_id, binding_id):
 def binding_sheet(estate_id):
     """A door-to-door sheet: a fresh code for every owner not yet bound (earlier codes stop working)."""
     estate = _register_editor_or_404(estate_id)
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "绑定码"
-    sheet.append(["楼栋", "单元", "户号", "业主", "绑定码", "有效至"])
+    book = new_book()
+    sheet = add_sheet(book, "绑定码", ["楼栋", "单元", "户号", "业主", "绑定码", "有效至"], [])
     expires = local(db_now(db.session) + CODE_LIFETIME)
     count = 0
     for owner, binding in _owners(estate):
         if binding is None:
             flat = owner.flat
-            sheet.append([flat.unit.building.number, flat.unit.number, flat.number, owner.name,
-                          issue_code(owner, current_user), expires])
+            append_row(sheet, [flat.unit.building.number, flat.unit.number, flat.number, owner.name,
+                               issue_code(owner, current_user), expires])
             count += 1
     audit.record(current_user, "binding.sheet", f"estate:{estate.id}", f"{count} codes")
     db.session.commit()
-    data = io.BytesIO()
-    book.save(data)
-    data.seek(0)
-    return send_file(data, mimetype=XLSX, as_attachment=True, download_name=f"{estate.name}-绑定码.xlsx")
+    return send_file(io.BytesIO(save(book)), mimetype=XLSX, as_attachment=True, download_name=f"{estate.name}-绑定码.xlsx")

@@ -41,18 +41,19 @@ def complaints_list():
     return render_template(
         "console/complaints.html", rows=queries.queue(current_user, view, department_id), view=view,
         views=queries.VIEWS, counts=queries.counts(current_user),
-        departments=departments.all_departments(), department_id=department_id, mask_name=mask_name,
+        departments=departments.for_user(current_user), department_id=department_id, mask_name=mask_name,
     )
 
 
 @bp.get("/complaints/<int:complaint_id>")
 def complaint(complaint_id):
     ticket = _ticket_or_404(complaint_id)
-    by_code = {d.code: d for d in departments.all_departments()}
+    street_id = departments.street_id_of_estate(ticket.estate_id)
+    by_code = {d.code: d for d in departments.all_departments(street_id=street_id)}
     suggestions = [(by_code.get(s["code"]), s["code"], s["probability"]) for s in ticket.suggestions]
     return render_template(
         "console/complaint.html", ticket=ticket, suggestions=suggestions, mask_name=mask_name,
-        departments=departments.all_departments(active_only=True),
+        departments=departments.all_departments(active_only=True, street_id=street_id),
         can_act=scope.can_manage(current_user, ticket.estate),
     )
 
@@ -166,15 +167,34 @@ def complaint_stats():
 
 @bp.get("/departments")
 def departments_list():
-    return render_template("console/departments.html", rows=departments.all_departments(),
-                           can_edit=departments.can_edit(current_user))
+    return render_template("console/departments.html", rows=departments.for_user(current_user),
+                           can_edit=departments.can_edit(current_user),
+                           can_add=current_user.role == Role.STREET, show_street=current_user.role == Role.ADMIN)
+
+
+@bp.post("/departments")
+def department_add():
+    """A street office adds a department to its own street's list."""
+    if current_user.role != Role.STREET:
+        abort(404)
+    form = request.form
+    try:
+        department = departments.add(current_user, current_user.street_id, form.get("name", ""),
+                                     form.get("handles", ""), form.get("sla_hours", ""), form.get("phone", ""))
+    except departments.DepartmentRefused as refused:
+        db.session.rollback()
+        flash(f"没有添加：{refused}", "error")
+        return redirect(url_for(".departments_list"))
+    db.session.commit()
+    flash(f"已添加：{department.name}", "info")
+    return redirect(url_for(".departments_list"))
 
 
 @bp.post("/departments/<int:department_id>")
 def department_update(department_id):
-    if not departments.can_edit(current_user):
-        abort(404)
     department = db.session.get(Department, department_id) or abort(404)
+    if not departments.can_edit(current_user, department):
+        abort(404)  # another street's department: not there, as far as this user can tell
     form = request.form
     try:
         departments.update(current_user, department, form.get("name", ""), form.get("handles", ""),

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from core import audit
 from core.db import SHANGHAI, db
+from core.jobs import scheduler_status
 from core.register import eligibility, scope
 from core.register.models import HOLDER_KINDS, Flat
 from core.register.operations import (
@@ -63,7 +64,7 @@ def _register_editor_or_404(estate_id: int):
 def index():
     estates = db.session.scalars(scope.estates_query(current_user)).all()
     rows = [(e, eligibility.assess(e), sum(len(u.flats) for b in e.buildings for u in b.units)) for e in estates]
-    return render_template("console/index.html", rows=rows)
+    return render_template("console/index.html", rows=rows, scheduler=scheduler_status())
 
 
 @bp.get("/estates/<int:estate_id>")

@@ -84,10 +84,12 @@ def _vote_fields(estate, form) -> dict:
     """The vote form read into create_vote's / update_draft's arguments; raises VoteError."""
     building = unit = None
     target = form.get("scope", "")
-    if target.startswith("b:") and target[2:].isdigit():
-        building = db.session.scalar(select(Building).where(Building.id == int(target[2:]), Building.estate_id == estate.id))
-    elif target.startswith("u:") and target[2:].isdigit():
-        unit = db.session.scalar(select(Unit).join(Building).where(Unit.id == int(target[2:]), Building.estate_id == estate.id))
+    # An id that is not a plain, short number ("b:x", a 20-digit one) names no building: a form error, not a 500.
+    target_id = int(target[2:]) if target[2:].isascii() and target[2:].isdigit() and len(target) < 12 else 0
+    if target.startswith("b:"):
+        building = db.session.scalar(select(Building).where(Building.id == target_id, Building.estate_id == estate.id))
+    elif target.startswith("u:"):
+        unit = db.session.scalar(select(Unit).join(Building).where(Unit.id == target_id, Building.estate_id == estate.id))
     if target != "estate" and not (building or unit):
         raise VoteError("表决范围不属于这个小区。")
     try:

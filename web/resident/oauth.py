@@ -11,7 +11,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 from bot.client import make_oauth
 from core.db import db
 from core.residents.bindings import live_binding
-from web.resident.routes import bp, oauth_available
+from web.resident.routes import bp, oauth_available, sign_in
 
 log = logging.getLogger("yishi.oauth")
 
@@ -50,8 +50,6 @@ def wechat_callback():
     binding = live_binding(answer.get("openid", ""))
     if binding is None:
         return render_template("resident/signed_out.html", unbound=True), 403
-    session.clear()
-    session["owner_id"] = binding.owner_id
-    session["binding_id"] = binding.id
+    sign_in(binding.owner, binding)
     db.session.commit()
     return redirect(target)

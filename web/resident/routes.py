@@ -30,12 +30,25 @@ def oauth_available() -> bool:
             and "MicroMessenger" in request.headers.get("User-Agent", ""))
 
 
+def sign_in(owner, binding=None) -> None:
+    """A fresh session for this owner, tied to the owner's session version (and to the binding it came
+    through, if any): the owner's logout, or the binding's end, ends it server-side."""
+    session.clear()
+    session["owner_id"] = owner.id
+    session["owner_version"] = owner.session_version or 0
+    if binding is not None:
+        session["binding_id"] = binding.id
+
+
 def resident_required(view):
     """The signed-in owner in g.owner; inside WeChat, sign in through OAuth, else say how to get a link."""
     @wraps(view)
     def wrapped(*args, **kwargs):
         owner_id = session.get("owner_id")
-        g.owner = db.session.get(Owner, owner_id) if owner_id else None
+        g.owner = db.session.get(Owner, owner_id) if isinstance(owner_id, int) else None
+        if g.owner is not None and session.get("owner_version") != (g.owner.session_version or 0):
+            session.clear()  # logged out elsewhere, or the binding ended: this session is over
+            g.owner = None
         binding_id = session.get("binding_id")
         if binding_id is not None:  # signed in by WeChat: only while the binding lasts
             binding = db.session.get(Binding, binding_id)
@@ -76,13 +89,17 @@ def login_redeem(token):
         db.session.rollback()
         return render_template("resident/signed_out.html", expired=True), 403
     db.session.commit()
-    session.clear()
-    session["owner_id"] = owner.id
+    sign_in(owner)
     return redirect(_landing())
 
 
 @bp.post("/r/logout")
 def logout():
+    owner_id = session.get("owner_id")
+    owner = db.session.get(Owner, owner_id) if isinstance(owner_id, int) else None
+    if owner is not None and session.get("owner_version") == (owner.session_version or 0):
+        owner.session_version = (owner.session_version or 0) + 1  # a copy of this cookie stops working too
+        db.session.commit()
     session.clear()
     return redirect(url_for(".home"))
 

@@ -10,6 +10,7 @@ answered again. (Profiling showed the record's insert and commit were most of a 
 import logging
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
+from limits import parse as parse_limit
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, InternalError, OperationalError
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot import protocol
 from bot.conversation import respond
 from core.db import db
+from core.residents.deliveries import first_use
 from core.residents.models import InboundMessage
 from web.classifier import router
 from web.extensions import csrf, limiter
@@ -39,12 +41,13 @@ def public_url(path: str) -> str:
     return base + path
 
 
-def _sender() -> str:
-    return request.args.get("openid") or request.remote_addr or ""
-
-
-def _rate():
-    return current_app.config["WECHAT_RATE_LIMIT"]
+def _over_rate(sender: str) -> bool:
+    """Count a delivery against its sender's limit. Called after the signature check, with the sender the
+    signed message names: counting unsigned requests by ?openid= let anyone use up a resident's limit."""
+    if not limiter.enabled:
+        return False
+    item = parse_limit(current_app.config["WECHAT_RATE_LIMIT"])
+    return not limiter.limiter.hit(item, "wechat", sender)
 
 
 def _plain(text: str, status: int = 200) -> Response:
@@ -64,7 +67,6 @@ def verify():
 
 @bp.post("/wechat")
 @csrf.exempt
-@limiter.limit(_rate, key_func=_sender)
 def deliver():
     if not current_app.config["WECHAT_TOKEN"]:
         abort(404)
@@ -77,6 +79,16 @@ def deliver():
     except protocol.Refused as refused:
         log.warning("wechat POST refused from %s: %s", request.remote_addr, refused)
         return _plain("", refused.status)
+    if _over_rate(message.source):
+        log.warning("wechat POST from %s over the rate limit", message.source)
+        return _plain("", 429)
+    key = protocol.delivery_key(message)
+    if not first_use(int(request.args["timestamp"]), request.args.get("nonce", ""), key,
+                     current_app.config["WECHAT_MAX_CLOCK_SKEW"], current_app.config["REDIS_URL"]):
+        db.session.rollback()
+        log.warning("wechat POST refused from %s: timestamp and nonce replayed with another message",
+                    request.remote_addr)
+        return _plain("", 403)
     reply = handle(message)
     return Response(protocol.render_reply(acct, message, reply, request.args), mimetype="application/xml")
 
@@ -100,7 +112,9 @@ def handle(message) -> str:
         log.exception("wechat delivery %s failed", key)
         return "系统忙，请稍后再试。"
     if not _wrote(db.session()):
-        db.session.rollback()
+        # Nothing to record, but the (timestamp, nonce) pair deliver() remembered must stay remembered:
+        # a replayed query string with another body could otherwise read a resident's ballots or tickets.
+        db.session.commit()
         return reply
     db.session.add(InboundMessage(key=key, openid=message.source[:64], kind=getattr(message, "event", "") or message.type,
                                   reply=reply))

@@ -47,3 +47,7 @@ class SurveyResponse(db.Model):
     flat_id = db.Column(db.ForeignKey("flat.id"))  # None in an anonymous survey
     owner_id = db.Column(db.ForeignKey("owner.id"))  # None in an anonymous survey
     answers = db.Column(JSON, nullable=False)  # {question id: 1–5 | option | text}
+
+    # No timestamp, and on SQLite no rowid either: rows are kept in the order of their random ids,
+    # not in the order flats answered (which SurveyParticipation would give away).
+    __table_args__ = ({"sqlite_with_rowid": False},)
