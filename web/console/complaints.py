@@ -216,5 +216,5 @@ def classifier_status():
     mapping = history.mapping_for(current_user.street_id) if current_user.street_id else {}
     return render_template("console/classifier.html", current=current, last=store().last_retraining(),
                            threshold=router().threshold, mapping=mapping,
-                           departments=departments.all_departments(active_only=True),
+                           departments=departments.all_departments(active_only=True, street_id=current_user.street_id),
                            can_map=current_user.street_id is not None)

@@ -91,7 +91,9 @@ def label_mapping():
         abort(404)
     for label in (store().current().labels if store().current() else []):
         chosen = request.form.get(f"map-{label}", "")
-        department = db.session.get(Department, int(chosen)) if chosen.isdigit() else None
+        department = db.session.get(Department, int(chosen)) if chosen.isdigit() and len(chosen) < 12 else None
+        if department is not None and department.street_id != current_user.street_id:
+            abort(404)  # another street's department: not this officer's to route to
         history.set_mapping(current_user, current_user.street_id, label, department)
     db.session.commit()
     flash("已保存标签与部门的对应。", "info")
