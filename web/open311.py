@@ -102,7 +102,10 @@ def discovery(fmt):
 
 @bp.get(f"/services.{FORMAT}")
 def services(fmt):
-    return render(fmt, "services", "service", open311.services())
+    def produce():  # with a key, its street's departments; without one (the spec allows it), each code once
+        key = _key() if request.values.get("api_key") else None
+        return render(fmt, "services", "service", open311.services(key.street_id if key else None))
+    return _answer(fmt, produce)
 
 
 @bp.get(f"/services/<code>.{FORMAT}")

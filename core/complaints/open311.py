@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from core import audit
-from core.complaints import tickets
+from core.complaints import departments, tickets
 from core.complaints.models import Complaint, ComplaintEvent, Department, Open311Key
 from core.db import SHANGHAI, db, db_now
 from core.register.lookup import flat_by_code
@@ -99,9 +99,16 @@ ATTRIBUTES = (
 )
 
 
-def services() -> list[dict]:
-    return [service(d) for d in db.session.scalars(select(Department).where(Department.active.is_(True))
-                                                   .order_by(Department.id))]
+def services(street_id: int | None = None) -> list[dict]:
+    """A street's departments as services (a key names its street); without a key, each code once."""
+    query = select(Department).where(Department.active.is_(True)).order_by(Department.id)
+    if street_id is not None:
+        departments.ensure_street(street_id)
+        query = query.where(Department.street_id == street_id)
+    listed = {}
+    for found in db.session.scalars(query):
+        listed.setdefault(found.code, found)
+    return [service(d) for d in listed.values()]
 
 
 def service(department: Department) -> dict:
@@ -110,10 +117,15 @@ def service(department: Department) -> dict:
             "group": "报修投诉"}
 
 
-def department(code: str | None) -> Department:
+def department(code: str | None, street_id: int | None = None) -> Department:
+    """The active department of this code: the street's own (departments are per street), or the first."""
     if not code:
         raise Open311Error(400, "service_code not provided.")
-    found = db.session.scalar(select(Department).where(Department.code == code, Department.active.is_(True)))
+    query = select(Department).where(Department.code == code, Department.active.is_(True)).order_by(Department.id)
+    if street_id is not None:
+        departments.ensure_street(street_id)
+        query = query.where(Department.street_id == street_id)
+    found = db.session.scalar(query.limit(1))
     if found is None:
         raise Open311Error(404, f"service_code {code} not found.")
     return found
@@ -276,7 +288,7 @@ def _flat(estate: Estate, code: str, name: str) -> Flat | None:
 def file_request(key: Open311Key, form: dict, router: tickets.Router) -> tuple[Complaint, str | None]:
     """POST requests: a ticket in the place given, assigned to the service's department. Returns the
     ticket and the service notice (None if there is nothing to say)."""
-    target = department(form.get("service_code"))
+    target = department(form.get("service_code"), key.street_id)
     place = locate(key, form)
     description = (form.get("description") or "").strip()
     if not description:

@@ -181,7 +181,7 @@ def test_rating_asks_for_the_score_then_takes_the_number(phone, bound, estate):
     from core.complaints.tickets import Router, assign, file_complaint, resolve, start
 
     complaint, _ = file_complaint("楼道灯不亮", "wechat", Router(), owner=bound)
-    department = Department(code="wuye", name="物业", sla_hours=24, active=True)
+    department = Department(code="wuye", name="物业", sla_hours=24, active=True, street_id=estate.community.street_id)
     db.session.add(department)
     worker = factories.user(community_=estate.community)
     assign(complaint, department, worker, "")

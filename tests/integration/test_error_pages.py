@@ -1,5 +1,4 @@
 """Every error a worker can meet is a Chinese page in the console's style, never Werkzeug's English."""
-import pytest
 
 from core import audit  # noqa: F401
 from core.audit import AuditEntry

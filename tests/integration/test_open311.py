@@ -24,7 +24,10 @@ def example(name: str):
 
 @pytest.fixture
 def estate(app, routing):
+    from core.complaints.departments import ensure_street
+
     e = factories.estate(name="幸福里", buildings=("3",), units=2, floors=3)
+    ensure_street(e.community.street_id)  # departments are per street: the new street gets the defaults
     db.session.commit()
     return e
 

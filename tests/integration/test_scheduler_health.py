@@ -1,6 +1,5 @@
 """The scheduler keeps going through database errors, waits for SQLite's lock as long as the app does,
 and its last heartbeat shows on the console and in /healthz."""
-import threading
 import time
 
 from sqlalchemy import text
@@ -44,18 +43,16 @@ def test_the_scheduler_loop_survives_database_errors_and_retries(app, monkeypatc
         monkeypatch.setattr(web.scheduler.KeepsGoing, "backoff", (0.2, 0.4))
     db.session.commit()
     scheduler = build(app)
-    thread = threading.Thread(target=scheduler.start, daemon=True)
-    thread.start()
+    scheduler.start()  # a background scheduler: its loop runs in its own thread
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and len(calls) < 5:
             time.sleep(0.2)
-        assert thread.is_alive(), "the scheduler loop died on a database error"
+        assert scheduler.running and scheduler._thread.is_alive(), "the scheduler loop died on a database error"
         assert len(calls) >= 5  # it went on storing next run times after the errors
     finally:
-        if thread.is_alive():
+        if scheduler.running:
             scheduler.shutdown(wait=True)
-        thread.join(timeout=10)
         scheduler._jobstores["default"].engine.dispose()
         db.session.rollback()
         db.session.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))

@@ -82,7 +82,8 @@ def test_a_link_sent_before_unbinding_no_longer_signs_in(app, client, worker):
     assert "已解除" in phone.say("解绑")
     assert web.get("/r/").status_code == 401  # the session the earlier link opened is over too
     late = app.test_client()
-    assert late.post(link, data={"csrf_token": csrf_token(late, link)}).status_code == 403
+    assert late.get(link).status_code == 403  # says so at once, before anything is pressed
+    assert late.post(link, data={"csrf_token": csrf_token(late, "/login")}).status_code == 403
     assert late.get("/r/").status_code == 401
 
 

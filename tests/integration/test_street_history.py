@@ -33,7 +33,10 @@ def history_csv(limit: int | None = None) -> bytes:
 
 @pytest.fixture
 def street_officer(app, routing):
+    from core.complaints.departments import ensure_street
+
     estate = factories.estate(name="幸福里", buildings=("3",), units=1, floors=2)
+    ensure_street(estate.community.street_id)  # departments are per street: the new street gets the defaults
     officer = factories.user("street", street_=estate.community.street)
     db.session.commit()
     return officer, estate
@@ -127,7 +130,8 @@ def test_a_mapped_label_routes_to_the_streets_department(app, client, street_off
     login(client, officer.username)
     water_label = "供水"
     assert water_label in routing.labels
-    property_office = db.session.scalar(select(Department).where(Department.code == "物业"))
+    property_office = db.session.scalar(select(Department).where(Department.code == "物业",
+                                                                 Department.street_id == officer.street_id))
     token = csrf_token(client, "/console/classifier")
     client.post("/console/classifier/mapping", data={"csrf_token": token, f"map-{water_label}": str(property_office.id)})
     assert db.session.scalar(select(LabelMapping.department_id).where(LabelMapping.label == water_label)) == \
