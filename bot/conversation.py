@@ -126,6 +126,8 @@ def _answer(expecting, openid: str, said: str, heard, message, url: Url, router:
     what, data, normal = expecting.what, expecting.data, heard.normal
     owner = _owner(openid)
     if what == "bind_details":
+        if bindings.live_binding(openid) is not None or not re.search(r"\d|[一二三四五六七八九十]", said):
+            return None  # bound meanwhile, or not details at all ("你好"): read afresh
         return None if heard.by == "rule" and heard.intent != "bind" else _bind(openid, heard, said)
     if owner is None:
         return None
@@ -146,6 +148,13 @@ def _answer(expecting, openid: str, said: str, heard, message, url: Url, router:
         return _rate(owner, stars, heard.slots.get("ticket"), heard.slots.get("comment", "")) if stars else None
     if what == "pick_vote" and normal.isdigit():
         return _ballot(owner, data["choice"], int(normal), message, openid)
+    if what == "confirm_ballot":
+        vote = next((v for v in _accepting(owner) if v.id == data["vote"]), None)
+        if normal in YES and vote is not None:
+            return _cast(owner, vote, data["choice"], message)
+        if normal in NO:
+            return "好的，没有记录。发送“投票”可以看正在进行的表决。"
+        return None
     if what == "pick_offer" and normal.isdigit() and 1 <= int(normal) <= len(data["intents"]):
         offered = data["intents"][int(normal) - 1]
         return _act(openid, "", _Heard(offered), message, url, router)
@@ -195,7 +204,7 @@ def _act(openid: str, said: str, heard, message, url: Url, router: Router) -> st
     if intent == "list_votes":
         return _open_votes(owner, url)
     if intent in CHOICES:
-        return _ballot(owner, intent, slots.get("vote"), message, openid)
+        return _ballot(owner, intent, slots.get("vote"), message, openid, said)
     if intent == "my_votes":
         return _my_ballots(owner)
     if intent == "progress":
@@ -259,9 +268,10 @@ def _bind(openid: str, heard, said: str) -> str:
             binding = bindings.bind_with_code(openid, code)
         else:
             details = typed or heard.slots.get("details")
+            current = bindings.live_binding(openid)
+            if current is not None:  # never ask an owner who is bound for binding details
+                return f"您已绑定 {current.owner.flat.label}。如需更换，请先发送“解绑”。"
             if not details:
-                if bindings.live_binding(openid) is not None:
-                    return f"您已绑定 {bindings.live_binding(openid).owner.flat.label}。如需更换，请先发送“解绑”。"
                 chat_state.expect(openid, "bind_details")
                 return BIND_HELP
             parsed = addresses.parse(details)
@@ -299,19 +309,50 @@ def _open_votes(owner, url: Url) -> str:
     return "\n".join(lines)
 
 
-def _ballot(owner, choice: str, number: int | None, message, openid: str) -> str:
+# Words that say who agrees and how much, not what about: what is left of a ballot's first clause is its
+# object ("我家不同意装电梯" → 装电梯), which must be the vote's matter before a ballot is cast on it.
+_NOT_OBJECT = re.compile(r"我们|我家|我们家|家里|全家|俺家|俺|我|咱|都|就|也|还是|是|的|了|啊|呀|吧|呢|嗯|哦|那个|这个|"
+                         r"不同意|同意|不赞成|赞成|不支持|支持|反对|弃权|没意见|举双手|双手|一票|投|票|非常|坚决|"
+                         r"完全|肯定|当然|十分|特别|很|可以|行|好|对|要|想|希望|愿意|表示|意见")
+
+
+def ballot_object(said: str) -> str:
+    """What a ballot in words is about, from its first clause ("" when it says only the choice)."""
+    clause = next((part for part in re.split(r"[，,。.!！?？；;、]", said) if part.strip()), "")
+    return re.sub(r"[^\u4e00-\u9fff]", "", _NOT_OBJECT.sub("", clause))
+
+
+def _mentions(matter: str, topic: str) -> bool:
+    return any(topic[i:i + 2] in matter for i in range(len(topic) - 1))
+
+
+def _ballot(owner, choice: str, number: int | None, message, openid: str, said: str = "") -> str:
     """A choice for the flat's only open vote, or for the vote numbered as the list numbers them (1, 2, 3
-    for this flat); with several and no number, the bot lists them and waits for the number."""
+    for this flat), or for the one vote whose matter the words name; with several and nothing to tell them
+    apart, the bot lists them and waits for the number. Words about something else than the only open
+    vote ("我家不同意装电梯" while the vote is about the whole renovation) are asked about first."""
     votes = _accepting(owner)[:MAX_LISTED]
     if not votes:
         return "您的房屋现在没有进行中的表决。"
+    topic = ballot_object(said) if number is None else ""
+    if number is None and len(topic) >= 2:
+        named = [v for v in votes if _mentions(v.matter, topic)]
+        if len(named) == 1:
+            return _cast(owner, named[0], choice, message)
+        if len(votes) == 1:
+            chat_state.expect(openid, "confirm_ballot", {"choice": choice, "vote": votes[0].id})
+            return (f"现在只有这一项表决：《{votes[0].matter}》。\n您是对它表示{CHOICE_LABELS[choice]}吗？"
+                    "回复“是”确认，回复“不”取消。")
     if number is None and len(votes) > 1:
         chat_state.expect(openid, "pick_vote", {"choice": choice})
         listing = "\n".join(f"{n}.《{v.matter}》" for n, v in enumerate(votes, start=1))
         return f"现在有{len(votes)}项表决，您要对哪一项表示{CHOICE_LABELS[choice]}？回复数字：\n{listing}"
     if number is not None and not 1 <= number <= len(votes):
         return f"没有第 {number} 项表决。请发送“投票”查看。"
-    vote = votes[number - 1] if number is not None else votes[0]
+    return _cast(owner, votes[number - 1] if number is not None else votes[0], choice, message)
+
+
+def _cast(owner, vote, choice: str, message) -> str:
     try:  # the delivery is the idempotency key: a retried delivery never votes twice
         entry = cast(vote.id, owner.flat, choice, channel="wechat",
                      idempotency_key=("wx:" + delivery_key(message))[:64], owner=owner)

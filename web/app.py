@@ -147,6 +147,10 @@ def create_app(config: dict | None = None) -> Flask:
         return render_template("error.html", title="暂时无法保存",
                                message="系统暂时出了问题，您刚才的操作没有保存。请过几分钟再试。"), 503, {"Retry-After": "60"}
 
+    @app.get("/favicon.ico")
+    def favicon():
+        return "", 204  # browsers ask on every page; no icon, and no 404 in the log
+
     @app.get("/healthz")
     def healthz():
         """The web side (a down database answers 503 through the handler above) and, for information, when

@@ -37,7 +37,7 @@ class Paper:
 
 def sheet_number(text: str) -> str:
     """A 表决票编号 as stored and compared: full-width digits and letters made half-width, spaces trimmed."""
-    return unicodedata.normalize("NFKC", text or "").strip()
+    return unicodedata.normalize("NFKC", text or "").strip().upper()  # a-000 and A-000 are one sheet
 
 
 def online_refusal(owner, vote=None, now=None) -> str:

@@ -105,7 +105,7 @@ def test_a_retried_delivery_of_the_yes_files_once_and_answers_the_same(phone, bo
 
 
 @pytest.mark.parametrize("words,choice", [("我同意", "agree"), ("同意同意", "agree"), ("赞成", "agree"),
-                                          ("我家同意", "agree"), ("我同意装电梯", "agree"),
+                                          ("我家同意", "agree"),
                                           ("反对，一楼采光受影响", "disagree"), ("不同意", "disagree"),
                                           ("我弃权", "abstain")])
 def test_ballots_in_words_go_to_the_only_open_vote(phone, bound, estate, words, choice):
@@ -198,3 +198,32 @@ def test_hard_pairs_reach_the_right_place(phone, bound, estate):
     assert "需求征集" in phone.say("希望加装电梯")  # a demand, not a complaint
     assert "我报的" not in phone.say("我报的灯修好了吗") and count(Complaint) == 0
     assert "要登记为报修吗" in phone.say("电梯坏了")
+
+
+def test_a_ballot_about_something_else_than_the_only_vote_is_asked_about_first(phone, bound, estate):
+    vote = factories.vote(estate)  # 老旧小区改造
+    db.session.commit()
+    ask = phone.say("我家不同意装电梯")
+    assert "您是对它表示不同意吗" in ask and "《老旧小区改造》" in ask
+    assert count(Ballot) == 0
+    assert "没有记录" in phone.say("不")
+    assert count(Ballot) == 0
+    phone.say("我家不同意装电梯")
+    assert "已记录：不同意《老旧小区改造》" in phone.say("是")
+    db.session.expire_all()
+    assert db.session.scalar(select(Ballot.choice).where(Ballot.vote_id == vote.id)) == "disagree"
+
+
+def test_the_words_pick_the_vote_they_name(phone, bound, estate):
+    factories.vote(estate)  # 老旧小区改造
+    elevator = factories.vote(estate, unit=bound.flat.unit)  # 加装电梯
+    db.session.commit()
+    assert "已记录：同意《加装电梯》" in phone.say("同意加装电梯")
+    db.session.expire_all()
+    assert db.session.scalar(select(Ballot.vote_id)) == elevator.id
+
+
+def test_a_bound_resident_is_never_asked_for_binding_details(phone, bound):
+    reply = phone.say("绑定 2")
+    assert "您已绑定" in reply
+    assert "没看懂房号" not in phone.say("你好")

@@ -58,3 +58,36 @@ def test_the_database_refuses_a_sheet_number_twice(app):
     with pytest.raises(Exception):
         db.session.commit()
     db.session.rollback()
+
+
+def test_a_sheet_number_in_lower_case_is_the_same_sheet(app, client):
+    estate = factories.estate(buildings=("1",), units=1, floors=1)
+    worker = factories.user("worker", community_=estate.community)
+    vote = factories.vote(estate, opens_in=-7200)
+    first, second = factories.flats_of(estate)
+    db.session.commit()
+    login(client, worker.username)
+    client.post(f"/console/votes/{vote.id}/paper", data=paper_form(client, vote, first, "A-000"))
+    refused = client.post(f"/console/votes/{vote.id}/paper", data=paper_form(client, vote, second, "a-000"),
+                          follow_redirects=True).get_data(as_text=True)
+    assert "A-000 已经录入过" in refused
+    assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 1
+
+
+def test_a_paper_sheet_older_than_the_flats_online_ballot_is_entered_with_a_warning(app, client):
+    from core.votes.ballots import cast
+    from core.votes.models import Ballot
+
+    estate = factories.estate(buildings=("1",), units=1, floors=1)
+    worker = factories.user("worker", community_=estate.community)
+    vote = factories.vote(estate, opens_in=-7200)
+    flat = factories.flats_of(estate)[0]
+    cast(vote.id, flat, "abstain", channel="web", idempotency_key="online", owner=flat.owners[0])
+    db.session.commit()
+    login(client, worker.username)
+    page = client.post(f"/console/votes/{vote.id}/paper", data=paper_form(client, vote, flat, "P-9", "disagree"),
+                       follow_redirects=True).get_data(as_text=True)
+    assert "计票以时间在后的为准" in page and "（弃权）" in page
+    db.session.expire_all()
+    assert db.session.scalar(select(Ballot.choice)) == "abstain"
+    assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 2

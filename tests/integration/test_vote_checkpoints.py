@@ -146,6 +146,15 @@ def test_a_receipt_comes_with_an_inclusion_proof_checkable_offline(app, tmp_path
     client = app.test_client()
     page = client.get(f"/votes/{vote.id}/receipts?code={entry.receipt}").get_data(as_text=True)
     assert "包含证明" in page
+    # The proof names the flat and its choice: not for anyone who has the public list of codes.
+    assert client.get(f"/votes/{vote.id}/receipts/{entry.receipt}.json").status_code == 404
+    from core.register.models import Flat
+    from core.residents.links import issue_link
+    from tests.conftest import csrf_token
+
+    token = issue_link(db.session.get(Flat, entry.flat_id).owners[0])
+    db.session.commit()
+    client.post(f"/r/login/{token}", data={"csrf_token": csrf_token(client, f"/r/login/{token}")})
     response = client.get(f"/votes/{vote.id}/receipts/{entry.receipt}.json")
     assert response.status_code == 200
     proof = response.get_json()

@@ -19,7 +19,8 @@ from core.votes.consent import CHOICE_LABELS, RULES
 from core.votes.exports import roll_xlsx, tally_xlsx
 from core.votes.models import VoteFlat, VoteObjection
 from core.votes.operations import VoteError, close_vote, create_vote, delete_draft, open_vote, update_draft
-from core.votes.tally import STATUS_LABELS, breakdown, live_tally, progress_curve, status, vote_for, votes_query
+from core.votes.tally import (STATUS_LABELS, breakdown, flat_ballot, live_tally, progress_curve, status, vote_for,
+                              votes_query)
 from web.charts import progress_svg
 from web.console.routes import XLSX, _estate_or_404, bp, local_input
 
@@ -265,8 +266,14 @@ def paper(vote_id):
         flash(str(error), "error")
         # Everything typed stays on the form (with its key: the same sheet, corrected, is one submission).
         return _vote_page(db.session.get(type(vote), vote_id), paper=typed, code=422)
+    current = flat_ballot(vote, flat.id)
     db.session.commit()
-    flash(f"已录入 {flat.label} 的纸质票，回执码 {entry.receipt}。", "info")
+    if current is not None and current.entry_id != entry.id:
+        # Kept in the log, but a later decision of this flat (by when it was made) counts: say so.
+        flash(f"已录入 {flat.label} 的纸质票（回执码 {entry.receipt}），但这户在收票之后另有表决"
+              f"（{CHOICE_LABELS[current.choice]}），计票以时间在后的为准。", "error")
+    else:
+        flash(f"已录入 {flat.label} 的纸质票，回执码 {entry.receipt}。", "info")
     return redirect(url_for(".vote", vote_id=vote.id) + "#paper")
 
 

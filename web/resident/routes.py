@@ -4,6 +4,7 @@ import uuid
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from core.consultation import demands, notices, surveys
@@ -219,7 +220,11 @@ def receipt_proof_json(vote_id, code):
     vote = db.session.get(Vote, vote_id)
     found = find_receipt(vote, code) if vote is not None and vote.status != "draft" else None
     proof = receipt_proof(vote, found) if found else None
-    if proof is None:
+    # The proof carries the entry's flat and choice: the public list of receipt codes must not turn into
+    # a list of who chose what. It is for the flat's own owner (signed in) and for staff.
+    owner = db.session.get(Owner, session["owner_id"]) if session.get("owner_id") else None
+    mine = owner is not None and found is not None and owner.flat_id == found.flat_id
+    if proof is None or not (mine or current_user.is_authenticated):
         abort(404)
     return current_app.response_class(json.dumps(proof, ensure_ascii=False, indent=1), mimetype="application/json",
                                       headers={"Content-Disposition": f'attachment; filename="receipt-{vote.id}-{found.receipt}.json"'})
