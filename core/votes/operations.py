@@ -135,6 +135,7 @@ def close_vote(vote_id: int, actor=None, signer=None, objection_days: int = DEFA
     db.session.flush()
     if signer is not None:
         write_checkpoint(vote, signer, "close", entries)
+    reminders.vote_closed(vote)
     audit.record(actor, "vote.close", f"vote:{vote.id}",
                  f"passed={tally.passed} head={vote.final_hash[:12]}")
     return True

@@ -213,3 +213,19 @@ def test_the_token_can_live_in_redis(config, api, redis_url):
     assert make_client(config).access_token == "TOKEN-1"  # a second process reads the same token
     assert len(api.calls_to("/cgi-bin/token")) == 1
     assert db.session.scalar(select(func.count()).select_from(CachedToken)) == 0
+
+
+def test_closing_a_vote_tells_the_bound_residents(app, estate=None):
+    from core.votes.operations import close_vote
+
+    estate = factories.estate(buildings=("1",), units=1, floors=1)
+    vote = factories.vote(estate)
+    flat = factories.flats_of(estate)[0]
+    db.session.add(Binding(openid="o-closed", owner=flat.owners[0], method="code"))
+    db.session.commit()
+    assert close_vote(vote.id)
+    db.session.commit()
+    push = db.session.scalar(select(Push).where(Push.key == f"vote_closed:{vote.id}:o-closed"))
+    assert push is not None and push.kind == "vote_result" and push.data["outcome"] == "已截止"
+    assert not close_vote(vote.id)  # closing twice tells nobody twice
+    assert db.session.scalar(select(func.count()).select_from(Push).where(Push.kind == "vote_result")) == 1
