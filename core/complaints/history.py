@@ -25,7 +25,7 @@ from core.db import db, db_now
 from nlp.corpus import Corpus, CorpusError
 from nlp.model import ModelFileError
 from nlp.store import ModelStore
-from nlp.training import retrain, split
+from nlp.training import retrain
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -138,21 +138,6 @@ def _corrections(street_id: int | None) -> Corpus:
     return Corpus(tuple(r.text for r in rows), tuple(label_of.get(r.department_code, r.department_code) for r in rows))
 
 
-def routing_figures(classifier, holdout: Corpus, threshold: float) -> dict | None:
-    """On held-out messages: the share the router would send at once (best probability ≥ threshold) and the
-    share of those sent to the right label."""
-    if classifier is None or not len(holdout):
-        return None
-    routed = correct = 0
-    for text, label in zip(holdout.texts, holdout.labels):
-        best = classifier.predict(text).best
-        if best.probability >= threshold:
-            routed += 1
-            correct += best.label == label
-    return {"coverage": round(routed / len(holdout), 4),
-            "precision": round(correct / routed, 4) if routed else None, "threshold": threshold}
-
-
 def claim_next() -> TrainingRun | None:
     """The oldest queued run, marked running (the caller commits), or None; two schedulers never take one twice."""
     run = db.session.scalar(select(TrainingRun).where(TrainingRun.status == "queued").order_by(TrainingRun.id)
@@ -179,22 +164,23 @@ def run_next(model_dir: Path, threshold: float) -> int | None:
         base = corpus_of(run)
         corrections = _corrections(run.street_id) if run.with_corrections else Corpus((), ())
         progress(20, f"读取了 {len(base)} 条，正在训练……")
-        result = retrain(base, corrections, store.current())
+        current = store.current()  # one model compared throughout, even if another is promoted meanwhile
+        result = retrain(base, corrections, current, threshold=threshold)
         progress(80, "训练完成，正在比较……")
-        _, holdout = split(base + corrections)
         path = store.directory / f"candidate-{result.candidate.version}.joblib"
         result.candidate.save(path)
+        current_scores = result.current_scores
         run.result = {
             "candidate": result.candidate.version, "file": path.name, "examples": len(base),
             "corrections": len(corrections), "labels": result.candidate.labels,
-            "candidate_scores": result.candidate_scores, "current_scores": result.current_scores,
-            "current": store.current().version if store.current() else None,
+            "candidate_scores": result.candidate_scores, "current_scores": current_scores,
+            "current": current.version if current else None,
             # A model trained on other labels (the shipped one names departments, a 12345 export names
             # bureaus) cannot score on these messages: say how many labels the two share.
-            "shared_labels": len(set(result.candidate.labels) & set(store.current().labels))
-            if store.current() else None,
-            "routing": {"candidate": routing_figures(result.candidate, holdout, threshold),
-                        "current": routing_figures(store.current(), holdout, threshold)},
+            "shared_labels": len(set(result.candidate.labels) & set(current.labels)) if current else None,
+            # Both scored by nlp.training on the same held-out messages, at the threshold in use.
+            "routing": {"candidate": result.candidate_scores.get("routing"),
+                        "current": current_scores.get("routing") if current_scores else None},
         }
         run.status, run.progress, run.message = "done", 100, "训练完成。"
     except (HistoryRefused, CorpusError, ModelFileError, ValueError) as error:
