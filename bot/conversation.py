@@ -9,22 +9,19 @@ neither vote twice nor answer differently.
 import re
 from typing import Callable
 
-from bot import addresses
+from bot import addresses, voting
 from bot.menu import command_for_key
-from bot.protocol import delivery_key
 from bot.understand import understand
+from bot.voting import MAX_LISTED
 from core.complaints.tickets import (MAX_TEXT, ComplaintRefused, Router, add_chat_photo, file_complaint, for_flat, rate,
                                      urgent_notice)
 from core.consultation import demands, notices, surveys
 from core.consultation.models.demand import CATEGORY_LABELS
-from core.db import db, db_now, local
+from core.db import local
 from core.residents import bindings, chat_state
 from core.residents.links import issue_link
-from core.votes import objections
-from core.votes.ballots import BallotRefused, cast, online_refusal
-from core.votes.consent import CHOICE_LABELS
-from core.votes.models import Vote
-from core.votes.tally import flat_ballot, live_tally, progress_sentence, votes_for_flat
+from core.votes import objections, proxies
+from core.votes.tally import votes_for_flat
 from nlp.intents import default_model
 
 HELP = ("您好！直接说就行，比如“楼道灯坏了”“我同意”。也可以发送这些字：\n"
@@ -43,6 +40,14 @@ HELP = ("您好！直接说就行，比如“楼道灯坏了”“我同意”�
         "【绑定】绑定房屋\n"
         "【帮助】看这段说明")
 
+PROXY_HELP = ("您是受托人，可以替委托您的业主投票：\n"
+              "【投票】看正在进行的表决\n"
+              "【同意】【不同意】【弃权】表明意见\n"
+              "【我的投票】看投了什么\n"
+              "【进度】看表决进度\n"
+              "【解绑】不再受托\n"
+              "报修、提需求等请用业主本人的微信。")
+
 BIND_HELP = ("请先绑定您的房屋。两种办法，任选一种：\n"
              "1. 发送社区给您的8位绑定码，例如：绑定 12345678\n"
              "2. 发送：绑定 小区名 楼栋-单元-房号 业主姓名 手机后四位\n"
@@ -50,22 +55,7 @@ BIND_HELP = ("请先绑定您的房屋。两种办法，任选一种：\n"
 
 WELCOME = "欢迎关注！这里可以参加小区改造的表决，提意见，报问题。\n\n" + BIND_HELP
 
-MAX_LISTED = 5
-
 Url = Callable[[str], str]  # a site path → the absolute address residents open
-
-
-YES = {"是", "是的", "对", "对的", "1", "确认", "好", "好的", "嗯", "要", "登记", "可以", "行", "ok", "yes", "y"}
-NO = {"不", "不是", "否", "不要", "不用", "取消", "算了", "2", "no", "n", "不对", "错了"}
-# What the bot offers when it did not understand (an intent → the words of the offer).
-OFFERS = {"complaint": "报修或投诉", "list_votes": "参加表决", "progress": "看表决进度", "my_votes": "看我投了什么",
-          "complaint_status": "查报修进展", "rate": "给报修打分", "demand": "说说改造需求", "notices": "看方案公示",
-          "survey": "填问卷", "web_link": "打开我的网页", "bind": "绑定房屋", "unbind": "解除绑定", "help": "看使用帮助",
-          "agree": "表示同意", "disagree": "表示不同意", "abstain": "表示弃权"}
-# A message that only says "I want to complain" (and not what about) once these words are taken out.
-_ONLY_ASKING = re.compile(r"我|要|想|需要|帮我|请|麻烦|给|一下|个|有|的|在|哪|里|怎么|如何|投诉|报修|报个修|举报|反映|"
-                          r"问题|情况|事|登记|说|找|你们|能|可以|吗|呢|啊|吧|了")
-CHOICES = {"agree", "disagree", "abstain"}
 
 
 YES = {"是", "是的", "对", "对的", "1", "确认", "好", "好的", "嗯", "要", "登记", "可以", "行", "ok", "yes", "y"}
@@ -91,9 +81,11 @@ def respond(message, url: Url, router: Router) -> str:
         return _said(message.source, said, message, url, router)
     event = getattr(message, "event", "")
     if event in ("subscribe", "subscribe_scan"):
-        return WELCOME if bindings.live_binding(message.source) is None else "欢迎回来！\n\n" + HELP
+        known = bindings.live_binding(message.source) is not None or proxies.bound_to(message.source)
+        return "欢迎回来！\n\n" + HELP if known else WELCOME
     if event == "unsubscribe":
         bindings.unbind(message.source, "unsubscribed", sent_at=message.create_time)
+        proxies.unbind(message.source)
         return ""
     if event == "click":
         command = command_for_key(message.key)
@@ -129,6 +121,14 @@ def _answer(expecting, openid: str, said: str, heard, message, url: Url, router:
         if bindings.live_binding(openid) is not None or not re.search(r"\d|[一二三四五六七八九十]", said):
             return None  # bound meanwhile, or not details at all ("你好"): read afresh
         return None if heard.by == "rule" and heard.intent != "bind" else _bind(openid, heard, said)
+    if what == "pick_vote" and normal.isdigit():
+        return voting.ballot(voting.voices(openid, owner), data["choice"], int(normal), message, openid)
+    if what == "confirm_ballot":
+        if normal in YES:
+            return voting.confirmed(voting.voices(openid, owner), data, message)
+        if normal in NO:
+            return "好的，没有记录。发送“投票”可以看正在进行的表决。"
+        return None
     if owner is None:
         return None
     if what == "confirm_complaint":
@@ -146,15 +146,6 @@ def _answer(expecting, openid: str, said: str, heard, message, url: Url, router:
     if what == "rating":
         stars = heard.slots.get("stars") or (int(normal) if normal in ("1", "2", "3", "4", "5") else None)
         return _rate(owner, stars, heard.slots.get("ticket"), heard.slots.get("comment", "")) if stars else None
-    if what == "pick_vote" and normal.isdigit():
-        return _ballot(owner, data["choice"], int(normal), message, openid)
-    if what == "confirm_ballot":
-        vote = next((v for v in _accepting(owner) if v.id == data["vote"]), None)
-        if normal in YES and vote is not None:
-            return _cast(owner, vote, data["choice"], message)
-        if normal in NO:
-            return "好的，没有记录。发送“投票”可以看正在进行的表决。"
-        return None
     if what == "pick_offer" and normal.isdigit() and 1 <= int(normal) <= len(data["intents"]):
         offered = data["intents"][int(normal) - 1]
         return _act(openid, "", _Heard(offered), message, url, router)
@@ -192,23 +183,25 @@ def _act(openid: str, said: str, heard, message, url: Url, router: Router) -> st
     if intent == "bind":
         return _bind(openid, heard, said)
     owner = _owner(openid)
+    speaking = voting.voices(openid, owner)
     if intent == "help":
-        return HELP if owner else WELCOME
+        return HELP if owner else PROXY_HELP if speaking else WELCOME
     if intent == "other":
         return _offer(openid, heard, owner)
-    if owner is None:
+    if not speaking:
         return BIND_HELP
     if intent == "unbind":
-        bindings.unbind(openid)
-        return f"已解除与 {owner.flat.label} 的绑定。"
+        return _unbind(openid, owner, speaking)
     if intent == "list_votes":
-        return _open_votes(owner, url)
+        return voting.open_votes(speaking, url)
     if intent in CHOICES:
-        return _ballot(owner, intent, slots.get("vote"), message, openid, said)
+        return voting.ballot(speaking, intent, slots.get("vote"), message, openid, said)
     if intent == "my_votes":
-        return _my_ballots(owner)
+        return voting.my_ballots(speaking)
     if intent == "progress":
-        return _progress(owner, slots.get("vote"))
+        return voting.progress(speaking, slots.get("vote"))
+    if owner is None:  # a proxy only: the principal's other business is the principal's
+        return PROXY_HELP
     if intent == "web_link":
         return f"请在30分钟内打开（只能用一次）：\n{url('/r/login/' + issue_link(owner))}"
     if intent == "complaint":
@@ -227,6 +220,14 @@ def _act(openid: str, said: str, heard, message, url: Url, router: Router) -> st
     if intent == "survey":
         return _surveys(owner, url)
     return _offer(openid, heard, owner)
+
+
+def _unbind(openid: str, owner, speaking) -> str:
+    if owner is not None:
+        bindings.unbind(openid)
+    held = proxies.unbind(openid)
+    flats = "、".join(voice.label for voice in speaking)
+    return f"已解除与 {flats} 的绑定。" if owner is not None or held else "您还没有绑定房屋。"
 
 
 def _offer(openid: str, heard, owner) -> str:
@@ -265,6 +266,11 @@ def _bind(openid: str, heard, said: str) -> str:
     code = heard.slots.get("code") if isinstance(addresses.parse(typed), str) else None
     try:
         if code:
+            bindings.check_code_allowed(openid)
+            proxy = proxies.bind_with_code(openid, code)
+            if proxy is not None:
+                return (f"绑定成功：您是 {proxy.flat.label} 的受托人，可以替业主代表投票。\n"
+                        "发送“投票”看正在进行的表决。")
             binding = bindings.bind_with_code(openid, code)
         else:
             details = typed or heard.slots.get("details")
@@ -285,83 +291,6 @@ def _bind(openid: str, heard, said: str) -> str:
     return f"绑定成功：{binding.owner.flat.label}，业主 {binding.owner.name}。\n\n" + HELP
 
 
-def _accepting(owner) -> list[Vote]:
-    """The flat's votes that take ballots now."""
-    now = db_now(db.session)
-    return [v for v in votes_for_flat(owner.flat_id) if v.status == "open" and v.opens_at <= now < v.closes_at]
-
-
-def _open_votes(owner, url: Url) -> str:
-    votes = _accepting(owner)
-    if not votes:
-        return "您的房屋现在没有进行中的表决。有新表决时会通知您。"
-    lines = ["进行中的表决："]
-    for n, vote in enumerate(votes[:MAX_LISTED], start=1):
-        ballot = flat_ballot(vote, owner.flat_id)
-        mine = f"您已投：{CHOICE_LABELS[ballot.choice]}" if ballot else "您还没有投"
-        lines.append(f"{n}.《{vote.matter}》\n截止 {local(vote.closes_at)}，{mine}\n{url(f'/r/votes/{vote.id}')}")
-    refusal = online_refusal(owner, votes[0])
-    if refusal:
-        lines.append(refusal)
-    else:
-        example = "同意" if len(votes) == 1 else "同意 1"
-        lines.append(f"直接回复“{example}”、“不同意”或“弃权”即可表决。")
-    return "\n".join(lines)
-
-
-# Words that say who agrees and how much, not what about: what is left of a ballot's first clause is its
-# object ("我家不同意装电梯" → 装电梯), which must be the vote's matter before a ballot is cast on it.
-_NOT_OBJECT = re.compile(r"我们|我家|我们家|家里|全家|俺家|俺|我|咱|都|就|也|还是|是|的|了|啊|呀|吧|呢|嗯|哦|那个|这个|"
-                         r"不同意|同意|不赞成|赞成|不支持|支持|反对|弃权|没意见|举双手|双手|一票|投|票|非常|坚决|"
-                         r"完全|肯定|当然|十分|特别|很|可以|行|好|对|要|想|希望|愿意|表示|意见")
-
-
-def ballot_object(said: str) -> str:
-    """What a ballot in words is about, from its first clause ("" when it says only the choice)."""
-    clause = next((part for part in re.split(r"[，,。.!！?？；;、]", said) if part.strip()), "")
-    return re.sub(r"[^\u4e00-\u9fff]", "", _NOT_OBJECT.sub("", clause))
-
-
-def _mentions(matter: str, topic: str) -> bool:
-    return any(topic[i:i + 2] in matter for i in range(len(topic) - 1))
-
-
-def _ballot(owner, choice: str, number: int | None, message, openid: str, said: str = "") -> str:
-    """A choice for the flat's only open vote, or for the vote numbered as the list numbers them (1, 2, 3
-    for this flat), or for the one vote whose matter the words name; with several and nothing to tell them
-    apart, the bot lists them and waits for the number. Words about something else than the only open
-    vote ("我家不同意装电梯" while the vote is about the whole renovation) are asked about first."""
-    votes = _accepting(owner)[:MAX_LISTED]
-    if not votes:
-        return "您的房屋现在没有进行中的表决。"
-    topic = ballot_object(said) if number is None else ""
-    if number is None and len(topic) >= 2:
-        named = [v for v in votes if _mentions(v.matter, topic)]
-        if len(named) == 1:
-            return _cast(owner, named[0], choice, message)
-        if len(votes) == 1:
-            chat_state.expect(openid, "confirm_ballot", {"choice": choice, "vote": votes[0].id})
-            return (f"现在只有这一项表决：《{votes[0].matter}》。\n您是对它表示{CHOICE_LABELS[choice]}吗？"
-                    "回复“是”确认，回复“不”取消。")
-    if number is None and len(votes) > 1:
-        chat_state.expect(openid, "pick_vote", {"choice": choice})
-        listing = "\n".join(f"{n}.《{v.matter}》" for n, v in enumerate(votes, start=1))
-        return f"现在有{len(votes)}项表决，您要对哪一项表示{CHOICE_LABELS[choice]}？回复数字：\n{listing}"
-    if number is not None and not 1 <= number <= len(votes):
-        return f"没有第 {number} 项表决。请发送“投票”查看。"
-    return _cast(owner, votes[number - 1] if number is not None else votes[0], choice, message)
-
-
-def _cast(owner, vote, choice: str, message) -> str:
-    try:  # the delivery is the idempotency key: a retried delivery never votes twice
-        entry = cast(vote.id, owner.flat, choice, channel="wechat",
-                     idempotency_key=("wx:" + delivery_key(message))[:64], owner=owner)
-    except BallotRefused as refused:
-        return str(refused)
-    return (f"已记录：{CHOICE_LABELS[entry.choice]}《{vote.matter}》。\n"
-            f"回执码 {entry.receipt}，请保存。截止（{local(vote.closes_at)}）前可以改。")
-
-
 def _object(owner, text: str) -> str:
     """询异 by chat: the flat's closed vote whose objection window is open (its number first if several)."""
     in_window = [v for v in votes_for_flat(owner.flat_id) if objections.result_status(v) == "objection"]
@@ -379,30 +308,6 @@ def _object(owner, text: str) -> str:
     except objections.ObjectionRefused as refused:
         return str(refused)
     return f"已收到您对《{vote.matter}》的异议。社区工作人员会在表决页面公开答复。"
-
-
-def _my_ballots(owner) -> str:
-    votes = votes_for_flat(owner.flat_id)[:MAX_LISTED]
-    if not votes:
-        return "您的房屋还没有参加过表决。"
-    lines = [f"{owner.flat.label} 的投票："]
-    for vote in votes:
-        ballot = flat_ballot(vote, owner.flat_id)
-        if ballot is None:
-            lines.append(f"《{vote.matter}》：未投")
-        else:
-            lines.append(f"《{vote.matter}》：{CHOICE_LABELS[ballot.choice]}，回执码 {ballot.entry.receipt}")
-    return "\n".join(lines)
-
-
-def _progress(owner, number: int | None = None) -> str:
-    votes = [v for v in votes_for_flat(owner.flat_id) if v.status == "open"]
-    if number is not None:
-        votes = votes[number - 1:number] if 1 <= number <= len(votes) else []
-    if not votes:
-        return "您的房屋现在没有进行中的表决。"
-    return "\n".join(f"《{vote.matter}》\n{progress_sentence(live_tally(vote))}截止 {local(vote.closes_at)}。"
-                     for vote in votes[:3])
 
 
 def _complain(owner, text: str, router: Router) -> str:

@@ -121,17 +121,25 @@ def _bind(openid: str, owner, method: str, now) -> Binding:
     return binding
 
 
+def check_code_allowed(openid: str) -> None:
+    """Refuse (BindingRefused) a code from a WeChat user who guessed wrong too often, before any code of
+    any kind (an owner's, a proxy's) is looked up."""
+    _check_not_locked(db_now(db.session), openid, "code")
+
+
 def bind_with_code(openid: str, code: str) -> Binding:
-    """Bind with a worker's one-time code. The code is authoritative: it replaces the owner's other binding."""
+    """Bind with a worker's one-time code. The code is authoritative: it replaces the owner's other binding.
+
+    A wrong code counts as a failure even from a bound user (who may be guessing a proxy's code)."""
     now = db_now(db.session)
     _check_not_locked(now, openid, "code")
-    _check_not_bound(openid)
     record = db.session.scalar(select(BindingCode).where(BindingCode.code_hash == _digest(code.strip()))
                                .with_for_update())
     if record is None or record.used_at is not None or record.expires_at <= now:
         db.session.add(BindingAttempt(openid=openid, method="code", at=now))
         db.session.flush()
         raise BindingRefused("绑定码不对或已失效。请核对后再发，或请社区工作人员重新给您一个。")
+    _check_not_bound(openid)
     record.used_at = now
     earlier = binding_of_owner(record.owner_id)
     if earlier is not None:

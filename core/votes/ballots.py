@@ -57,10 +57,12 @@ def online_refusal(owner, vote=None, now=None) -> str:
 
 
 def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
-         owner=None, recorded_by=None, paper: Paper | None = None) -> BallotEntry:
+         owner=None, proxy=None, recorded_by=None, paper: Paper | None = None) -> BallotEntry:
     """Append a ballot to the log and make it the flat's current one if it is the latest; returns the entry.
 
-    A retry with the same idempotency key returns the entry stored the first time.
+    Online, the caster is the flat's `owner` (its representative, or a co-owner holding a proxy), or a
+    `proxy` bound in the chat who is not on the flat's register. A retry with the same idempotency key
+    returns the entry stored the first time.
     """
     if channel not in CHANNELS:
         raise ValueError(channel)
@@ -106,12 +108,19 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
         effective = collected.astimezone(timezone.utc)
         if not (vote.opens_at <= effective <= now):
             raise BallotRefused("收票时间须在表决开始之后、现在之前。")
+    elif proxy is not None:
+        if proxy.flat_id != flat.id or not proxies.holds(proxy, vote, now):
+            raise BallotRefused(f"您受托为{flat.label}投票的委托已撤销、已到期或不包括这项表决，不能再投。"
+                                "如有疑问，请联系社区。")
+        effective = now
     else:
         if owner is None or owner.flat_id != flat.id:
             raise BallotRefused("您还没有绑定这套房屋，不能替它投票。")
         refusal = online_refusal(owner, vote, now)
         if refusal:
             raise BallotRefused(refusal)
+        # A co-owner votes under a proxy; the log names it.
+        proxy = None if owner.is_representative else proxies.valid_for(owner, flat.id, vote, now)
         effective = now
 
     last = db.session.execute(  # the head of the log: its number and hash, not the whole entry
@@ -120,7 +129,7 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
     ).first()
     entry = BallotEntry(
         vote_id=vote.id, seq=(last.seq + 1) if last else 1, flat_id=flat.id, choice=choice, channel=channel,
-        owner_id=owner.id if owner is not None else None,
+        owner_id=owner.id if owner is not None else None, proxy_id=proxy.id if proxy is not None else None,
         recorded_by_id=recorded_by.id if recorded_by is not None else None,
         collected_by=paper.collected_by.strip()[:40] if paper else "",
         paper_ref=sheet_number(paper.reference) if paper else "",

@@ -67,9 +67,10 @@ def roll_xlsx(vote, actor, full: bool = False) -> bytes:
             voter = f"纸质票（收票人 {entry.collected_by}）"
         else:
             caster = db.session.get(Owner, entry.owner_id) if entry.owner_id else None
-            voter = show(caster.name) if caster else ""
-            if caster is not None and db.session.scalar(select(Proxy.id).where(
-                    Proxy.proxy_owner_id == caster.id, Proxy.flat_id == entry.flat_id).limit(1)):
+            proxy = db.session.get(Proxy, entry.proxy_id) if entry.proxy_id else None
+            voter = show(caster.name) if caster else show(proxy.proxy_name) if proxy else ""
+            if proxy is not None or (caster is not None and db.session.scalar(select(Proxy.id).where(
+                    Proxy.proxy_owner_id == caster.id, Proxy.flat_id == entry.flat_id).limit(1))):
                 voter += "（受托人）"
             if caster is not None and caster.moved_out_at is not None:
                 voter += "（原业主，已过户）"

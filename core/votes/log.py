@@ -73,15 +73,20 @@ def _text(value) -> str:
 def entry_payload(entry: BallotEntry, time=canonical_time) -> str:
     """The canonical text an entry's hash covers (everything but its own hash).
 
-    Numbers as integers and texts as strings, whatever type a driver hands back; moments in UTC.
+    Numbers as integers and texts as strings, whatever type a driver hands back; moments in UTC. The
+    proxy a ballot was cast under is covered when there is one; entries without one are written as
+    before it existed, so that their hashes do not change.
     """
-    return json.dumps({
+    fields = {
         "vote": _id(entry.vote_id), "seq": _id(entry.seq), "flat": _id(entry.flat_id), "choice": _text(entry.choice),
         "channel": _text(entry.channel), "owner": _id(entry.owner_id), "recorded_by": _id(entry.recorded_by_id),
         "collected_by": _text(entry.collected_by), "paper_ref": _text(entry.paper_ref),
         "recorded_at": canonical_time(entry.recorded_at), "effective_at": time(entry.effective_at),
         "key": _text(entry.idempotency_key),
-    }, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    }
+    if entry.proxy_id is not None:
+        fields["proxy"] = _id(entry.proxy_id)
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 # Before canonical_time, a paper sheet entered in the console was hashed while its collection time was

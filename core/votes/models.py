@@ -74,6 +74,7 @@ class BallotEntry(db.Model):
     choice = db.Column(db.String(10), nullable=False)
     channel = db.Column(db.String(10), nullable=False)  # web, wechat, paper
     owner_id = db.Column(db.ForeignKey("owner.id"))     # who cast it (web, wechat)
+    proxy_id = db.Column(db.ForeignKey("proxy.id"))     # the proxy (委托书) it was cast under, if any
     recorded_by_id = db.Column(db.ForeignKey("user.id"))  # who entered it (paper)
     collected_by = db.Column(db.String(40), nullable=False, default="")
     paper_ref = db.Column(db.String(40), nullable=False, default="")
@@ -154,7 +155,9 @@ class VoteObjection(db.Model):
 class Proxy(db.Model):
     """委托投票: a flat's voting representative lets another person cast the flat's ballot, for one vote or for
     every vote of the estate until a date. Entered by a community worker from the signed form (its scan
-    kept here); revocable, never deleted. A proxy who is a co-owner on the register votes online."""
+    kept here); revocable, never deleted. A proxy who is a co-owner on the register votes online as that
+    owner; any proxy (a child living elsewhere, a neighbour) may bind their WeChat to the proxy with a
+    one-time code the worker gives them, and then votes for the flat in the chat."""
 
     id = db.Column(db.Integer, primary_key=True)
     estate_id = db.Column(db.ForeignKey("estate.id"), nullable=False, index=True)
@@ -172,6 +175,10 @@ class Proxy(db.Model):
     revoked_at = db.Column(UTCDateTime)
     revoked_by_id = db.Column(db.ForeignKey("user.id"))
     revoke_reason = db.Column(db.String(200), nullable=False, default="")
+    code_hash = db.Column(db.String(64), unique=True)      # the one-time binding code's hash, until used
+    code_expires_at = db.Column(UTCDateTime)
+    openid = db.Column(db.String(64), index=True)          # the proxy's WeChat, once bound with the code
+    bound_at = db.Column(UTCDateTime)
 
     flat = db.relationship("Flat")
     principal = db.relationship("Owner", foreign_keys=[principal_id])

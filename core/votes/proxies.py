@@ -2,9 +2,15 @@
 
 A proxy lets one person cast a flat's ballot in place of its voting representative: for one vote, or for
 every vote of the estate until a date. The ballot belongs to the flat; the log names who cast it.
+
+A proxy who is not on the flat's register (a child living elsewhere, a neighbour) binds their WeChat to
+the proxy itself with a one-time code the worker hands them (`issue_code`, `bind_with_code`), and then
+votes for the flat in the chat. Failed codes count with the owners' binding codes (core.residents).
 """
+import hashlib
 import re
-from datetime import datetime
+import secrets
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
@@ -12,6 +18,8 @@ from core import audit
 from core.accounts import Role
 from core.db import db, db_now, local
 from core.votes.models import Proxy, Vote
+
+CODE_LIFETIME = timedelta(days=30)
 
 MAX_SCAN_BYTES = 5 * 1024 * 1024
 SCAN_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf"}
@@ -80,17 +88,90 @@ def revoke(proxy: Proxy, actor, reason: str) -> None:
     if not reason:
         raise ProxyError("请写明撤销原因。")
     proxy.revoked_at, proxy.revoked_by_id, proxy.revoke_reason = db_now(db.session), actor.id, reason[:200]
+    proxy.code_hash = proxy.code_expires_at = None
     db.session.flush()
     audit.record(actor, "proxy.revoke", f"flat:{proxy.flat_id}", f"proxy {proxy.id}: {reason[:100]}")
 
 
+def _covers(vote: Vote, now: datetime):
+    """The proxies that cover this vote now: not revoked, for this vote or for the estate until a later date."""
+    return (Proxy.revoked_at.is_(None)
+            & or_(Proxy.vote_id == vote.id, (Proxy.estate_id == vote.estate_id) & (Proxy.valid_until >= now)))
+
+
+def holds(proxy: Proxy, vote: Vote, now: datetime) -> bool:
+    """Whether this proxy lets its holder cast its flat's ballot in this vote now: not revoked, in scope,
+    and signed by the flat's present representative (a sale or a new representative ends it)."""
+    if proxy.revoked_at is not None or proxy.principal.moved_out_at is not None \
+            or not proxy.principal.is_representative:
+        return False
+    if proxy.vote_id is not None:
+        return proxy.vote_id == vote.id
+    return proxy.estate_id == vote.estate_id and proxy.valid_until >= now
+
+
 def valid_for(owner, flat_id: int, vote: Vote, now: datetime | None = None) -> Proxy | None:
-    """The proxy that lets this owner cast this flat's ballot in this vote now, if any."""
+    """The proxy that lets this owner (a co-owner on the register) cast this flat's ballot in this vote now."""
     now = now or db_now(db.session)
-    return db.session.scalar(select(Proxy).where(
-        Proxy.proxy_owner_id == owner.id, Proxy.flat_id == flat_id, Proxy.revoked_at.is_(None),
-        or_(Proxy.vote_id == vote.id, (Proxy.estate_id == vote.estate_id) & (Proxy.valid_until >= now)),
-    ).order_by(Proxy.id.desc()).limit(1))
+    found = db.session.scalars(select(Proxy).where(
+        Proxy.proxy_owner_id == owner.id, Proxy.flat_id == flat_id, _covers(vote, now)).order_by(Proxy.id.desc()))
+    return next((proxy for proxy in found if holds(proxy, vote, now)), None)
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(f"proxy:{code}".encode()).hexdigest()
+
+
+def issue_code(proxy: Proxy, actor) -> str:
+    """A fresh eight-digit code with which the proxy binds their WeChat to this proxy (shown once to the
+    worker); an earlier unused code stops working, and a WeChat bound before is replaced when it is used."""
+    if not _may_manage(actor, proxy.flat.unit.building.estate):
+        raise ProxyError("只有本社区工作人员可以发绑定码。")
+    now = db_now(db.session)
+    if proxy.revoked_at is not None or (proxy.valid_until is not None and proxy.valid_until <= now) \
+            or (proxy.vote is not None and proxy.vote.status == "closed"):
+        raise ProxyError("这份委托已撤销或已到期，不能再发绑定码。")
+    while True:
+        code = f"{secrets.randbelow(10 ** 8):08d}"
+        if db.session.scalar(select(Proxy.id).where(Proxy.code_hash == _digest(code))) is None:
+            break
+    proxy.code_hash, proxy.code_expires_at = _digest(code), now + CODE_LIFETIME
+    db.session.flush()
+    audit.record(actor, "proxy.code", f"flat:{proxy.flat_id}", f"proxy {proxy.id}")
+    return code
+
+
+def bind_with_code(openid: str, code: str) -> Proxy | None:
+    """Bind this WeChat user to the proxy whose code this is; None when it is no proxy's live code (then
+    it may be an owner's: the caller tries that next, which counts a failure)."""
+    now = db_now(db.session)
+    proxy = db.session.scalar(select(Proxy).where(Proxy.code_hash == _digest(code.strip())).with_for_update())
+    if proxy is None or proxy.revoked_at is not None or proxy.code_expires_at <= now:
+        return None
+    proxy.code_hash, proxy.code_expires_at = None, None
+    proxy.openid, proxy.bound_at = openid, now
+    db.session.flush()
+    audit.record(None, "proxy.bind", f"flat:{proxy.flat_id}", f"proxy {proxy.id}")
+    return proxy
+
+
+def bound_to(openid: str, now: datetime | None = None) -> list[Proxy]:
+    """The live proxies this WeChat user is bound to (not revoked, not past their date or their vote)."""
+    now = now or db_now(db.session)
+    found = db.session.scalars(select(Proxy).where(Proxy.openid == openid, Proxy.revoked_at.is_(None))
+                               .order_by(Proxy.flat_id, Proxy.id)).all()
+    return [p for p in found if (p.valid_until is None or p.valid_until >= now)
+            and (p.vote is None or p.vote.status != "closed") and p.principal.moved_out_at is None]
+
+
+def unbind(openid: str) -> list[Proxy]:
+    """The WeChat user no longer acts as a proxy from this account (解绑, unfollowing); the proxies stay."""
+    found = db.session.scalars(select(Proxy).where(Proxy.openid == openid)).all()
+    for proxy in found:
+        proxy.openid = None
+        audit.record(None, "proxy.unbind", f"flat:{proxy.flat_id}", f"proxy {proxy.id}")
+    db.session.flush()
+    return found
 
 
 def for_flat(flat_id: int) -> list[Proxy]:

@@ -116,3 +116,125 @@ def test_a_proxy_for_all_votes_until_a_date_and_refusals_that_store_nothing(app,
     from core.votes.ballots import owner_has_voted
 
     assert owner_has_voted(flat.representative) and owner_has_voted(son)
+
+
+def record_by_form(client, flat, name, phone, scope):
+    url = f"/console/flats/{flat.id}"
+    response = client.post(f"{url}/proxies", follow_redirects=True, data={
+        "csrf_token": csrf_token(client, url), "proxy_name": name, "proxy_phone": phone, "scope": scope})
+    assert "委托已登记" in response.get_data(as_text=True)
+    return db.session.scalar(select(Proxy).where(Proxy.flat_id == flat.id).order_by(Proxy.id.desc()))
+
+
+def code_by_form(client, flat, proxy) -> str:
+    url = f"/console/flats/{flat.id}"
+    page = client.post(f"/console/proxies/{proxy.id}/code",
+                       data={"csrf_token": csrf_token(client, url)}).get_data(as_text=True)
+    assert "只能用一次" in page
+    return page.split('id="binding-code">')[1].split("<")[0]
+
+
+def test_a_child_living_elsewhere_binds_to_the_proxy_and_votes_for_the_parents_flat(app, client):
+    """Not on the register at all: the worker records the proxy and hands over a code; the child binds in
+    the chat, votes, and the roll and the log name the proxy; once revoked, the chat refuses."""
+    estate, worker, vote, flat, son, _ = world()
+    login(client, worker.username)
+    proxy = record_by_form(client, flat, "李小红", "13700000002", str(vote.id))
+    assert proxy.proxy_owner_id is None
+    page = client.get(f"/console/flats/{flat.id}").get_data(as_text=True)
+    assert "未绑定" in page and "发绑定码" in page
+    code = code_by_form(client, flat, proxy)
+
+    daughter = Phone(client, SAFE, "o-daughter")
+    assert "绑定" in daughter.say("同意")  # not bound yet: told how to bind, nothing stored
+    assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 0
+    reply = daughter.say(f"绑定 {code}")
+    assert "受托人" in reply and flat.label in reply
+    assert "绑定码不对" in Phone(client, SAFE, "o-other").say(f"绑定 {code}")  # one use only
+
+    assert vote.matter in daughter.say("投票")
+    reply = daughter.say("同意")
+    assert "已记录：同意" in reply and "受托投票" in reply
+    db.session.expire_all()
+    entry = db.session.scalar(select(BallotEntry))
+    assert (entry.flat_id, entry.owner_id, entry.proxy_id, entry.channel) == (flat.id, None, proxy.id, "wechat")
+    assert db.session.scalar(select(Ballot.choice).where(Ballot.flat_id == flat.id)) == "agree"
+    assert "同意" in daughter.say("我的投票") and entry.receipt in daughter.say("我的投票")
+    assert "报修" in daughter.say("报修 楼道灯不亮") and "业主本人" in daughter.say("报修 楼道灯不亮")
+    roll = list(openpyxl.load_workbook(io.BytesIO(client.get(
+        f"/console/votes/{vote.id}/roll.xlsx?full=1").data)).active.iter_rows(values_only=True))
+    assert roll[1][6] == "李小红（受托人）"
+    assert "已绑定" in client.get(f"/console/flats/{flat.id}").get_data(as_text=True)
+
+    # Revoked: the chat refuses and stores nothing; the ballot cast stays the flat's.
+    client.post(f"/console/proxies/{proxy.id}/revoke",
+                data={"csrf_token": csrf_token(client, f"/console/flats/{flat.id}"), "reason": "业主收回"})
+    assert "绑定" in daughter.say("不同意")
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 1
+    assert db.session.scalar(select(Ballot.choice).where(Ballot.flat_id == flat.id)) == "agree"
+
+
+def test_a_neighbour_holding_a_proxy_sees_and_votes_for_both_flats(app, client):
+    estate = factories.estate(name="和平里", buildings=("1",), units=1, floors=1)
+    worker = factories.user("worker", community_=estate.community)
+    vote = factories.vote(estate)
+    mine, theirs = factories.flats_of(estate)
+    from core.residents.bindings import issue_code
+
+    own_code = issue_code(mine.representative, None)
+    db.session.commit()
+    login(client, worker.username)
+    tomorrow = (datetime.now(SHANGHAI) + timedelta(days=2)).date().isoformat()
+    url = f"/console/flats/{theirs.id}"
+    client.post(f"{url}/proxies", data={"csrf_token": csrf_token(client, url), "proxy_name": mine.representative.name,
+                                        "proxy_phone": "13800000000", "scope": "until", "valid_until": tomorrow})
+    proxy = db.session.scalar(select(Proxy).where(Proxy.flat_id == theirs.id))
+    assert proxy is not None and proxy.proxy_owner_id is None  # an owner, but of another flat
+    code = code_by_form(client, theirs, proxy)
+
+    neighbour = Phone(client, SAFE, "o-neighbour")
+    assert "绑定成功" in neighbour.say(f"绑定 {own_code}")
+    assert "受托人" in neighbour.say(f"绑定 {code}")  # already bound as an owner: the proxy is added
+    listing = neighbour.say("投票")
+    assert mine.label in listing and theirs.label in listing and "同意 1" in listing
+
+    asked = neighbour.say("同意")
+    assert "回复数字" in asked
+    assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 0
+    assert "受托投票" in neighbour.say("2")
+    assert "已记录：不同意" in neighbour.say("不同意 1")
+    db.session.expire_all()
+    choices = dict(db.session.execute(select(Ballot.flat_id, Ballot.choice)).all())
+    assert choices == {mine.id: "disagree", theirs.id: "agree"}
+    mine_said = neighbour.say("我的投票")
+    assert mine.label in mine_said and theirs.label in mine_said
+
+    assert "已解除" in neighbour.say("解绑")
+    db.session.expire_all()
+    assert db.session.get(Proxy, proxy.id).openid is None and db.session.get(Proxy, proxy.id).revoked_at is None
+
+
+def test_a_sold_flat_ends_its_proxy_and_a_wrong_code_from_a_bound_owner_counts(app, client):
+    from core.residents.models import BindingAttempt
+    from core.votes import proxies
+
+    estate, worker, vote, flat, son, code = world()
+    proxy = proxies.record(worker, flat, "李小红", vote=vote)
+    proxy_code = proxies.issue_code(proxy, worker)
+    db.session.commit()
+    phone = Phone(client, SAFE, "o-son")
+    assert "绑定成功" in phone.say(f"绑定 {code}")
+    assert "绑定码不对" in phone.say("绑定 00000000")  # a guess by a bound owner is counted
+    assert db.session.scalar(select(func.count()).select_from(BindingAttempt)) == 1
+
+    daughter = Phone(client, SAFE, "o-daughter")
+    assert "受托人" in daughter.say(f"绑定 {proxy_code}")
+    login(client, worker.username)  # 过户 in the console: the principal is no longer an owner
+    url = f"/console/flats/{flat.id}"
+    sold = client.post(f"{url}/transfer", follow_redirects=True, data={
+        "csrf_token": csrf_token(client, url), "confirm": "1", "name": "王新", "phone": "13600000003",
+        "id_last4": "4321"})
+    assert "已过户" in sold.get_data(as_text=True)
+    assert "绑定" in daughter.say("同意")  # the proxy speaks for nobody now
+    assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 0

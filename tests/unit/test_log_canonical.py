@@ -50,3 +50,12 @@ def test_canonical_time_is_the_utc_isoformat_the_database_reads_back(moment):
 @given(moments, st.timedeltas(min_value=timedelta(microseconds=1), max_value=timedelta(days=1)))
 def test_different_instants_hash_differently(moment, shift):
     assert chain_hash("0" * 64, entry(moment, moment)) != chain_hash("0" * 64, entry(moment + shift, moment))
+
+
+def test_the_proxy_a_ballot_was_cast_under_is_covered_and_older_entries_keep_their_text():
+    moment = datetime(2026, 11, 26, 8, 0)
+    without = entry(moment, moment, channel="wechat", recorded_by_id=None, collected_by="", paper_ref="")
+    assert '"proxy"' not in entry_payload(without)  # as every entry was hashed before proxies were named
+    under = entry(moment, moment, channel="wechat", recorded_by_id=None, collected_by="", paper_ref="", proxy_id=5)
+    other = entry(moment, moment, channel="wechat", recorded_by_id=None, collected_by="", paper_ref="", proxy_id=6)
+    assert len({chain_hash("0" * 64, e) for e in (without, under, other)}) == 3

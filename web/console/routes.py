@@ -9,7 +9,7 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 
 from core import audit
-from core.db import SHANGHAI, db
+from core.db import SHANGHAI, db, local
 from core.jobs import scheduler_status
 from core.register import eligibility, scope
 from core.register.models import HOLDER_KINDS, Flat
@@ -218,6 +218,27 @@ def revoke_proxy(proxy_id):
         db.session.commit()
         flash("委托已撤销。已按委托投出的票仍然有效，直到业主代表改投。", "info")
     return redirect(url_for(".flat_page", flat_id=flat.id) + "#proxies")
+
+
+@bp.post("/proxies/<int:proxy_id>/code")
+def proxy_code(proxy_id):
+    """A one-time code with which a proxy who is not on the register binds their WeChat to the proxy."""
+    from core.votes.models import Proxy
+
+    proxy = db.session.get(Proxy, proxy_id)
+    if proxy is None:
+        abort(404)
+    flat, _ = _flat_editor_or_404(proxy.flat_id)
+    try:
+        code = proxies.issue_code(proxy, current_user)
+    except proxies.ProxyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".flat_page", flat_id=flat.id) + "#proxies")
+    expires = local(proxy.code_expires_at)
+    db.session.commit()
+    return render_template("console/proxy_code.html", flat=flat, proxy=proxy, code=code, expires=expires,
+                           mask_name=mask_name)
 
 
 @bp.get("/proxies/<int:proxy_id>/scan")
