@@ -1,4 +1,5 @@
 """The pages around the chat: WeChat OAuth sign-in, the workers' binding console, and the simulator."""
+from datetime import datetime, timedelta, timezone
 import re
 from urllib.parse import parse_qs, urlparse
 
@@ -212,6 +213,23 @@ def test_a_newcomer_binds_and_votes_through_the_simulator(monkeypatch, database_
             assert "绑定成功" in send(text=bind)
             assert "已记录：同意《1栋2单元加装电梯》" in send(text="同意")
             assert "回执码" in send(event="CLICK", key="MY_BALLOTS")
+
+            # Someone on no register, playing the simulator's guest, votes for a neighbour by proxy.
+            from core.accounts import Role, User
+            from core.demo import simulator_residents
+            from core.votes import proxies
+
+            assert 'value="sim-guest"' in page
+            neighbour = simulator_residents()[1]
+            worker = db.session.scalar(select(User).where(
+                User.role == Role.WORKER, User.community_id == neighbour.flat.unit.building.estate.community_id))
+            proxy = proxies.record(worker, neighbour.flat, "赵外地", valid_until=datetime.now(timezone.utc)
+                                   + timedelta(days=3))
+            code = proxies.issue_code(proxy, worker)
+            db.session.commit()
+            openid = "sim-guest"
+            assert "受托人" in send(text=f"绑定 {code}")
+            assert "受托投票" in send(text="同意")
         finally:
             db.session.remove()
             from tests.conftest import _empty_tables

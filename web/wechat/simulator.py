@@ -45,6 +45,9 @@ def page():
                          + ("（已绑定，有推送）" if bound(openid_for(owner)) else ""),
                 "bind": f"绑定 {flat.unit.building.estate.name} {flat.code} {owner.name} {owner.phone[-4:]}",
             })
+        # Someone on no register (a child living elsewhere): binds with a proxy's code from the console.
+        residents.append({"openid": "sim-guest", "label": "非业主（如外地子女，凭委托绑定码）",
+                          "bind": "绑定 （社区在房屋页面“委托投票”处发的8位码）"})
     buttons = [(label, key) for _, row in MENU for label, key, _ in row]
     return render_template("wechat/simulator.html", residents=residents, buttons=buttons)
 
