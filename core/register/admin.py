@@ -1,5 +1,5 @@
-"""Keeping the register by hand: new street offices and communities, and correcting one flat or one owner
-without re-importing the estate's file. Every change is audited; flush, never commit.
+"""Keeping the register by hand: new street offices, communities and estates, an estate's facts, and correcting
+one flat or one owner without re-importing the estate's file. Every change is audited; flush, never commit.
 
 Open votes are not touched: their electorate (flats and areas) was frozen when they were published."""
 import re
@@ -8,9 +8,9 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 
 from core import audit
-from core.db import db
-from core.register.models import Community, Flat, Owner, Street
-from core.register.sheet import MAX_AREA
+from core.db import SHANGHAI, db, db_now
+from core.register.models import Building, Community, Estate, Flat, Owner, Street
+from core.register.sheet import MAX_AREA, building_sort_key, normalize_building
 
 MAX_NAME = 80
 
@@ -49,6 +49,85 @@ def create_community(actor, street: Street, name: str) -> Community:
     db.session.flush()
     audit.record(actor, "register.community_create", f"community:{community.id}", f"{street.name} {name}")
     return community
+
+
+# The facts that decide eligibility (core.register.eligibility), as a worker ticks them.
+ESTATE_FACTS = {
+    "structurally_safe": "房屋结构安全达标",
+    "preconditions_met": "前置条件已满足（党组织、居民公约、拆违、出资、后期物业）",
+    "in_demolition_plan": "已列入拆迁或征收计划",
+    "in_shantytown_plan": "已列入棚户区改造计划",
+    "mainly_self_built": "以自建房为主或属城中村",
+    "renovated_under_sangong": "已通过“三供一业”完成改造",
+}
+EARLIEST_YEAR = 1900
+
+
+def _year(text) -> int:
+    text = str(text or "").strip().removesuffix("年")
+    this_year = db_now(db.session).astimezone(SHANGHAI).year  # Beijing's year
+    if not text.isdigit() or not EARLIEST_YEAR <= int(text) <= this_year:
+        raise RegisterError(f"建成年份请填 {EARLIEST_YEAR} 到 {this_year} 之间的四位数字，如 1995。")
+    return int(text)
+
+
+def _building_numbers(text: str) -> list[str]:
+    """"1,2,3" or "1 2 3" or "1号楼、2号楼" → ["1", "2", "3"], in the order given, without repeats."""
+    numbers = []
+    for part in re.split(r"[,，、;；\s]+", text or ""):
+        number = normalize_building(part.strip())
+        if not number:
+            continue
+        if len(number) > 20:
+            raise RegisterError(f"楼栋号“{number[:20]}…”太长（20 个字以内）。")
+        if number not in numbers:
+            numbers.append(number)
+    return numbers
+
+
+def save_estate(actor, community: Community, estate: Estate | None, form: dict) -> tuple[Estate, list[str]]:
+    """Create an estate (estate None) or change its name, address, year and facts, and add buildings (never
+    remove: flats hang on them). `form`: the fields as typed, facts present when ticked. Returns the estate
+    and what changed, in words; raises RegisterError and changes nothing."""
+    name = _name(form.get("name", ""), "小区名称")
+    address = " ".join((form.get("address") or "").split())
+    if len(address) > 200:
+        raise RegisterError("地址不能超过 200 个字。")
+    year = _year(form.get("year_built"))
+    numbers = _building_numbers(form.get("buildings", ""))
+    if estate is None and not numbers:
+        raise RegisterError("请填写楼栋号，如 1,2,3。")
+    clash = db.session.scalar(select(Estate.id).where(Estate.community_id == community.id, Estate.name == name))
+    if clash is not None and (estate is None or clash != estate.id):
+        raise RegisterError(f"{community.name}已有名为“{name}”的小区。")
+    facts = {fact: bool(form.get(fact)) for fact in ESTATE_FACTS}
+    created = estate is None
+    if created:
+        estate = Estate(community=community, name=name, address=address, year_built=year, building_count=0, **facts)
+        db.session.add(estate)
+        changes = [f"新建小区 {name}"]
+    else:
+        changes = []
+        for field, label, value in (("name", "名称", name), ("address", "地址", address), ("year_built", "建成年份", year)):
+            if getattr(estate, field) != value:
+                changes.append(f"{label}：{getattr(estate, field) or '（空）'} → {value or '（空）'}")
+                setattr(estate, field, value)
+        for fact, label in ESTATE_FACTS.items():
+            if getattr(estate, fact) != facts[fact]:
+                changes.append(f"{label}：{'是' if facts[fact] else '否'}")
+                setattr(estate, fact, facts[fact])
+    known = {b.number for b in estate.buildings}
+    added = [n for n in numbers if n not in known]
+    for number in added:
+        estate.buildings.append(Building(number=number, sort_key=building_sort_key(number)))
+    if added and not created:
+        changes.append("新增楼栋：" + "、".join(added))
+    estate.building_count = len(estate.buildings)
+    db.session.flush()
+    if changes:
+        action = "register.estate_create" if created else "register.estate_update"
+        audit.record(actor, action, f"estate:{estate.id}", "；".join(changes)[:500])
+    return estate, changes
 
 
 def parse_area(text: str) -> Decimal:

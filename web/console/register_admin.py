@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from core.accounts import Role
 from core.db import db
-from core.register.admin import RegisterError, create_community, create_street, update_flat, update_owner
-from core.register.models import Flat, Owner, Street
+from core.register.admin import (ESTATE_FACTS, RegisterError, create_community, create_street, save_estate, update_flat,
+                                 update_owner)
+from core.register.models import Community, Flat, Owner, Street
 from web.console.routes import _register_editor_or_404, bp
 
 
@@ -111,3 +112,73 @@ def owner_update(owner_id):
     db.session.commit()
     flash(f"业主信息已保存：改了{'、'.join(changes)}。" if changes else "没有改动。", "info")
     return redirect(url_for(".flat_edit", flat_id=flat.id))
+
+
+def _communities_for_new_estate() -> list[Community]:
+    """Where this user may add an estate: a worker in their community, an admin anywhere; street staff
+    follow estates read-only."""
+    if current_user.role == Role.WORKER:
+        return [db.session.get(Community, current_user.community_id)]
+    if current_user.role == Role.ADMIN:
+        return db.session.scalars(select(Community).order_by(Community.id)).all()
+    abort(404)
+
+
+def _estate_form(estate=None) -> dict:
+    if estate is None:
+        return {"name": "", "address": "", "year_built": "", "buildings": "", "community": "",
+                "structurally_safe": "1"}
+    form = {"name": estate.name, "address": estate.address, "year_built": str(estate.year_built), "buildings": "",
+            "community": str(estate.community_id)}
+    form.update({fact: "1" for fact in ESTATE_FACTS if getattr(estate, fact)})
+    return form
+
+
+def _render_estate_form(estate, form, communities, code=200):
+    return render_template("console/estate_form.html", estate=estate, form=form, communities=communities,
+                           facts=ESTATE_FACTS, csrf=PostForm()), code
+
+
+@bp.route("/estates/new", methods=["GET", "POST"])
+def new_estate():
+    """新建小区: the estate, its buildings and its facts; flats come from the register import next."""
+    communities = _communities_for_new_estate()
+    if request.method == "GET":
+        return _render_estate_form(None, _estate_form(), communities)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    form = request.form.to_dict()
+    community = next((c for c in communities if str(c.id) == form.get("community", "")), None)
+    if community is None and len(communities) == 1:
+        community = communities[0]
+    try:
+        if community is None:
+            raise RegisterError("请选择社区。")
+        estate, _ = save_estate(current_user, community, None, form)
+    except RegisterError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _render_estate_form(None, form, communities, 422)
+    db.session.commit()
+    flash(f"已新建小区 {estate.name}（{len(estate.buildings)} 栋）。下一步：下载模板，填好住户登记表后导入。", "info")
+    return redirect(url_for(".estate", estate_id=estate.id) + "#import")
+
+
+@bp.route("/estates/<int:estate_id>/edit", methods=["GET", "POST"])
+def edit_estate(estate_id):
+    """The estate's name, address, year built, buildings (added, never removed) and eligibility facts."""
+    estate = _register_editor_or_404(estate_id)
+    if request.method == "GET":
+        return _render_estate_form(estate, _estate_form(estate), [estate.community])
+    if not PostForm().validate_on_submit():
+        abort(400)
+    form = request.form.to_dict()
+    try:
+        _, changes = save_estate(current_user, estate.community, estate, form)
+    except RegisterError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _render_estate_form(estate, form, [estate.community], 422)
+    db.session.commit()
+    flash("已保存：" + "；".join(changes) if changes else "没有改动。", "info")
+    return redirect(url_for(".estate", estate_id=estate.id))
