@@ -121,6 +121,10 @@ def _answer(expecting, openid: str, said: str, heard, message, url: Url, router:
         if bindings.live_binding(openid) is not None or not re.search(r"\d|[一二三四五六七八九十]", said):
             return None  # bound meanwhile, or not details at all ("你好"): read afresh
         return None if heard.by == "rule" and heard.intent != "bind" else _bind(openid, heard, said)
+    if what == "confirm_unbind":
+        if normal in YES:
+            return _unbind(openid, owner, voting.voices(openid, owner))
+        return "好的，没有解除绑定。" if normal in NO else None
     if what == "pick_vote" and normal.isdigit():
         return voting.ballot(voting.voices(openid, owner), data["choice"], int(normal), message, openid)
     if what == "confirm_ballot":
@@ -190,8 +194,11 @@ def _act(openid: str, said: str, heard, message, url: Url, router: Router) -> st
         return _offer(openid, heard, owner)
     if not speaking:
         return BIND_HELP
-    if intent == "unbind":
-        return _unbind(openid, owner, speaking)
+    if intent == "unbind":  # asked first: binding again needs the worker's code or the register's details
+        chat_state.expect(openid, "confirm_unbind")
+        flats = "、".join(voice.label for voice in speaking)
+        return (f"确定要解除与 {flats} 的绑定吗？解除后这个微信不能再投票、报修，要重新绑定。\n"
+                "回复“是”解除，回复“不”取消。")
     if intent == "list_votes":
         return voting.open_votes(speaking, url)
     if intent in CHOICES:

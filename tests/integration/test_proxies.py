@@ -210,7 +210,8 @@ def test_a_neighbour_holding_a_proxy_sees_and_votes_for_both_flats(app, client):
     mine_said = neighbour.say("我的投票")
     assert mine.label in mine_said and theirs.label in mine_said
 
-    assert "已解除" in neighbour.say("解绑")
+    assert "确定要解除" in neighbour.say("解绑")
+    assert "已解除" in neighbour.say("是")
     db.session.expire_all()
     assert db.session.get(Proxy, proxy.id).openid is None and db.session.get(Proxy, proxy.id).revoked_at is None
 

@@ -79,7 +79,8 @@ def test_a_link_sent_before_unbinding_no_longer_signs_in(app, client, worker):
     phone, owner = bound_phone(client, worker)
     link = phone.say("网页").split("\n")[-1].removeprefix("https://yishi.example.cn")
     web, _ = signed_in_by_link(app, phone)
-    assert "已解除" in phone.say("解绑")
+    assert "确定要解除" in phone.say("解绑")
+    assert "已解除" in phone.say("是")
     assert web.get("/r/").status_code == 401  # the session the earlier link opened is over too
     late = app.test_client()
     assert late.get(link).status_code == 403  # says so at once, before anything is pressed

@@ -298,3 +298,19 @@ def test_an_objection_in_the_chat_after_the_close(phone, estate, app):
     objection = db.session.scalar(select(VoteObjection))
     assert (objection.channel, objection.text, objection.flat_id) == ("wechat", "我投的是同意", owner.flat_id)
     assert db.session.get(Vote, vote.id).confirmed_at is None
+
+
+def test_unbinding_in_the_chat_is_asked_first_and_no_keeps_the_binding(phone, estate):
+    owner = flat(estate, "3-1-101").owners[0]
+    db.session.commit()
+    bind(phone, owner)
+    asked = phone.say("解绑")
+    assert "确定要解除" in asked and owner.flat.label in asked
+    assert "没有解除" in phone.say("不")
+    db.session.expire_all()
+    assert db.session.scalar(select(Binding)).ended_at is None
+    phone.say("解除绑定")
+    assert "已解除" in phone.say("是的")
+    db.session.expire_all()
+    assert db.session.scalar(select(Binding)).ended_at is not None
+    assert "请先绑定" in phone.say("投票")
