@@ -1,4 +1,7 @@
-"""Finding flats by the codes people write: 1-2-301."""
+"""Finding flats by the codes people write: 1-2-301, 1栋2单元301."""
+import re
+import unicodedata
+
 from sqlalchemy import select
 
 from core.db import db
@@ -6,10 +9,21 @@ from core.register.models import Building, Community, Flat, Street, Unit
 from core.register.sheet import normalize_building, normalize_unit
 
 
+# A flat as workers and residents write it: 1-2-301, 1栋2单元301, 1号楼2单元301室, A座1单元101, 1 2 301.
+_FLAT_CODE = re.compile(r"([0-9A-Za-z]{1,10})\s*(?:号楼|栋|幢|座|号|#|-|\s)\s*([0-9A-Za-z]{1,10})\s*(?:单元|门|-|\s)\s*"
+                        r"([0-9A-Za-z]{1,10})\s*(?:室|号|房)?")
+
+
+def flat_parts(code: str) -> tuple[str, str, str] | None:
+    """(building, unit, flat number) of a flat as typed, or None when it is not one."""
+    match = _FLAT_CODE.fullmatch(unicodedata.normalize("NFKC", code or "").replace("—", "-").strip())
+    return match.groups() if match else None
+
+
 def flat_by_code(estate, code: str):
-    """The estate's flat for 'building-unit-flat' (e.g. 1-2-301), or None."""
-    parts = [p.strip() for p in code.replace("－", "-").split("-")]
-    if len(parts) != 3 or not all(parts):
+    """The estate's flat for 'building-unit-flat' (1-2-301, or 1栋2单元301 and the like), or None."""
+    parts = flat_parts(code)
+    if parts is None:
         return None
     building, unit, number = normalize_building(parts[0]), normalize_unit(parts[1]), parts[2]
     return db.session.scalar(

@@ -129,12 +129,13 @@ def test_a_resident_reporting_on_the_page_is_told_it_is_urgent(app, estate):
 def test_a_workers_phone_entry_of_an_emergency_is_urgent_and_the_worker_is_told(client, worker, estate):
     login(client, worker.username)
     response = client.post("/console/complaints/new", data={
-        "csrf_token": csrf_token(client, "/console/complaints/new"), "estate": estate.id, "flat": "3-1-102",
+        "csrf_token": csrf_token(client, "/console/complaints/new"), "estate": estate.id, "flat": "3栋1单元102室",  # as a caller says it
         "text": "来电：3栋外墙瓷砖掉下来了，差点砸到人", "photos": [(BytesIO(b""), "")]},
         content_type="multipart/form-data", follow_redirects=True)
     page = response.get_data(as_text=True)
     [ticket] = tickets()
     assert ticket.urgent and ticket.channel == "phone" and ticket.urgent_reason.startswith("高处坠落")
+    assert ticket.flat.label == "3栋1单元102"
     assert "紧急（高处坠落" in page and "请转告来电人" in page
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "complaint.urgent"))
     assert entry.actor_id == worker.id

@@ -129,7 +129,7 @@ def complaint_new():
         estate = next((e for e in estates if e.id == form["estate"]), None)
         flat = flat_by_code(estate, form["flat"]) if estate and form["flat"] else None
         problem = ("请选择小区。" if estate is None else
-                   f"{estate.name}没有房屋 {form['flat']}，请按“楼栋-单元-房号”填写，如 1-2-301。"
+                   f"{estate.name}没有房屋 {form['flat']}，请按“楼栋-单元-房号”填写，如 1-2-301 或 1栋2单元301。"
                    if form["flat"] and flat is None else None)
         if problem is None:
             try:
