@@ -343,10 +343,15 @@ def write_workbook(rows: list[list], title: str = "住户登记") -> bytes:
     book = new_book()
     sheet = add_sheet(book, title, list(HEADERS), rows)
     for index, header in enumerate(HEADERS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, len(header) * 3)
+        column = sheet.column_dimensions[get_column_letter(index)]
+        column.width = max(10, len(header) * 3)
+        # Phones, ID digits and flat numbers stay text (Excel would show 13800001111 as 1.38E+10 and drop
+        # the 0 of 0123); areas show two decimals. The column's own format covers the rows a worker types
+        # into the empty template, the cells' the rows written here.
+        number_format = "0.00" if header == "专有面积" else "@"
+        column.number_format = number_format
         for cell in sheet[get_column_letter(index)][1:]:
-            # Phones and flat numbers stay text; areas show two decimals.
-            cell.number_format = "0.00" if header == "专有面积" else "@"
+            cell.number_format = number_format
     add_sheet(book, "填写说明", ["列名", "必填", "说明"],
               [[header, "是" if required else "否", hint] for header, required, hint in COLUMNS])
     return save(book)

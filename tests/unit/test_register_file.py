@@ -109,3 +109,16 @@ def test_template_has_the_documented_columns_and_round_trips():
     data = write_workbook([["1", "1", "101", 1, 89.5, "张三", "13812345678", "0001", ""]])
     [flat] = parse_file("r.xlsx", data)
     assert flat.area == Decimal("89.50") and flat.owners[0].id_last4 == "0001"
+
+
+def test_the_empty_templates_phone_and_id_columns_take_what_is_typed_as_text():
+    import io
+
+    import openpyxl
+
+    from core.register.sheet import HEADERS, template
+
+    sheet = openpyxl.load_workbook(io.BytesIO(template())).worksheets[0]
+    formats = {header: sheet.column_dimensions[chr(ord("A") + i)].number_format for i, header in enumerate(HEADERS)}
+    assert formats["联系电话"] == formats["身份证后四位"] == formats["户号"] == "@"
+    assert formats["专有面积"] == "0.00"
