@@ -163,4 +163,7 @@ def create_app(config: dict | None = None) -> Flask:
         return {"ok": True, "scheduler": {"last_beat": beat.isoformat() if beat else None, "stale": status["stale"]}}
 
     logging.basicConfig(level=logging.INFO)
+    # APScheduler logs every run of every job at INFO (the 15-second jobs fill a terminal); its warnings
+    # and errors (a missed run, a failing job) still show. Our own scheduler log says what jobs did.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     return app
