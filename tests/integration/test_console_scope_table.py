@@ -44,6 +44,9 @@ TABLE = [
     ("POST", "/console/flats/{flat}/transfer", False),
     ("POST", "/console/proxies/{proxy}/revoke", False),
     ("GET", "/console/proxies/{proxy}/scan", False),
+    ("POST", "/console/proxies/{proxy}/code", False),
+    ("GET", "/console/estates/{estate}/edit", False),
+    ("POST", "/console/estates/{estate}/edit", False),
     ("GET", "/console/votes/{vote}/roll.xlsx", True),
     ("GET", "/console/votes/{vote}/tally.xlsx", True),
     ("GET", "/console/complaints/{complaint}", True),
@@ -80,7 +83,8 @@ UNSCOPED = {"/console/", "/console/complaints", "/console/complaints/new", "/con
             "/console/classifier/history/<int:run_id>/start", "/console/classifier/history/<int:run_id>/promote",
             "/console/classifier/mapping",
             "/console/overview", "/console/report.xlsx", "/console/register-template.xlsx", "/console/votes",
-            "/console/organisation", "/console/organisation/streets", "/console/organisation/communities"}
+            "/console/organisation", "/console/organisation/streets", "/console/organisation/communities",
+            "/console/estates/new"}  # a worker's own community (tests/integration/test_estate_form.py)
 
 
 def _things(estate, worker):
