@@ -87,6 +87,8 @@ def test_a_demand_survey_from_opening_to_results(app, client, estate, worker, ph
          menu="基础类 加装电梯\n完善类 停车位和车库\n提升类 养老服务设施\n基础类 雨污分流")
     survey = db.session.scalar(select(DemandSurvey))
     assert survey.status == "open" and [i.name for i in survey.items][:2] == ["加装电梯", "停车位和车库"]
+    empty = client.get(f"/console/demands/{survey.id}").get_data(as_text=True)
+    assert "还没有住户回答" in empty and "<svg" not in empty  # no ranking of zeros
     push = db.session.scalar(select(Push).where(Push.kind == "survey_opened"))
     assert (push.openid, push.url) == ("o-zhang", f"/r/demands/{survey.id}")
 
