@@ -253,6 +253,8 @@ def test_the_street_office_sees_each_estates_stage_and_downloads_the_monthly_rep
     (row,) = rows[1:]
     assert row[1:3] == ("幸福里", "编制方案（需求征集）") and row[9] == 1  # one complaint this month
     assert "需求征集《需求》进行中" in row[3]
+    notes = dict(sheet(report.data, "说明")[1:])
+    assert notes["月份"] == month and "不是该月月底的状态" in notes["导出时的状态"]
     assert other.get("/console/report.xlsx?month=2026-13").status_code == 400
     assert elsewhere.name not in str(rows)
 
