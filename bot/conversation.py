@@ -356,7 +356,7 @@ def _my_complaints(owner) -> str:
     lines = ["您的报修和投诉："]
     for complaint in tickets:
         lead = complaint.lead  # a ticket merged into another is handled by that one's department
-        where = f"（{lead.department.name}）" if lead.department and complaint.status != "returned" else ""
+        where = f"（{lead.department.name}）" if lead.department and complaint.status not in ("returned", "declined") else ""
         lines.append(f"{complaint.ticket} {complaint.status_label}{where}：{complaint.summary}")
     if any(c.status == "resolved" for c in tickets):
         lines.append("已办结的请打分：评价 5（5分最满意）。")

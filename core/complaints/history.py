@@ -5,12 +5,8 @@ compared with the model in use on the same held-out messages, and promoted only 
 Operations flush and never commit, except `run_next`, which commits its progress as it goes so that the
 console can show it (training takes minutes).
 """
-import csv
-import io
-import zipfile
 from pathlib import Path
 
-import openpyxl
 from sqlalchemy import select
 
 from core import audit
@@ -22,6 +18,7 @@ from core.complaints.models import (
     TrainingRun,
 )
 from core.db import db, db_now
+from core.workbook import TooManyRows, UnreadableUpload, csv_rows, xlsx_rows
 from nlp.corpus import Corpus, CorpusError
 from nlp.model import ModelFileError
 from nlp.store import ModelStore
@@ -29,7 +26,7 @@ from nlp.training import retrain
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
-MAX_UNZIPPED = 200 * 1024 * 1024  # an .xlsx is a zip: refuse a bomb before openpyxl opens it
+MAX_UNZIPPED = 100 * 1024 * 1024  # an .xlsx's members, unpacked, together (a bomb is refused unopened)
 MAX_COLUMNS = 60
 
 
@@ -38,43 +35,35 @@ class HistoryRefused(ValueError):
 
 
 def _rows(filename: str, data: bytes) -> list[list[str]]:
-    """The first sheet (or the CSV) as rows of text, header first; bounded in size, rows and columns."""
+    """The first sheet (or the CSV) as rows of text, header first; bounded in size, rows and columns
+    (core.workbook reads within bounds, as for the register)."""
     if len(data) > MAX_BYTES:
         raise HistoryRefused(f"文件超过 {MAX_BYTES // 1048576} MB，请分批上传。")
     name = filename.lower()
     if name.endswith(".csv"):
         for encoding in ("utf-8-sig", "gb18030"):  # 12345 exports are often in Excel's GBK
             try:
-                text = data.decode(encoding)
+                reader = csv_rows(data.decode(encoding), max_columns=MAX_COLUMNS)
                 break
             except UnicodeDecodeError:
                 continue
         else:
             raise HistoryRefused("无法识别文件编码，请另存为 UTF-8 的 CSV。")
-        rows = []
-        for row in csv.reader(io.StringIO(text, newline="")):
-            rows.append([cell.strip() for cell in row[:MAX_COLUMNS]])
-            if len(rows) > MAX_ROWS + 1:
-                raise HistoryRefused(f"超过 {MAX_ROWS} 行，请分批上传。")
-        return rows
-    if not name.endswith(".xlsx"):
+    elif name.endswith(".xlsx"):
+        reader = xlsx_rows(data, max_rows=MAX_ROWS + 1, max_columns=MAX_COLUMNS, max_unpacked=MAX_UNZIPPED)
+    else:
         raise HistoryRefused("只接受 .xlsx 或 .csv 文件。")
+    rows = []
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(member.file_size for member in archive.infolist()) > MAX_UNZIPPED:
-                raise HistoryRefused("文件解压后太大，请分批上传。")
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
-        raise HistoryRefused("无法读取这个 Excel 文件，请确认是 .xlsx 格式。") from None
-    try:
-        rows = []
-        for row in book.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS):
+        for row in reader:
             rows.append(["" if cell is None else str(cell).strip() for cell in row])
             if len(rows) > MAX_ROWS + 1:
-                raise HistoryRefused(f"超过 {MAX_ROWS} 行，请分批上传。")
-        return rows
-    finally:
-        book.close()
+                raise TooManyRows
+    except TooManyRows:
+        raise HistoryRefused(f"超过 {MAX_ROWS} 行，请分批上传。") from None
+    except UnreadableUpload as refused:
+        raise HistoryRefused(str(refused)) from None
+    return rows
 
 
 def upload(actor, filename: str, data: bytes) -> TrainingRun:

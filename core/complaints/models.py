@@ -5,8 +5,9 @@ from sqlalchemy import JSON
 from core.db import UTCDateTime, db, utcnow
 
 STATUS_LABELS = {"received": "已受理", "assigned": "已派单", "in_progress": "处理中", "resolved": "已办结",
-                 "rated": "已评价", "returned": "退回"}
+                 "rated": "已评价", "returned": "退回", "declined": "不予受理"}
 OPEN = ("received", "assigned", "in_progress", "returned")
+CLOSED = ("resolved", "rated", "declined")  # 不予受理: not for the community or its departments, with the reason
 
 
 class Complaint(db.Model):
@@ -52,8 +53,8 @@ class Complaint(db.Model):
     followers = db.relationship("Complaint", order_by="Complaint.id", back_populates="duplicate_of")
 
     __table_args__ = (
-        db.CheckConstraint("status IN ('received', 'assigned', 'in_progress', 'resolved', 'rated', 'returned')",
-                           name="status_known"),
+        db.CheckConstraint("status IN ('received', 'assigned', 'in_progress', 'resolved', 'rated', 'returned', "
+                           "'declined')", name="status_known"),
         db.CheckConstraint("channel IN ('wechat', 'web', 'phone', 'open311')", name="channel_known"),
         db.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
         db.Index("ix_complaint_status_due", "status", "due_at"),

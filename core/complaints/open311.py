@@ -3,7 +3,7 @@ keys, the mapping of our tickets to service requests and back, filing and updati
 
 Each key is scoped to one street: it sees and files tickets of that street's estates only. Services are
 the active departments. Statuses map both ways (README, Open311):
-    open   ← received, assigned, in_progress, returned          closed ← resolved, rated
+    open   ← received, assigned, in_progress, returned          closed ← resolved, rated, declined (不予受理)
 and an update a system posts (FixMyStreet's servicerequestupdates) moves the ticket:
     IN_PROGRESS, ACTION_SCHEDULED, INVESTIGATING → 处理中;  CLOSED, FIXED → 已办结 (the description is the
     result);  NOT_COUNCILS_RESPONSIBILITY, INTERNAL_REFERRAL, NO_FURTHER_ACTION → 退回 (the reason);  OPEN → no change.
@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from core import audit
 from core.complaints import departments, tickets
-from core.complaints.models import Complaint, ComplaintEvent, Department, Open311Key
+from core.complaints.models import CLOSED, Complaint, ComplaintEvent, Department, Open311Key
 from core.db import SHANGHAI, db, db_now
 from core.register.lookup import flat_by_code
 from core.register.models import Community, Estate, Flat, Street
@@ -26,7 +26,6 @@ from core.register.models import Community, Estate, Flat, Street
 MAX_DESCRIPTION = 4000  # the spec's limit; we keep tickets.MAX_TEXT of it and say so in service_notice
 MAX_SPAN = timedelta(days=90)
 MAX_RESULTS = 1000
-CLOSED = ("resolved", "rated")
 UPDATE_STATUSES = {
     "OPEN": None, "IN_PROGRESS": "in_progress", "ACTION_SCHEDULED": "in_progress", "INVESTIGATING": "in_progress",
     "CLOSED": "resolved", "FIXED": "resolved",

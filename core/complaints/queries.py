@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from core.complaints.models import OPEN, Complaint, Department
+from core.complaints.models import CLOSED, OPEN, Complaint, Department
 from core.db import db
 from core.register import scope
 from core.register.models import Estate
@@ -33,7 +33,7 @@ def _view_filter(view: str):
         "triage": lead & triage,
         "overdue": lead & Complaint.status.in_(OPEN) & Complaint.overdue_at.is_not(None),
         "open": lead & Complaint.status.in_(OPEN),
-        "closed": lead & Complaint.status.in_(("resolved", "rated")),
+        "closed": lead & Complaint.status.in_(CLOSED),
         "all": None,
     }[view]
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from core import audit
 from core.complaints import departments, duplicates, urgency
-from core.complaints.models import (OPEN, Complaint, ComplaintEvent, ComplaintPhoto, Department, LabelMapping,
+from core.complaints.models import (CLOSED, OPEN, Complaint, ComplaintEvent, ComplaintPhoto, Department, LabelMapping,
                                     RoutingCorrection)
 from core.db import db, db_now, local
 from core.residents import pushes
@@ -295,7 +295,7 @@ def unlink(complaint: Complaint, actor, note: str = "") -> None:
     original = complaint.duplicate_of
     if original is None:
         raise ComplaintRefused("这张工单没有合并到其他工单。")
-    if complaint.status in ("resolved", "rated"):
+    if complaint.status in CLOSED:
         raise ComplaintRefused(f"工单现在是“{complaint.status_label}”，不能取消合并。")
     complaint.duplicate_of, complaint.duplicate_of_id = None, None
     complaint.department_id = complaint.department = None
@@ -319,6 +319,19 @@ def send_back(complaint: Complaint, actor, note: str) -> None:
     if not note.strip():
         raise ComplaintRefused("请写明退回原因。")
     _record(complaint, "returned", actor, db_now(db.session), note.strip())
+
+
+def decline(complaint: Complaint, actor, note: str) -> None:
+    """不予受理: a ticket no department of the community takes (a dispute between neighbours for the courts,
+    a private matter, a test message), decided before a department starts on it; the reason is told to the
+    resident, and nothing is rated."""
+    _require(complaint, ("received", "assigned", "returned"), "不予受理")
+    if not note.strip():
+        raise ComplaintRefused("请写明不予受理的原因，居民会看到。")
+    now = db_now(db.session)
+    complaint.due_at = complaint.overdue_at = None
+    audit.record(actor, "complaint.decline", f"complaint:{complaint.id}", note.strip()[:100])
+    _record(complaint, "declined", actor, now, note.strip())
 
 
 def resolve(complaint: Complaint, actor, note: str) -> None:

@@ -11,7 +11,7 @@ from core.register import scope
 from core.votes.consent import RuleError
 from core.votes.models import Vote
 from core.votes.tally import live_tally
-from core.workbook import workbook
+from core.workbook import add_sheet, new_book, save
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
@@ -143,8 +143,19 @@ def monthly_rows(user, month: str) -> list[list]:
 MONTHLY_WIDTHS = [12, 14, 22, 44, 44, 12, 36, 10, 12, 12, 10, 10]
 MONTHLY_HEADER = ["社区", "小区", "阶段", "阶段依据", "表决", "需求征集答卷（累计）", "本月公示", "本月异议", "本月问卷答卷",
                   "本月报修投诉", "本月办结", "超时未办"]
+# Which columns count the month, and which show the state at export (the platform keeps no daily history
+# of stages and tallies, so a report exported for a past month shows those as they are now, and says so).
+NOW_COLUMNS = ("阶段", "阶段依据", "表决", "需求征集答卷（累计）", "超时未办")
 
 
-def monthly_xlsx(user, month: str) -> bytes:
-    """The monthly progress report the cities ask for (晋城 000, 新乡 004): one row per estate."""
-    return workbook((f"{month} 进度", MONTHLY_HEADER, monthly_rows(user, month)), widths=MONTHLY_WIDTHS)
+def monthly_xlsx(user, month: str, now: datetime) -> bytes:
+    """The monthly progress report the cities ask for (晋城 000, 新乡 004): one row per estate, and a sheet
+    that says which month, when it was exported, and which columns are the month's and which the export's."""
+    exported = local(now)
+    notes = [["月份", month], ["导出时间（北京时间）", exported],
+             ["按月统计的列", "、".join(h for h in MONTHLY_HEADER[2:] if h not in NOW_COLUMNS)],
+             ["导出时的状态", "、".join(NOW_COLUMNS) + f"：为 {exported} 的状态，不是该月月底的状态"]]
+    book = new_book()
+    add_sheet(book, f"{month} 进度", MONTHLY_HEADER, monthly_rows(user, month), MONTHLY_WIDTHS)
+    add_sheet(book, "说明", ["项目", "内容"], notes)
+    return save(book)

@@ -1,20 +1,17 @@
 """Reading and writing the register as a spreadsheet (.xlsx or .csv): columns, parsing, validation.
 
 One row is one flat. The named owner is the flat's voting representative; other co-owners go
-in 共有人, separated by 、 or commas. Pure: no database here (see register_ops for that).
+in 共有人, separated by 、 or commas. Pure: no database here (core.register.operations writes it).
 """
-import csv
 import hashlib
-import io
 import re
-import zipfile
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-import openpyxl
 from openpyxl.utils import get_column_letter
 
-from core.workbook import FORMULA_START, add_sheet, new_book, save
+from core.workbook import (FORMULA_START, TooManyRows, UnreadableUpload, add_sheet, csv_rows, new_book, save,
+                           xlsx_rows)
 
 # (header, required, what to write in it)
 COLUMNS = (
@@ -38,13 +35,11 @@ HEADERS = tuple(c[0] for c in COLUMNS)
 REQUIRED = tuple(c[0] for c in COLUMNS if c[1])
 MAX_ROWS = 20000
 MAX_AREA = Decimal("10000")
-# Bounds on what a file may make us read, checked before reading it (an .xlsx is a zip of XML: a small
-# upload can unpack to gigabytes, or declare a million rows of 16,384 columns that openpyxl pads out).
+# Bounds on what a file may make us read (core.workbook checks them before and while reading: an .xlsx is a
+# zip of XML; a small upload can unpack to gigabytes, or declare a million rows of 16,384 columns).
 MAX_COLUMNS = 30  # cells read per row; the register has 9 columns
 MAX_BLANK_ROWS = 1000  # empty rows read besides the data rows (formatting often reaches past the data)
 MAX_UNPACKED_BYTES = 40 * 1024 * 1024  # an .xlsx's members, unpacked, together
-MAX_MEMBERS = 200
-MAX_RATIO = 100  # unpacked / packed size of a member over 1 MB; real sheets pack about 10 to 20 times
 MAX_ERRORS = 100  # problems listed before we stop looking
 MAX_CELL_CHARS = 1000
 
@@ -174,55 +169,9 @@ def read_table(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
     return table
 
 
-def _check_zip(data: bytes) -> None:
-    """Refuse an .xlsx that would unpack too large, before unpacking any of it.
-
-    Python's zipfile stops each member at its declared size (a member that unpacks to more fails its
-    CRC check), so the declared sizes bound what openpyxl can read.
-    """
-    unreadable = _file_error("无法读取这个 Excel 文件，请确认是 .xlsx 格式。")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise unreadable from None
-    too_big = _file_error("这个 Excel 文件解压后太大（可能是恶意文件），没有导入。请用下载的模板，"
-                          f"每次不超过 {MAX_ROWS} 行。")
-    if len(members) > MAX_MEMBERS:
-        raise unreadable
-    if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-        raise too_big
-    for member in members:
-        if member.file_size > 1024 * 1024 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
-            raise too_big
-
-
 def _read_xlsx(data: bytes):
-    _check_zip(data)
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise _file_error("无法读取这个 Excel 文件，请确认是 .xlsx 格式。") from None
-    return _xlsx_rows(book)
-
-
-def _xlsx_rows(book):
-    try:
-        sheet = book.worksheets[0]
-        # The declared dimension (<dimension ref="A1:XFD1048576"/>) is only a claim, but a claim of
-        # more rows than we take is reason enough to stop before reading.
-        declared = sheet.max_row if isinstance(sheet.max_row, int) else 0
-        if declared > MAX_ROWS + MAX_BLANK_ROWS + 1:
-            raise _file_error(TOO_MANY_ROWS)
-        # Bounds given explicitly: read-only sheets pad every row to the declared width, and stop at the
-        # declared last row (a dimension claiming too few rows would otherwise cut the file silently).
-        yield from sheet.iter_rows(max_col=MAX_COLUMNS, max_row=MAX_ROWS + MAX_BLANK_ROWS + 2, values_only=True)
-    except ImportRejected:
-        raise
-    except Exception:  # malformed XML inside the zip, a bad CRC (a member longer than declared), …
-        raise _file_error("无法读取这个 Excel 文件，请确认是 .xlsx 格式。") from None
-    finally:
-        book.close()
+    return _translated(xlsx_rows(data, max_rows=MAX_ROWS + MAX_BLANK_ROWS + 1, max_columns=MAX_COLUMNS,
+                                 max_unpacked=MAX_UNPACKED_BYTES))
 
 
 def _read_csv(data: bytes):
@@ -233,15 +182,17 @@ def _read_csv(data: bytes):
         # One error for the file, at its first bad line: not one per line (a 1 MB file has half a million).
         raise ImportRejected([RowError(line, "", "不是 UTF-8 编码（从这一行起）。"
                                                  "请在 Excel 中“另存为 → CSV UTF-8”后再导入。")]) from None
-    return _csv_rows(text)
+    return _translated(csv_rows(text, max_columns=MAX_COLUMNS))
 
 
-def _csv_rows(text: str):
+def _translated(rows):
+    """The shared reader's refusals as this import's (core.workbook reads within bounds)."""
     try:
-        for row in csv.reader(io.StringIO(text)):
-            yield row[:MAX_COLUMNS]
-    except csv.Error:  # a field over csv's size limit, a NUL byte, …
-        raise _file_error("CSV 格式有误，无法读取。请用下载的模板。") from None
+        yield from rows
+    except TooManyRows:
+        raise _file_error(TOO_MANY_ROWS) from None
+    except UnreadableUpload as refused:
+        raise _file_error(f"{refused}请用下载的模板。") from None
 
 
 def parse(table: list[tuple[int, dict[str, str]]], known_buildings: set[str]) -> list[FlatRecord]:

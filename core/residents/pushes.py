@@ -90,7 +90,7 @@ def complaint_status(complaint, event) -> bool:
     if openid is None:
         return False
     # A template's `phrase` keyword holds 5 characters: the request to rate goes into the summary.
-    summary = "已办结，请点开评价" if event.status == "resolved" else complaint.summary
+    summary = {"resolved": "已办结，请点开评价", "declined": "点开看原因"}.get(event.status, complaint.summary)
     return enqueue(f"complaint_status:{event.id}", openid, "complaint_status",
                    {"ticket": complaint.ticket, "status": event.status_label, "summary": summary},
                    f"/r/complaints/{complaint.id}")

@@ -152,6 +152,38 @@ def test_a_department_returns_a_ticket_with_a_reason_and_it_is_back_in_triage(ph
     assert "退回（" not in phone.say("查询") and "退回" in phone.say("查询")
 
 
+def test_a_ticket_no_department_takes_is_declined_with_a_reason_the_resident_sees(phone, client, worker, app):
+    app.config["ROUTING_THRESHOLD"] = 0.999
+    phone.say("投诉 楼上邻居欠我两千块钱不还")
+    ticket = db.session.scalar(select(Complaint))
+    assert ticket.in_triage
+    login(client, worker.username)
+    events = count(ComplaintEvent)
+    assert "请写明不予受理的原因" in _act(client, ticket, "decline", note=" ").get_data(as_text=True)
+    assert count(ComplaintEvent) == events
+    page = _act(client, ticket, "decline", note="属于民间借贷纠纷，请向人民法院起诉").get_data(as_text=True)
+    assert "不予受理" in page
+    db.session.expire_all()
+    ticket = db.session.get(Complaint, ticket.id)
+    assert ticket.status == "declined" and not ticket.in_triage and ticket.events[-1].actor_id == worker.id
+    assert ticket.ticket not in client.get("/console/complaints?view=open").get_data(as_text=True)
+    assert ticket.ticket in client.get("/console/complaints?view=closed").get_data(as_text=True)
+    (push,) = pushes_for(ticket)
+    assert (push.data["status"], push.data["summary"]) == ("不予受理", "点开看原因")
+    assert f"{ticket.ticket} 不予受理" in phone.say("查询")
+    assert "评价" not in phone.say("查询")
+
+    resident = _resident_client(app, phone.owner)
+    mine = resident.get(f"/r/complaints/{ticket.id}").get_data(as_text=True)
+    assert "不予受理" in mine and "请向人民法院起诉" in mine and "负责：" not in mine
+    # Closed: nothing more happens to it.
+    again = _act(client, ticket, "assign", department=by_code("公安").id).get_data(as_text=True)
+    assert "不能派单" in again
+    assert "不能不予受理" in _act(client, ticket, "decline", note="再次").get_data(as_text=True)
+    db.session.expire_all()
+    assert [e.status for e in db.session.get(Complaint, ticket.id).events] == ["received", "declined"]
+
+
 def test_a_change_the_workflow_does_not_allow_is_refused_and_changes_nothing(phone, client, worker):
     phone.say("报修 楼道灯坏了一个多月，晚上摸黑上楼")
     ticket = db.session.scalar(select(Complaint))

@@ -87,6 +87,8 @@ def test_a_demand_survey_from_opening_to_results(app, client, estate, worker, ph
          menu="基础类 加装电梯\n完善类 停车位和车库\n提升类 养老服务设施\n基础类 雨污分流")
     survey = db.session.scalar(select(DemandSurvey))
     assert survey.status == "open" and [i.name for i in survey.items][:2] == ["加装电梯", "停车位和车库"]
+    empty = client.get(f"/console/demands/{survey.id}").get_data(as_text=True)
+    assert "还没有住户回答" in empty and "<svg" not in empty  # no ranking of zeros
     push = db.session.scalar(select(Push).where(Push.kind == "survey_opened"))
     assert (push.openid, push.url) == ("o-zhang", f"/r/demands/{survey.id}")
 
@@ -251,6 +253,8 @@ def test_the_street_office_sees_each_estates_stage_and_downloads_the_monthly_rep
     (row,) = rows[1:]
     assert row[1:3] == ("幸福里", "编制方案（需求征集）") and row[9] == 1  # one complaint this month
     assert "需求征集《需求》进行中" in row[3]
+    notes = dict(sheet(report.data, "说明")[1:])
+    assert notes["月份"] == month and "不是该月月底的状态" in notes["导出时的状态"]
     assert other.get("/console/report.xlsx?month=2026-13").status_code == 400
     assert elsewhere.name not in str(rows)
 

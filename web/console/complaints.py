@@ -93,6 +93,11 @@ def complaint_return(complaint_id):
     return _act(complaint_id, lambda ticket, note: tickets.send_back(ticket, current_user, note))
 
 
+@bp.post("/complaints/<int:complaint_id>/decline")
+def complaint_decline(complaint_id):
+    return _act(complaint_id, lambda ticket, note: tickets.decline(ticket, current_user, note))
+
+
 @bp.post("/complaints/<int:complaint_id>/resolve")
 def complaint_resolve(complaint_id):
     return _act(complaint_id, lambda ticket, note: tickets.resolve(ticket, current_user, note))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core import audit
 from core.consultation import demands, surveys
 from core.consultation.models import DemandSurvey, Notice, Survey
-from core.db import SHANGHAI, db, utcnow
+from core.db import SHANGHAI, db, db_now, utcnow
 from core.progress.report import monthly_xlsx, stage_of
 from core.register import scope
 from web.console.routes import XLSX, bp
@@ -42,7 +42,7 @@ def monthly_report():
     month = request.args.get("month", "")
     if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month):
         abort(400, description=f"月份“{month[:20]}”不对：请选择要导出的月份，例如 {utcnow().astimezone(SHANGHAI):%Y-%m}。")
-    data = monthly_xlsx(current_user, month)
+    data = monthly_xlsx(current_user, month, db_now(db.session))
     audit.record(current_user, "report.export", f"month:{month}")
     db.session.commit()
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,

@@ -3,7 +3,7 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from sqlalchemy import select
 
 from core.complaints import tickets
-from core.complaints.models import Complaint
+from core.complaints.models import CLOSED, Complaint
 from core.db import db
 from web.classifier import router
 from web.resident.routes import bp, resident_required
@@ -69,8 +69,8 @@ def _change(complaint_id: int, action, done: str):
 
 
 def _more_photos(complaint) -> None:
-    if complaint.status in ("resolved", "rated"):
-        raise tickets.ComplaintRefused("工单已办结，不能再加照片。")
+    if complaint.status in CLOSED:
+        raise tickets.ComplaintRefused(f"工单已{complaint.status_label}，不能再加照片。")
     _photos(complaint)
 
 
