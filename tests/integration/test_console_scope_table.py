@@ -54,6 +54,7 @@ TABLE = [
     ("POST", "/console/complaints/{complaint}/start", False),
     ("POST", "/console/complaints/{complaint}/return", False),
     ("POST", "/console/complaints/{complaint}/resolve", False),
+    ("POST", "/console/complaints/{complaint}/decline", False),
     ("POST", "/console/complaints/{complaint}/unlink", False),
     ("GET", "/console/complaints/{complaint}/photos/{photo}", True),
     ("GET", "/console/estates/{estate}/renovation", True),
