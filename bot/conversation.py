@@ -17,7 +17,7 @@ from core.complaints.tickets import (MAX_TEXT, ComplaintRefused, Router, add_cha
                                      urgent_notice)
 from core.consultation import demands, notices, surveys
 from core.consultation.models.demand import CATEGORY_LABELS
-from core.db import local
+from core.db import db, db_now, local
 from core.residents import bindings, chat_state
 from core.residents.links import issue_link
 from core.votes import objections, proxies
@@ -193,6 +193,10 @@ def _act(openid: str, said: str, heard, message, url: Url, router: Router) -> st
     if intent == "other":
         return _offer(openid, heard, owner)
     if not speaking:
+        gone = proxies.lapsed(openid)  # a proxy who was bound: say why they no longer vote
+        if gone is not None:
+            return (f"您受托为{gone.flat.label}投票的委托{proxies.state(gone, db_now(db.session))}，"
+                    "不能再替这套房屋投票。如有疑问，请联系社区。\n\n" + BIND_HELP)
         return BIND_HELP
     if intent == "unbind":  # asked first: binding again needs the worker's code or the register's details
         chat_state.expect(openid, "confirm_unbind")

@@ -52,6 +52,9 @@ def record(actor, flat, proxy_name: str, proxy_phone: str = "", *, vote: Vote | 
     if proxy_phone and not re.fullmatch(r"[0-9+\-]{7,20}", proxy_phone):
         raise ProxyError(f"“{proxy_phone}”不像电话号码。")
     now = db_now(db.session)
+    current = next((p for p in for_flat(flat.id) if state(p, now) == LIVE), None)
+    if current is not None:  # two live proxies would let two people overwrite each other's ballot
+        raise ProxyError(f"本户已有有效的委托（受托人 {current.proxy_name}），请先撤销，再登记新的委托。")
     if (vote is None) == (valid_until is None):
         raise ProxyError("请选择委托范围：某一次表决，或到某日为止本小区的全部表决。")
     if vote is not None and (vote.estate_id != estate.id or vote.status == "closed"):
@@ -99,15 +102,29 @@ def _covers(vote: Vote, now: datetime):
             & or_(Proxy.vote_id == vote.id, (Proxy.estate_id == vote.estate_id) & (Proxy.valid_until >= now)))
 
 
+LIVE = "有效"
+
+
+def state(proxy: Proxy, now: datetime) -> str:
+    """有效, or why the proxy no longer lets anyone vote: revoked, past its vote or date, or its principal is
+    no longer the flat's representative (the flat was sold, or the family chose another representative)."""
+    if proxy.revoked_at is not None:
+        return "已撤销"
+    if proxy.principal.moved_out_at is not None or not proxy.principal.is_representative:
+        return "已失效（委托人已不是本户业主代表）"
+    if (proxy.valid_until is not None and proxy.valid_until < now) or (
+            proxy.vote is not None and proxy.vote.status == "closed"):
+        return "已到期"
+    return LIVE
+
+
 def holds(proxy: Proxy, vote: Vote, now: datetime) -> bool:
-    """Whether this proxy lets its holder cast its flat's ballot in this vote now: not revoked, in scope,
-    and signed by the flat's present representative (a sale or a new representative ends it)."""
-    if proxy.revoked_at is not None or proxy.principal.moved_out_at is not None \
-            or not proxy.principal.is_representative:
+    """Whether this proxy lets its holder cast its flat's ballot in this vote now: live, and in scope."""
+    if state(proxy, now) != LIVE:
         return False
     if proxy.vote_id is not None:
         return proxy.vote_id == vote.id
-    return proxy.estate_id == vote.estate_id and proxy.valid_until >= now
+    return proxy.estate_id == vote.estate_id
 
 
 def valid_for(owner, flat_id: int, vote: Vote, now: datetime | None = None) -> Proxy | None:
@@ -128,9 +145,8 @@ def issue_code(proxy: Proxy, actor) -> str:
     if not _may_manage(actor, proxy.flat.unit.building.estate):
         raise ProxyError("只有本社区工作人员可以发绑定码。")
     now = db_now(db.session)
-    if proxy.revoked_at is not None or (proxy.valid_until is not None and proxy.valid_until <= now) \
-            or (proxy.vote is not None and proxy.vote.status == "closed"):
-        raise ProxyError("这份委托已撤销或已到期，不能再发绑定码。")
+    if state(proxy, now) != LIVE:
+        raise ProxyError(f"这份委托{state(proxy, now)}，不能再发绑定码。")
     while True:
         code = f"{secrets.randbelow(10 ** 8):08d}"
         if db.session.scalar(select(Proxy.id).where(Proxy.code_hash == _digest(code))) is None:
@@ -146,7 +162,7 @@ def bind_with_code(openid: str, code: str) -> Proxy | None:
     it may be an owner's: the caller tries that next, which counts a failure)."""
     now = db_now(db.session)
     proxy = db.session.scalar(select(Proxy).where(Proxy.code_hash == _digest(code.strip())).with_for_update())
-    if proxy is None or proxy.revoked_at is not None or proxy.code_expires_at <= now:
+    if proxy is None or state(proxy, now) != LIVE or proxy.code_expires_at <= now:
         return None
     proxy.code_hash, proxy.code_expires_at = None, None
     proxy.openid, proxy.bound_at = openid, now
@@ -158,10 +174,15 @@ def bind_with_code(openid: str, code: str) -> Proxy | None:
 def bound_to(openid: str, now: datetime | None = None) -> list[Proxy]:
     """The live proxies this WeChat user is bound to (not revoked, not past their date or their vote)."""
     now = now or db_now(db.session)
-    found = db.session.scalars(select(Proxy).where(Proxy.openid == openid, Proxy.revoked_at.is_(None))
-                               .order_by(Proxy.flat_id, Proxy.id)).all()
-    return [p for p in found if (p.valid_until is None or p.valid_until >= now)
-            and (p.vote is None or p.vote.status != "closed") and p.principal.moved_out_at is None]
+    found = db.session.scalars(select(Proxy).where(Proxy.openid == openid).order_by(Proxy.flat_id, Proxy.id)).all()
+    return [p for p in found if state(p, now) == LIVE]
+
+
+def lapsed(openid: str) -> Proxy | None:
+    """The latest proxy this WeChat user was bound to that no longer lets them vote (to tell them why)."""
+    now = db_now(db.session)
+    found = db.session.scalars(select(Proxy).where(Proxy.openid == openid).order_by(Proxy.id.desc())).all()
+    return next((p for p in found if state(p, now) != LIVE), None)
 
 
 def unbind(openid: str) -> list[Proxy]:

@@ -169,10 +169,20 @@ def test_a_child_living_elsewhere_binds_to_the_proxy_and_votes_for_the_parents_f
     # Revoked: the chat refuses and stores nothing; the ballot cast stays the flat's.
     client.post(f"/console/proxies/{proxy.id}/revoke",
                 data={"csrf_token": csrf_token(client, f"/console/flats/{flat.id}"), "reason": "业主收回"})
-    assert "绑定" in daughter.say("不同意")
+    told = daughter.say("不同意")
+    assert "委托已撤销" in told and flat.label in told
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 1
     assert db.session.scalar(select(Ballot.choice).where(Ballot.flat_id == flat.id)) == "agree"
+
+    # One live proxy a flat: a second, while the first stands, would overwrite its ballots unseen.
+    second = record_by_form(client, flat, "李小红", "13700000002", str(vote.id))
+    url = f"/console/flats/{flat.id}"
+    third = client.post(f"{url}/proxies", data={"csrf_token": csrf_token(client, url), "proxy_name": "王五",
+                                                "scope": str(vote.id)})
+    assert third.status_code == 422 and "本户已有有效的委托" in third.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Proxy).where(Proxy.flat_id == flat.id)) == 2
+    assert second.revoked_at is None
 
 
 def test_a_neighbour_holding_a_proxy_sees_and_votes_for_both_flats(app, client):
@@ -237,5 +247,11 @@ def test_a_sold_flat_ends_its_proxy_and_a_wrong_code_from_a_bound_owner_counts(a
         "csrf_token": csrf_token(client, url), "confirm": "1", "name": "王新", "phone": "13600000003",
         "id_last4": "4321"})
     assert "已过户" in sold.get_data(as_text=True)
-    assert "绑定" in daughter.say("同意")  # the proxy speaks for nobody now
+    told = daughter.say("同意")  # the proxy speaks for nobody now, and is told why
+    assert "委托人已不是本户业主代表" in told
     assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 0
+    page = client.get(url).get_data(as_text=True)
+    assert "已失效（委托人已不是本户业主代表）" in page and f"/console/proxies/{proxy.id}/code" not in page
+    refused = client.post(f"/console/proxies/{proxy.id}/code", data={"csrf_token": csrf_token(client, url)},
+                          follow_redirects=True)
+    assert "不能再发绑定码" in refused.get_data(as_text=True)

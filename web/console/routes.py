@@ -9,7 +9,7 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 
 from core import audit
-from core.db import SHANGHAI, db, local
+from core.db import SHANGHAI, db, db_now, local
 from core.jobs import scheduler_status
 from core.register import eligibility, scope
 from core.register.models import HOLDER_KINDS, Flat
@@ -131,10 +131,11 @@ def _flat_page(flat, estate, can_edit, form, proxy_form=None, transfer_form=None
     open_votes = db.session.scalars(select(Vote).where(Vote.estate_id == estate.id, Vote.status != "closed")
                                     .order_by(Vote.id.desc())).all()
     proxy_form = proxy_form or {"proxy_name": "", "proxy_phone": "", "scope": "", "valid_until": ""}
+    listed, now = proxies.for_flat(flat.id), db_now(db.session)
     return render_template("console/flat.html", flat=flat, estate=estate, can_edit=can_edit, form=form,
                            holder_kinds=HOLDER_KINDS, same=same_person_flats(flat), mask_name=mask_name,
-                           mask_phone=mask_phone, proxies=proxies.for_flat(flat.id), votes=open_votes,
-                           proxy_form=proxy_form,
+                           mask_phone=mask_phone, proxies=listed, votes=open_votes, proxy_form=proxy_form,
+                           proxy_states={p.id: proxies.state(p, now) for p in listed}, live=proxies.LIVE,
                            transfer_form=transfer_form or {"name": "", "phone": "", "id_last4": ""}), code
 
 
