@@ -19,6 +19,7 @@ FIELDS = {
     "vote_opened": (("thing1", "matter"), ("thing2", "scope"), ("time3", "closes_at")),
     "vote_reminder": (("thing1", "matter"), ("thing2", "scope"), ("time3", "closes_at")),
     "vote_result": (("thing1", "matter"), ("phrase2", "outcome"), ("time3", "confirmed_at")),
+    "ballot_recorded": (("thing1", "matter"), ("phrase2", "choice"), ("time3", "collected_at")),
     "notice_published": (("thing1", "title"), ("thing2", "scope"), ("time3", "ends_at")),
     "survey_opened": (("thing1", "title"), ("thing2", "scope"), ("time3", "closes_at")),
     "complaint_status": (("character_string1", "ticket"), ("phrase2", "status"), ("thing3", "summary")),

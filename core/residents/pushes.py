@@ -14,8 +14,8 @@ from core.register.lookup import scope_flats_query
 from core.register.models import Flat, Owner
 from core.residents.models import Binding, Push
 
-KINDS = ("vote_opened", "vote_reminder", "vote_result", "notice_published", "survey_opened", "complaint_status",
-         "complaint_urgent")
+KINDS = ("vote_opened", "vote_reminder", "vote_result", "ballot_recorded", "notice_published", "survey_opened",
+         "complaint_status", "complaint_urgent")
 
 
 def enqueue(key: str, openid: str, kind: str, data: dict, url: str = "") -> bool:

@@ -13,7 +13,8 @@ from core.accounts import Role
 from core.db import db, db_now, local
 from core.register.privacy import mask_name
 from core.votes import proxies
-from core.votes.consent import CHOICES
+from core.residents import pushes
+from core.votes.consent import CHOICE_LABELS, CHOICES
 from core.votes.log import chain_hash, genesis_hash
 from core.votes.models import Ballot, BallotEntry, VoteFlat
 from core.votes.operations import lock_vote
@@ -150,6 +151,13 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
         ballot = current.Ballot
         ballot.entry_id, ballot.choice, ballot.effective_at = entry.id, choice, effective
     db.session.flush()
+    if channel == "paper":
+        # The flat's bound owners learn of every sheet entered in their name: a sheet they did not sign is
+        # then noticed while the vote is open, not at the dispute.
+        for openid in pushes.bound_to([flat.id]):
+            pushes.enqueue(f"ballot_recorded:{entry.id}:{openid}", openid, "ballot_recorded",
+                           {"matter": f"纸质票：{vote.matter}", "choice": CHOICE_LABELS[choice],
+                            "collected_at": local(effective)}, f"/r/votes/{vote.id}")
     return entry
 
 

@@ -1,6 +1,7 @@
 """Issue 13.4: a paper sheet number (表决票编号) names one sheet of one vote: the console refuses it twice
 with a clear message and stores nothing; the database refuses it too."""
 import re
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from core.db import SHANGHAI, db, db_now
 from core.votes.models import BallotEntry
 from tests import factories
 from tests.conftest import csrf_token, login
+from tests.wechat_helpers import SAFE, Phone, config_for
 
 
 def paper_form(client, vote, flat, ref, choice="agree"):
@@ -91,3 +93,33 @@ def test_a_paper_sheet_older_than_the_flats_online_ballot_is_entered_with_a_warn
     db.session.expire_all()
     assert db.session.scalar(select(Ballot.choice)) == "abstain"
     assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 2
+
+
+@pytest.mark.parametrize("app", [config_for(SAFE, PUBLIC_BASE_URL="https://yishi.example.cn")], indirect=True)
+def test_a_sheet_collected_after_the_owners_own_ballot_counts_and_the_worker_and_owner_are_told(app, client):
+    from core.residents.bindings import issue_code
+    from core.residents.models import Push
+    from core.votes.models import Ballot
+    estate = factories.estate(buildings=("1",), units=1, floors=1)
+    worker = factories.user("worker", community_=estate.community)
+    vote = factories.vote(estate, opens_in=-7200)
+    flat, _ = factories.flats_of(estate)
+    code = issue_code(flat.representative, None)
+    db.session.commit()
+    phone = Phone(client, SAFE, "o-owner")
+    assert "绑定成功" in phone.say(f"绑定 {code}")
+    assert "已记录：不同意" in phone.say("不同意")
+
+    login(client, worker.username)
+    form = paper_form(client, vote, flat, "P-009")
+    # Collected after the chat ballot (a browser's datetime-local field may carry seconds; the chat ballot's
+    # time has microseconds, so the next whole second is the first that is later).
+    time.sleep(1.01)
+    form["collected_at"] = datetime.now(SHANGHAI).strftime("%Y-%m-%dT%H:%M:%S")
+    page = client.post(f"/console/votes/{vote.id}/paper", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "注意：这户曾在微信上投了不同意" in page and "现按纸质票（同意）计" in page
+    db.session.expire_all()
+    assert db.session.scalar(select(Ballot.choice).where(Ballot.flat_id == flat.id)) == "agree"
+    (push,) = db.session.scalars(select(Push).where(Push.kind == "ballot_recorded")).all()
+    assert push.openid == "o-owner" and push.data["choice"] == "同意" and push.url == f"/r/votes/{vote.id}"
+    assert "同意" in phone.say("我的投票")

@@ -8,10 +8,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core import audit
-from core.db import SHANGHAI, db, db_now
+from core.db import SHANGHAI, db, db_now, local
 from core.register import scope
 from core.register.models import Building, Flat, Unit
-from core.votes.ballots import BallotRefused, Paper, cast
+from core.votes.ballots import CHANNEL_LABELS, BallotRefused, Paper, cast
 from core.votes import objections
 from core.votes.checkpoints import signer_from
 from core.votes.objections import RESULT_LABELS, result_status
@@ -259,6 +259,8 @@ def paper(vote_id):
             collected = local_input(form.get("collected_at", ""))
         except ValueError:
             raise BallotRefused("收票时间格式不对，请按“年-月-日 时:分”填写。") from None
+        earlier = flat_ballot(vote, flat.id)  # read now: cast updates the same row
+        before = earlier and (earlier.entry_id, earlier.entry.channel, earlier.choice, earlier.effective_at)
         entry = cast(vote.id, flat, form.get("choice", ""), channel="paper", idempotency_key=form.get("key", ""),
                      recorded_by=current_user, paper=Paper(form.get("collected_by", ""), collected, form.get("paper_ref", "")))
     except BallotRefused as error:
@@ -272,6 +274,12 @@ def paper(vote_id):
         # Kept in the log, but a later decision of this flat (by when it was made) counts: say so.
         flash(f"已录入 {flat.label} 的纸质票（回执码 {entry.receipt}），但这户在收票之后另有表决"
               f"（{CHOICE_LABELS[current.choice]}），计票以时间在后的为准。", "error")
+    elif before and before[0] != entry.id and before[1] != "paper":
+        # The sheet was collected after the owner's own online ballot, so it now counts: say so plainly.
+        flash(f"已录入 {flat.label} 的纸质票（回执码 {entry.receipt}）。注意：这户曾在"
+              f"{CHANNEL_LABELS[before[1]]}上投了{CHOICE_LABELS[before[2]]}"
+              f"（{local(before[3])}），纸质票收票时间在后，现按纸质票（{CHOICE_LABELS[entry.choice]}）计。"
+              "已通知本户绑定微信的业主；业主可在截止前再改。", "error")
     else:
         flash(f"已录入 {flat.label} 的纸质票，回执码 {entry.receipt}。", "info")
     return redirect(url_for(".vote", vote_id=vote.id) + "#paper")
