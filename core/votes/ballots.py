@@ -82,13 +82,14 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
         return earlier
     now = db_now(db.session)
     if vote.status == "closed" or now >= vote.closes_at:
-        raise BallotRefused(f"表决已于 {local(vote.closes_at)} 截止，不能再投票。")
+        raise BallotRefused(f"表决已于 {local(vote.closes_at)} 截止，不能再投票。" + (
+            "纸质票须在截止前录入：截止时计票已经固定。" if channel == "paper" else ""))
     if vote.status != "open" or now < vote.opens_at:
         raise BallotRefused(f"表决将于 {local(vote.opens_at)} 开始，请届时再投。")
     if choice not in CHOICES:
         raise BallotRefused("请选择：同意、不同意或弃权。")
     if not in_scope:
-        raise BallotRefused("您的房屋不在本次表决范围内。")
+        raise BallotRefused(f"{flat.label}不在本次表决范围内。" if channel == "paper" else "您的房屋不在本次表决范围内。")
 
     if channel == "paper":
         if recorded_by is None or not (recorded_by.role == Role.ADMIN or (
