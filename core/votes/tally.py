@@ -217,10 +217,12 @@ def progress_sentence(tally) -> str:
     line = f"已投 {tally.participation_count}/{tally.total_count} 户，同意 {tally.agree_count} 户。"
     if tally.passed:
         return line + "目前已达到标准，截止后生效。"
+    # "至少": the fewest further agreeing households (core.votes.consent._missing): changed ballots count
+    # more than new ones, so the figure is a floor, and says so.
     if tally.missing_count and tally.missing_area:
-        return line + f"还差同意 {tally.missing_count} 户、{tally.missing_area} 平方米。"
+        return line + f"至少还差同意 {tally.missing_count} 户、{tally.missing_area} 平方米。"
     if tally.missing_area:
-        return line + f"户数已够，还差同意面积 {tally.missing_area} 平方米。"
+        return line + f"户数已够，至少还差同意面积 {tally.missing_area} 平方米。"
     if tally.missing_count:
-        return line + f"还差同意 {tally.missing_count} 户。"
+        return line + f"至少还差同意 {tally.missing_count} 户。"
     return line + "还没有达到标准。"

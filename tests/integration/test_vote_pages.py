@@ -47,7 +47,7 @@ def test_worker_creates_opens_and_enters_a_paper_ballot(app, client):
     client.post(f"/console/votes/{vote.id}/open",
                 data={"csrf_token": csrf_token(client, f"/console/votes/{vote.id}"), "confirm": "1"})
     page = client.get(f"/console/votes/{vote.id}").get_data(as_text=True)
-    assert "进行中" in page and "录入纸质表决票" in page and "还差 3 人同意" in page
+    assert "进行中" in page and "录入纸质表决票" in page and "至少还差 3 人同意" in page
     flat = unit.flats[0]
     key = re.search(r'name="key" value="([0-9a-f]+)"', page).group(1)
     form = {"csrf_token": csrf_token(client, f"/console/votes/{vote.id}"), "key": key, "flat_id": flat.id,
