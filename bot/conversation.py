@@ -37,7 +37,7 @@ HELP = ("您好！直接说就行，比如“楼道灯坏了”“我同意”�
         "【公示】看改造方案公示\n"
         "【问卷】填满意度调查\n"
         "【网页】打开我的网页\n"
-        "【绑定】绑定房屋\n"
+        "【绑定】绑定房屋　【解绑】解除绑定\n"
         "【帮助】看这段说明")
 
 PROXY_HELP = ("您是受托人，可以替委托您的业主投票：\n"
@@ -364,6 +364,7 @@ def _my_complaints(owner) -> str:
         lines.append(f"{complaint.ticket} {complaint.status_label}{where}：{complaint.summary}")
     if any(c.status == "resolved" for c in tickets):
         lines.append("已办结的请打分：评价 5（5分最满意）。")
+    lines.append("报新问题请发送：报修 + 问题。")
     return "\n".join(lines)
 
 

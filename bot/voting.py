@@ -122,7 +122,7 @@ def ballot(speaking: list[Voice], choice: str, number: int | None, message, open
         listing = "\n".join(f"{n}.{_line(voice, vote, several)}" for n, (voice, vote) in enumerate(listed, start=1))
         return f"现在有{len(listed)}项表决，您要对哪一项表示{CHOICE_LABELS[choice]}？回复数字：\n{listing}"
     if number is not None and not 1 <= number <= len(listed):
-        return f"没有第 {number} 项表决。请发送“投票”查看。"
+        return f"没有第 {number} 项进行中的表决（可能刚刚截止）。请发送“投票”查看。"
     return cast_for(*listed[number - 1 if number is not None else 0], choice, message)
 
 
@@ -134,13 +134,16 @@ def confirmed(speaking: list[Voice], data: dict, message) -> str | None:
 
 
 def cast_for(voice: Voice, vote: Vote, choice: str, message) -> str:
+    earlier = flat_ballot(vote, voice.flat.id)
+    was = earlier.choice if earlier is not None else None  # read now: cast updates the same row
     try:  # the delivery is the idempotency key: a retried delivery never votes twice
         entry = cast(vote.id, voice.flat, choice, channel="wechat", owner=voice.owner, proxy=voice.proxy,
                      idempotency_key=("wx:" + delivery_key(message))[:64])
     except BallotRefused as refused:
         return str(refused)
     whose = f"（{voice.flat.label}，受托投票）" if voice.proxy is not None else ""
-    return (f"已记录：{CHOICE_LABELS[entry.choice]}《{vote.matter}》{whose}。\n"
+    changed = f"（原来是：{CHOICE_LABELS[was]}）" if was is not None and was != entry.choice else ""
+    return (f"已记录：{CHOICE_LABELS[entry.choice]}《{vote.matter}》{whose}{changed}。\n"
             f"回执码 {entry.receipt}，请保存。截止（{local(vote.closes_at)}）前可以改。")
 
 

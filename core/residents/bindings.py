@@ -82,6 +82,12 @@ def _check_not_locked(now, openid: str, method: str) -> None:
                              else "现在核对登记的人太多，请一小时后再试，或用社区工作人员给您的绑定码。")
 
 
+def _tries_left(now, openid: str, method: str) -> str:
+    """After a failure: how many more this WeChat user has today, said before the lock-out, not after."""
+    left = MAX_FAILURES_PER_OPENID - _failures(now - ATTEMPT_WINDOW, method, openid=openid)
+    return f"（今天还可以再试 {left} 次。）" if 0 < left <= 3 else ""
+
+
 def flat_locked(flat_id: int, now=None) -> bool:
     """Whether binding by register match is locked for this flat (too many failed tries)."""
     now = now or db_now(db.session)
@@ -138,7 +144,8 @@ def bind_with_code(openid: str, code: str) -> Binding:
     if record is None or record.used_at is not None or record.expires_at <= now:
         db.session.add(BindingAttempt(openid=openid, method="code", at=now))
         db.session.flush()
-        raise BindingRefused("绑定码不对或已失效。请核对后再发，或请社区工作人员重新给您一个。")
+        raise BindingRefused("绑定码不对或已失效。请核对后再发，或请社区工作人员重新给您一个。"
+                             + _tries_left(now, openid, "code"))
     _check_not_bound(openid)
     record.used_at = now
     earlier = binding_of_owner(record.owner_id)
@@ -166,11 +173,13 @@ def bind_with_register(openid: str, estate_name: str, flat_code: str, name: str,
         db.session.flush()
         # Which part did not match, but never whether a name is on the register: the estate and the
         # flat are public facts, the owner's name and phone are not, so those two are refused together.
+        left = _tries_left(now, openid, "register")
         if estate is None:
-            raise BindingRefused(f"没有找到“{estate_name.strip()[:20]}”小区。请核对小区名，或请社区工作人员给您绑定码。")
+            raise BindingRefused(f"没有找到“{estate_name.strip()[:20]}”小区。请核对小区名，或请社区工作人员给您绑定码。"
+                                 + left)
         if flat is None:
-            raise BindingRefused(f"{estate.name}没有 {flat_code} 这套房。请核对楼栋、单元和房号（如 3-2-301）。")
-        raise BindingRefused("姓名或手机后四位与登记的不一致。请核对后再发，或请社区工作人员给您绑定码。")
+            raise BindingRefused(f"{estate.name}没有 {flat_code} 这套房。请核对楼栋、单元和房号（如 3-2-301）。" + left)
+        raise BindingRefused("姓名或手机后四位与登记的不一致。请核对后再发，或请社区工作人员给您绑定码。" + left)
     if binding_of_owner(owner.id) is not None:
         raise BindingRefused("这位业主已绑定了另一个微信。如需更换，请联系社区工作人员。")
     return _bind(openid, owner, "register", now)

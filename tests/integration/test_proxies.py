@@ -213,7 +213,9 @@ def test_a_neighbour_holding_a_proxy_sees_and_votes_for_both_flats(app, client):
     assert "回复数字" in asked
     assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 0
     assert "受托投票" in neighbour.say("2")
-    assert "已记录：不同意" in neighbour.say("不同意 1")
+    first = neighbour.say("不同意 1")
+    assert "已记录：不同意" in first and "原来是" not in first
+    assert "（原来是：不同意）" in neighbour.say("弃权 1") and "（原来是：弃权）" in neighbour.say("不同意 1")
     db.session.expire_all()
     choices = dict(db.session.execute(select(Ballot.flat_id, Ballot.choice)).all())
     assert choices == {mine.id: "disagree", theirs.id: "agree"}

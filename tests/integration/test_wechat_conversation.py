@@ -96,8 +96,10 @@ def test_binding_by_a_workers_one_time_code(phone, estate):
 def test_wrong_details_are_refused_and_counted_then_locked(phone, estate):
     owner = flat(estate, "3-1-101").owners[0]
     db.session.commit()
-    for _ in range(MAX_FAILURES_PER_OPENID):
-        assert "不一致" in phone.say(f"绑定 幸福里 3-1-101 {owner.name} 9999")
+    replies = [phone.say(f"绑定 幸福里 3-1-101 {owner.name} 9999") for _ in range(MAX_FAILURES_PER_OPENID)]
+    assert all("不一致" in reply for reply in replies)
+    # Told how many tries are left before the lock-out, not only after it.
+    assert "还可以再试 1 次" in replies[-2] and "再试" not in replies[0] and "再试" not in replies[-1]
     # Now even the right details are refused for a day: guessing four digits is not an option.
     assert "尝试次数太多" in bind(phone, owner)
     db.session.expire_all()
@@ -136,7 +138,7 @@ def test_with_two_open_votes_a_bare_choice_asks_which(phone, estate):
     db.session.expire_all()
     assert {(b.vote_id, b.choice) for b in db.session.scalars(select(Ballot))} == {
         (second.id, "agree"), (first.id, "disagree")}
-    assert "没有第 3 项表决" in phone.say("同意 3")
+    assert "没有第 3 项进行中的表决" in phone.say("同意 3")
     assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 2
 
 
