@@ -414,3 +414,25 @@ def test_anonymous_answers_cannot_be_matched_to_flats_by_order_time_or_small_gro
     by_building = page[page.index('id="by-building"'):]
     assert "3栋</td><td>6</td><td>" in by_building and "4栋</td><td>2</td><td>少于5份，不单独显示" in by_building
     assert '<strong id="satisfaction">少于5份' not in page  # eight answers: the overall figure is shown
+
+
+def test_a_refused_notice_or_survey_form_comes_back_with_everything_typed(app, client, estate, worker):
+    login(client, worker.username)
+    page = f"/console/estates/{estate.id}/renovation"
+    unit = estate.buildings[0].units[1]
+    refused = post(client, page, f"/console/estates/{estate.id}/notices", title="加装电梯方案",
+                   body="一、电梯位置……\n二、费用分摊……", scope=f"u:{unit.id}",
+                   opens_at="2026-12-10T09:00", closes_at="2026-12-01T09:00")
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'value="加装电梯方案"' in text and "二、费用分摊……" in text
+    assert f'value="u:{unit.id}" selected' in text and 'value="2026-12-10T09:00"' in text
+    assert "<details open><summary>新建公示" in text and "请重新选择附件" in text
+    bad_time = post(client, page, f"/console/estates/{estate.id}/notices", title="方案", body="内容",
+                    opens_at="十二月十号")
+    assert bad_time.status_code == 422 and "开始时间的格式不对" in bad_time.get_data(as_text=True)
+
+    survey = post(client, page, f"/console/estates/{estate.id}/surveys", title="满意度", anonymous="1",
+                  questions="评分 施工质量满意吗\n多选 你喜欢哪些")
+    text = survey.get_data(as_text=True)
+    assert survey.status_code == 422 and "多选 你喜欢哪些" in text and 'name="anonymous" value="1" checked' in text
+    assert count(Notice) == 0 and count(Survey) == 0

@@ -37,11 +37,22 @@ def _manageable_estate(estate_id: int):
     return estate
 
 
+class BadTime(ValueError):
+    """A date-time field that does not read; the message names the field."""
+
+
+def _time(form, field: str, label: str):
+    try:
+        return local_input(form[field])
+    except ValueError:
+        raise BadTime(f"{label}的格式不对，请按“年-月-日 时:分”填写。") from None
+
+
 def _period(form, default_days: int):
     """(start, end) from the form's datetime-local fields; the start defaults to this minute."""
-    opens = local_input(form["opens_at"]) if form.get("opens_at") else \
+    opens = _time(form, "opens_at", "开始时间") if form.get("opens_at") else \
         db_now(db.session).replace(second=0, microsecond=0)
-    closes = local_input(form["closes_at"]) if form.get("closes_at") else opens + timedelta(days=default_days)
+    closes = _time(form, "closes_at", "截止时间") if form.get("closes_at") else opens + timedelta(days=default_days)
     return opens, closes
 
 
@@ -52,24 +63,42 @@ def _done(action, message: str, target: str):
     except REFUSALS as refused:
         db.session.rollback()
         flash(str(refused), "error")
-    except ValueError:
+    except BadTime as refused:
         db.session.rollback()
-        flash("时间格式不对。", "error")
+        flash(str(refused), "error")
     else:
         db.session.commit()
         flash(message, "info")
     return redirect(target)
 
 
+def _created(action, message: str, estate, which: str):
+    """Create a demand survey, notice or survey: on a refusal the page comes back (422) with that form open
+    and everything typed in it (attachments excepted: a browser cannot be handed files back)."""
+    try:
+        action()
+    except (*REFUSALS, BadTime) as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+        return _renovation_page(estate, request.form.to_dict(), which), 422
+    db.session.commit()
+    flash(message, "info")
+    return redirect(url_for(".renovation", estate_id=estate.id))
+
+
 @bp.get("/estates/<int:estate_id>/renovation")
 def renovation(estate_id):
     """The estate's demand surveys, notices and satisfaction surveys."""
-    estate = _estate_or_404(estate_id)
+    return _renovation_page(_estate_or_404(estate_id))
+
+
+def _renovation_page(estate, typed=None, opened=""):
     def of(model):
         return db.session.scalars(select(model).where(model.estate_id == estate.id).order_by(model.id.desc())).all()
     return render_template("console/renovation.html", estate=estate, demand_surveys=of(DemandSurvey),
                            notices=of(Notice), surveys=of(Survey), can_edit=scope.can_manage(current_user, estate),
-                           menu=demands.menu_text(), questions=surveys.DEFAULT_QUESTIONS)
+                           menu=demands.menu_text(), questions=surveys.DEFAULT_QUESTIONS, typed=typed or {},
+                           opened=opened)
 
 
 # Demand surveys
@@ -84,7 +113,7 @@ def demand_create(estate_id):
         survey = demands.create_survey(current_user, estate, form.get("title", ""), opens, closes, form.get("menu", ""))
         if form.get("open_now") == "1":
             demands.open_survey(survey, current_user)
-    return _done(create, "已创建需求征集。", url_for(".renovation", estate_id=estate.id))
+    return _created(create, "已创建需求征集。", estate, "demand")
 
 
 @bp.get("/demands/<int:survey_id>")
@@ -154,7 +183,7 @@ def notice_create(estate_id):
         opens, closes = _period(form, 7)
         notices.schedule(notice, current_user, opens, closes)
         notices.advance()  # a notice whose period has begun is published now, not at the job's next run
-    return _done(create, "公示已安排。", url_for(".renovation", estate_id=estate.id))
+    return _created(create, "公示已安排。", estate, "notice")
 
 
 @bp.get("/notices/<int:notice_id>")
@@ -194,7 +223,7 @@ def survey_create(estate_id):
                                        form.get("questions", ""), form.get("anonymous") == "1")
         if form.get("open_now") == "1":
             surveys.open_survey(survey, current_user)
-    return _done(create, "已创建问卷。", url_for(".renovation", estate_id=estate.id))
+    return _created(create, "已创建问卷。", estate, "survey")
 
 
 @bp.get("/surveys/<int:survey_id>")
