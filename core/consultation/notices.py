@@ -112,6 +112,13 @@ def comment(notice: Notice, owner, kind: str, text: str) -> NoticeComment:
         raise NoticeRefused("请写明理由。" if kind == "objection" else "请写上您的意见。")
     if len(text) > MAX_TEXT:
         raise NoticeRefused(f"最多{MAX_TEXT}字。")
+    # The same words again from the same flat (a double tap, a resent form) are the same comment: the street
+    # office counts objections, and one objection sent twice must not count twice.
+    same = db.session.scalar(select(NoticeComment).where(
+        NoticeComment.notice_id == notice.id, NoticeComment.flat_id == owner.flat_id, NoticeComment.kind == kind,
+        NoticeComment.text == text))
+    if same is not None:
+        return same
     entry = NoticeComment(notice_id=notice.id, flat_id=owner.flat_id, owner_id=owner.id, kind=kind, text=text,
                           created_at=now)
     db.session.add(entry)
