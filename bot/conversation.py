@@ -430,7 +430,8 @@ def _notices(owner, url: Url) -> str:
 def _surveys(owner, url: Url) -> str:
     listed = surveys.open_for_flat(owner.flat)[:MAX_LISTED]
     if not listed:
-        return "现在没有进行中的问卷。"
+        demand = demands.open_for_flat(owner.flat)
+        return f"现在没有满意度问卷。正在征集改造需求《{demand.title}》，发送“需求”参加。" if demand else "现在没有进行中的问卷。"
     lines = ["请填写问卷："]
     for survey in listed:
         done = "（您家已填）" if surveys.has_answered(survey, owner.flat_id) else ""

@@ -57,7 +57,8 @@ def remind_due_votes(lead: timedelta) -> dict[int, int]:
 def vote_closed(vote: Vote) -> int:
     """Tell every bound resident of the electorate that the vote has closed (the result is on its page, with
     the objection window); the confirmed result follows as its own push."""
-    outcome = "暂达标" if (vote.final_tally or {}).get("passed") else "已截止"
+    # Provisional until the objection window ends (the confirmed result is its own push): said so.
+    outcome = "初步通过" if (vote.final_tally or {}).get("passed") else "初步未通过"
     data = {"matter": vote.matter, "outcome": outcome, "confirmed_at": local(vote.closed_at)}
     return sum(enqueue(f"vote_closed:{vote.id}:{openid}", openid, "vote_result", data, f"/r/votes/{vote.id}")
                for openid in _bound_in_scope(vote))
