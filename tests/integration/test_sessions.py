@@ -95,3 +95,8 @@ def test_a_residents_logout_ends_copies_of_the_cookie(app, client, worker):
     assert stolen.get("/r/").status_code == 200
     web.post("/r/logout", data={"csrf_token": csrf_token(web, "/r/")})
     assert stolen.get("/r/").status_code == 401
+
+
+def test_an_empty_login_form_says_what_is_missing(app, client):
+    page = client.post("/login", data={"csrf_token": csrf_token(client, "/login"), "username": "", "password": ""})
+    assert "请填写用户名和密码" in page.get_data(as_text=True)

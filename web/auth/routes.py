@@ -71,6 +71,8 @@ def login():
             audit.record(user, "auth.login", request.remote_addr or "")
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
+    elif request.method == "POST":  # an empty field (CSRF failures are answered before this view)
+        flash("请填写用户名和密码。", "error")
     return render_template("auth/login.html", form=form)
 
 

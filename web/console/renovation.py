@@ -141,6 +141,8 @@ def demand_paper(survey_id):
     form = request.form
 
     def enter():
+        if not form.get("flat", "").strip():
+            raise demands.DemandRefused("请填写房号，如 1-2-301 或 1栋2单元301。")
         flat = flat_by_code(survey.estate, form.get("flat", ""))
         if flat is None or flat.representative is None:
             raise demands.DemandRefused(f"{survey.estate.name}没有房屋 {form.get('flat', '')}，请按“楼栋-单元-房号”填写。")
