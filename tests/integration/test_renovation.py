@@ -286,6 +286,14 @@ def test_a_worker_types_in_a_paper_demand_form_and_a_bad_flat_changes_nothing(ap
     response = db.session.scalar(select(DemandResponse))
     assert response.channel == "paper" and response.flat_id == flat_by_code(estate, "3-2-301").id
     assert {(c.item.name, c.rank) for c in response.choices} == {("加装电梯", 1), ("停车位和车库", None)}
+    empty = post(client, page, f"/console/demands/{survey.id}/paper", flat=" ", item=["1"])
+    assert "请填写房号" in empty.get_data(as_text=True)
+
+    # A household that answered on its own page: the paper form replaces it, and the worker is told.
+    neighbour = resident(app, estate, "3-1-102")
+    post(neighbour, f"/r/demands/{survey.id}", f"/r/demands/{survey.id}", item=["1"], top1="1", comment="")
+    replaced = post(client, page, f"/console/demands/{survey.id}/paper", flat="3-1-102", item=["2"], top1="2")
+    assert "这户此前在网页上填过" in replaced.get_data(as_text=True) and count(DemandResponse) == 2
 
 
 def test_a_second_demand_survey_or_satisfaction_survey_at_the_same_time_is_refused(app, client, estate, worker):

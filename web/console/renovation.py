@@ -11,7 +11,7 @@ from core import audit
 from core.consultation import demands, notices, surveys
 from core.consultation.exports import demand_xlsx, survey_xlsx
 from core.consultation.models import DemandSurvey, Notice, NoticeComment, Survey
-from core.db import db, db_now
+from core.db import db, db_now, local
 from core.register import scope
 from core.register.lookup import flat_by_code
 from core.register.models import Building, Unit
@@ -149,7 +149,13 @@ def demand_paper(survey_id):
         top = [int(v) for v in (form.get(f"top{n}", "") for n in (1, 2, 3)) if v.isdigit()]
         demands.answer(survey, flat.representative, [int(v) for v in form.getlist("item") if v.isdigit()], top,
                        form.get("comment", ""), "paper")
-    return _done(enter, f"已录入 {form.get('flat', '')} 的纸质问卷。", url_for(".demand_results", survey_id=survey.id))
+    typed_flat = flat_by_code(survey.estate, form.get("flat", "")) if form.get("flat", "").strip() else None
+    earlier = demands.response_of(survey, typed_flat.id) if typed_flat else None
+    message = f"已录入 {form.get('flat', '')} 的纸质问卷。"
+    if earlier is not None and earlier.channel != "paper":  # the household's own answer is replaced: say so
+        message += (f"注意：这户此前在{'微信' if earlier.channel == 'wechat' else '网页'}上填过"
+                    f"（{local(earlier.updated_at)}），已由这份纸质问卷替换。")
+    return _done(enter, message, url_for(".demand_results", survey_id=survey.id))
 
 
 @bp.get("/demands/<int:survey_id>/results.xlsx")
