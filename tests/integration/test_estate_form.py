@@ -45,7 +45,10 @@ def test_a_worker_creates_an_estate_imports_its_register_and_edits_its_facts(app
     again = post(client, "/console/estates/new", name="棉纺厂宿舍", year_built="1990", buildings="1")
     assert again.status_code == 422 and "已有名为“棉纺厂宿舍”的小区" in again.get_data(as_text=True)
 
-    # The register's import now finds the buildings.
+    # The register's import now finds the buildings. The template downloads under its Chinese name, and
+    # under a plain one for tools that cannot read filename* (curl -OJ, wget).
+    disposition = client.get("/console/register-template.xlsx").headers["Content-Disposition"]
+    assert 'filename="register-template.xlsx"' in disposition and "filename*=UTF-8''%E4%BD%8F" in disposition
     sheet = write_workbook([["1", "1", "101", 1, "62.50", "王芳", "13800001111", "1234", ""],
                             ["3", "2", "502", 5, "75.00", "李强", "13800002222", "5678", ""]])
     url = f"/console/estates/{estate.id}"

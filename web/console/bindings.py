@@ -1,7 +1,6 @@
 """Console pages for WeChat bindings: who is bound, one-time codes (singly or as a door-to-door sheet), revoking."""
-import io
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -13,7 +12,8 @@ from core.register.privacy import mask_name
 from core.residents.bindings import CODE_LIFETIME, issue_code, lift_lock, locked_flat_ids, revoke
 from core.residents.models import Binding
 from core.workbook import add_sheet, append_row, new_book, save
-from web.console.routes import XLSX, _estate_or_404, _register_editor_or_404, bp
+from web.console.routes import _estate_or_404, _register_editor_or_404, bp
+from web.downloads import attachment
 
 
 def _owners(estate):
@@ -95,4 +95,4 @@ def binding_sheet(estate_id):
             count += 1
     audit.record(current_user, "binding.sheet", f"estate:{estate.id}", f"{count} codes")
     db.session.commit()
-    return send_file(io.BytesIO(save(book)), mimetype=XLSX, as_attachment=True, download_name=f"{estate.name}-绑定码.xlsx")
+    return attachment(save(book), f"{estate.name}-绑定码.xlsx", f"binding-codes-estate-{estate.id}.xlsx")

@@ -1,8 +1,7 @@
 """The street office's overview: each estate's stage, demands, notices and satisfaction; the monthly report."""
-import io
 import re
 
-from flask import abort, render_template, request, send_file
+from flask import abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -12,7 +11,8 @@ from core.consultation.models import DemandSurvey, Notice, Survey
 from core.db import SHANGHAI, db, db_now, utcnow
 from core.progress.report import monthly_xlsx, stage_of
 from core.register import scope
-from web.console.routes import XLSX, bp
+from web.console.routes import bp
+from web.downloads import attachment
 
 
 def _latest(model, estate_id):
@@ -45,5 +45,4 @@ def monthly_report():
     data = monthly_xlsx(current_user, month, db_now(db.session))
     audit.record(current_user, "report.export", f"month:{month}")
     db.session.commit()
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"老旧小区改造进度-{month}.xlsx")
+    return attachment(data, f"老旧小区改造进度-{month}.xlsx", f"progress-{month}.xlsx")

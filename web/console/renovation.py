@@ -1,9 +1,8 @@
 """Console pages for what residents are asked during a renovation: demand surveys (需求征集), plan notices
 (方案公示) and satisfaction surveys (满意度调查), each listed under its estate."""
-import io
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,7 +15,8 @@ from core.register import scope
 from core.register.lookup import flat_by_code
 from core.register.models import Building, Unit
 from web.charts import bars_svg
-from web.console.routes import XLSX, _estate_or_404, bp, local_input
+from web.console.routes import _estate_or_404, bp, local_input
+from web.downloads import attachment
 
 REFUSALS = (demands.DemandRefused, notices.NoticeRefused, surveys.SurveyRefused)
 
@@ -164,8 +164,7 @@ def demand_export(survey_id):
     data = demand_xlsx(demands.results(survey))
     audit.record(current_user, "demand.export", f"demand_survey:{survey.id}")
     db.session.commit()
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"{survey.estate.name}-需求征集.xlsx")
+    return attachment(data, f"{survey.estate.name}-需求征集.xlsx", f"demand-survey-{survey.id}.xlsx")
 
 
 # Plan notices
@@ -258,5 +257,4 @@ def survey_export(survey_id):
     data = survey_xlsx(surveys.results(survey))
     audit.record(current_user, "survey.export", f"survey:{survey.id}")
     db.session.commit()
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"{survey.estate.name}-满意度调查.xlsx")
+    return attachment(data, f"{survey.estate.name}-满意度调查.xlsx", f"survey-{survey.id}.xlsx")

@@ -25,10 +25,10 @@ from core.register.privacy import mask_name, mask_phone
 from core.register.sheet import ImportRejected, template
 from core.votes import proxies
 from core.votes.ballots import owner_has_voted
+from web.downloads import attachment
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ImportForm(FlaskForm):
@@ -257,8 +257,7 @@ def proxy_scan(proxy_id):
 
 @bp.get("/register-template.xlsx")
 def register_template():
-    return send_file(io.BytesIO(template()), mimetype=XLSX, as_attachment=True,
-                     download_name="住户登记模板.xlsx")
+    return attachment(template(), "住户登记模板.xlsx", "register-template.xlsx")
 
 
 @bp.get("/estates/<int:estate_id>/register.xlsx")
@@ -266,5 +265,4 @@ def export(estate_id):
     estate = _register_editor_or_404(estate_id)
     data = export_register(estate, current_user)
     db.session.commit()  # the audit entry
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"{estate.name}-住户登记.xlsx")
+    return attachment(data, f"{estate.name}-住户登记.xlsx", f"register-estate-{estate.id}.xlsx")

@@ -1,9 +1,8 @@
 """Console pages for votes: list, create, open/close, paper ballots, tally and exports."""
-import io
 import uuid
 from datetime import datetime
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -22,7 +21,8 @@ from core.votes.operations import VoteError, close_vote, create_vote, delete_dra
 from core.votes.tally import (STATUS_LABELS, breakdown, flat_ballot, live_tally, progress_curve, status, vote_for,
                               votes_query)
 from web.charts import progress_svg
-from web.console.routes import XLSX, _estate_or_404, bp, local_input
+from web.console.routes import _estate_or_404, bp, local_input
+from web.downloads import attachment
 
 
 def _vote_or_404(vote_id):
@@ -291,8 +291,7 @@ def vote_tally_xlsx(vote_id):
     data = tally_xlsx(vote)
     audit.record(current_user, "vote.tally_export", f"vote:{vote.id}")
     db.session.commit()
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"表决{vote.id}-计票结果.xlsx")
+    return attachment(data, f"表决{vote.id}-计票结果.xlsx", f"vote-{vote.id}-tally.xlsx")
 
 
 @bp.get("/votes/<int:vote_id>/roll.xlsx")
@@ -304,4 +303,4 @@ def vote_roll_xlsx(vote_id):
     data = roll_xlsx(vote, current_user, full=full)
     db.session.commit()  # the audit entry
     name = "表决名册（含姓名）" if full else "表决名册（公示版）"
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=f"表决{vote.id}-{name}.xlsx")
+    return attachment(data, f"表决{vote.id}-{name}.xlsx", f"vote-{vote.id}-roll{'-full' if full else ''}.xlsx")
