@@ -5,7 +5,7 @@ from web.wechat.endpoint import bp
 
 def init_app(app):
     app.register_blueprint(bp)
-    # Train the chat's intent model now (about a second), not inside a resident's first 5-second reply.
+    # Load the chat's intent model now, not inside a resident's first 5-second reply.
     understand.warm()
     if app.config["WECHAT_SIMULATOR"]:
         from web.wechat.simulator import bp as simulator
