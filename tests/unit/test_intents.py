@@ -179,6 +179,7 @@ def test_a_negator_turns_the_next_known_word_round_wherever_it_stands():
     assert intents.known_words("投不同意", words, 4) == ["不同意"]
     assert intents.known_words("我没有反对", words, 4) == ["不反对"]
     assert intents.known_words("我同意", words, 4) == ["同意"]
+    assert intents.known_words("ok 同意 broken", {"ok", "同意"}, 4) == ["ok", "同意"]  # not the ok in broken
 
 
 def test_the_worker_predicts_without_scikit_learn_scipy_or_jieba():
