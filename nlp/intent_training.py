@@ -120,3 +120,7 @@ def ensure(out: Path = TABLES) -> bool:
         pass
     build(out)
     return True
+
+
+if __name__ == "__main__":  # `make install`: build the tables when missing or outdated
+    print(f"{TABLES.name}: {'built' if ensure() else 'up to date'}")

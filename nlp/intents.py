@@ -229,6 +229,7 @@ class IntentModel:
         try:
             with os.fdopen(handle, "wb") as out:
                 np.savez_compressed(out, format=np.array(FORMAT), **{k: np.asarray(v) for k, v in self.tables.items()})
+            os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide it from workers running as another user
             os.replace(temporary, path)
         except BaseException:
             os.unlink(temporary)
