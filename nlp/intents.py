@@ -8,9 +8,9 @@ prediction alike.
 As with the complaint classifier (nlp/model.py), a web worker predicts with look-up tables and numpy
 only: no scikit-learn, scipy or jieba is imported here (they took about 100 MB of every worker). The
 tables are built from corpus/utterances.csv by nlp/intent_training.py (scikit-learn and jieba,
-deterministic) into TABLES, a git-ignored build file of plain arrays (loaded without pickle): `flask
-nlp install-default` builds it (`make run` and `make serve-prod` call it) and the test session does,
-whenever the sources it names by digest have changed. A worker refuses a missing or outdated file
+deterministic) into TABLES, a git-ignored build file of plain arrays (loaded without pickle): `make
+install`, `flask nlp install-default` (`make run`, `make serve-prod`), the test session and the
+benchmarks build it whenever it is missing or the sources it names by digest have changed. A worker refuses a missing or outdated file
 with an error that says so. No Flask and no database here.
 """
 import csv
