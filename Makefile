@@ -20,8 +20,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+# The chat's intent tables (nlp/corpus/intent-tables.npz, git-ignored) are built from nlp/corpus/utterances.csv
+# when missing or outdated; web workers refuse to start without them (nlp/intents.py).
 install: $(VENV)/.installed
+	$(BIN)/python -m nlp.intent_training
 install-dev: $(VENV)/.installed-dev
+	$(BIN)/python -m nlp.intent_training
 
 # The demo runs on SQLite in instance/, with plain-HTTP cookies for 127.0.0.1; `flask dev-server` runs the
 # development server and one scheduler process beside it (pushes, closing votes), and stops both together.

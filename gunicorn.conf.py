@@ -1,8 +1,8 @@
 """gunicorn's settings for Yishi (read from the working directory: `gunicorn -w 4 -b … wsgi:app`).
 
-The app is loaded once in the master (`preload_app`): the complaint classifier and jieba's dictionary
-(about 70 MB of Python objects) are built before the workers fork, so the workers share those pages
-with the master instead of each building its own copy. Database connections must not cross the fork
+The app is loaded once in the master (`preload_app`): the complaint classifier and the chat's intent
+tables are loaded before the workers fork, so the workers share those pages with the master instead of
+each loading its own copy. Database connections must not cross the fork
 (two processes on one socket corrupt both sessions): the master closes its pool before forking, and
 each worker drops whatever pool it inherited and opens its own on first use.
 """

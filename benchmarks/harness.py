@@ -134,4 +134,9 @@ def fire(port: int, requests: list[tuple[str, bytes]], senders: int, expect: str
 
 
 def workdir() -> Path:
+    """A fresh folder; the chat's intent tables (a build file the app refuses to start without) are
+    built first when missing or outdated, as `flask nlp install-default` does."""
+    from nlp.intent_training import ensure
+
+    ensure()
     return Path(tempfile.mkdtemp(prefix="yishi-bench-"))

@@ -46,5 +46,6 @@ def understand(text: str) -> Understanding:
 
 
 def warm() -> None:
-    """Train the model now (about a second with jieba's dictionary), not in the first resident's reply."""
+    """Load the model's tables now, not in the first resident's reply (and fail at start, not in a reply,
+    when they are missing: nlp.intents.IntentTablesError says how to build them)."""
     understand("预热")

@@ -26,6 +26,11 @@ def pytest_report_header(config):
 
 
 def pytest_configure(config):
+    # The chat's intent tables are a build file (nlp.intents.TABLES): built here when missing or outdated,
+    # as `flask nlp install-default` builds them for `make run` (atomically: parallel runs may race).
+    from nlp.intent_training import ensure
+
+    ensure()
     if BACKEND == "postgresql":
         url = os.environ.get("TEST_DATABASE_URL", "")
         if not url.startswith("postgresql"):

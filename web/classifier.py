@@ -11,6 +11,7 @@ from core.complaints import duplicates
 from core.complaints.tickets import Router, corrections
 from core.db import db
 from nlp.corpus import Corpus, CorpusError, default, read_csv
+from nlp.intents import TABLES
 from nlp.model import Classifier, ModelFileError
 from nlp.store import ModelStore
 from nlp.training import evaluate, retrain, train
@@ -126,8 +127,13 @@ def nlp_promote(model_path):
 
 @nlp.command("install-default")
 def nlp_install_default():
-    """Train the default model (real citizen messages and the team's corpus, nlp/corpus/) and promote it,
-    unless a model is promoted already."""
+    """Build the chat's intent tables if they are missing or outdated (nlp/corpus/utterances.csv), and
+    train the default complaint model (real citizen messages and the team's corpus, nlp/corpus/) and
+    promote it, unless a model is promoted already."""
+    from nlp.intent_training import ensure
+
+    if ensure():
+        click.echo(f"Built the chat's intent tables ({TABLES.name}).")
     current = store().current()
     if current is not None:
         click.echo(f"Model {current.version} is in use already.")

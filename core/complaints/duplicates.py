@@ -8,12 +8,11 @@ frequencies of the shipped complaint corpus (so "楼道" or "坏了" weigh littl
 dropping building numbers and filler. Pairs sharing an object need less likeness. The thresholds are
 tested on realistic pairs in tests/unit/test_duplicates.py; a wrong link is undone by a worker (unlink).
 """
+import math
 import re
+from collections import Counter
 from datetime import timedelta
 from functools import lru_cache
-
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
 
 WINDOW = timedelta(days=3)
 THRESHOLD = 0.3
@@ -37,12 +36,31 @@ def _plain(text: str) -> str:
     return _FILLER.sub("", _PLACE.sub("", text))
 
 
+def _grams(text: str) -> list[str]:
+    """The characters and character pairs of a text's plain form (lower-cased)."""
+    plain = _plain(text).lower()
+    return [*plain, *(plain[i:i + 2] for i in range(len(plain) - 1))]
+
+
 @lru_cache(maxsize=1)
-def _vectorizer() -> TfidfVectorizer:
+def _idf() -> dict[str, float]:
+    """The smoothed inverse document frequency of each gram of the shipped corpus, as scikit-learn's
+    TfidfVectorizer computes it (ln((1 + n) / (1 + df)) + 1); worked out here in plain Python, so that a
+    web worker, which checks every new complaint, does not import scikit-learn (75 MB) for it."""
     from nlp.corpus import shipped
 
-    return TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True).fit(
-        [_plain(text) for text in shipped().texts])
+    texts = shipped().texts
+    seen = Counter(gram for text in texts for gram in set(_grams(text)))
+    return {gram: math.log((1 + len(texts)) / (1 + n)) + 1 for gram, n in seen.items()}
+
+
+def _vector(text: str) -> dict[str, float]:
+    """The text's TF-IDF vector of unit length (sublinear counts times IDF; grams unknown to the corpus
+    dropped), as a dict."""
+    idf = _idf()
+    weights = {gram: (1 + math.log(n)) * idf[gram] for gram, n in Counter(_grams(text)).items() if gram in idf}
+    norm = math.sqrt(sum(w * w for w in weights.values()))
+    return {gram: w / norm for gram, w in weights.items()} if norm else {}
 
 
 def objects(text: str) -> frozenset[int]:
@@ -51,9 +69,11 @@ def objects(text: str) -> frozenset[int]:
 
 
 def similarity(a: str, b: str) -> float:
-    """The texts' likeness, 0 to 1."""
-    vectors = _vectorizer().transform([_plain(a), _plain(b)])
-    return float(cosine_similarity(vectors[0], vectors[1])[0, 0])
+    """The texts' likeness, 0 to 1: the cosine of their vectors."""
+    vector_a, vector_b = _vector(a), _vector(b)
+    if len(vector_b) < len(vector_a):
+        vector_a, vector_b = vector_b, vector_a
+    return sum(w * vector_b.get(gram, 0.0) for gram, w in vector_a.items())
 
 
 def same_problem(a: str, b: str, department_a: str | None = None, department_b: str | None = None) -> float | None:

@@ -2,10 +2,15 @@
 
 Chinese law counts "以上" inclusively and "过半数" strictly (民法典第一千二百五十九条), so every
 threshold says which it is, and every comparison is made with exact fractions, never floats.
+
+Areas are summed as integers of hundredths of a square metre (the register keeps two decimals, so this
+is exact; an area with more decimals becomes an exact fraction of a hundredth), which is what lets a
+caller that sums in SQL hand the engine its totals (`evaluate_totals`) instead of every flat.
 """
 import math
+from collections import Counter
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, localcontext
 from fractions import Fraction
 from typing import Iterable, Mapping
 
@@ -13,6 +18,9 @@ AGREE, DISAGREE, ABSTAIN = "agree", "disagree", "abstain"
 CHOICES = (AGREE, DISAGREE, ABSTAIN)
 CHOICE_LABELS = {AGREE: "同意", DISAGREE: "不同意", ABSTAIN: "弃权"}
 CENT = Decimal("0.01")
+_CHOICE_SET = frozenset(CHOICES)
+# Sums and scalings in this context are exact: no rounding at any size.
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 class RuleError(ValueError):
@@ -175,6 +183,55 @@ def _missing(total, participating, agreeing, rule: Rule, unit) -> Fraction:
     return newcomers + _needed(agree, part, rule.approval, rule.approval_strict, unit)
 
 
+def _hundredths(total: Decimal) -> int | Fraction:
+    """An area in hundredths of a m², exactly: an int for two decimals or fewer, else a Fraction."""
+    scaled = total.scaleb(2, _EXACT)
+    whole = int(scaled)
+    return whole if whole == scaled else Fraction(scaled)
+
+
+def _area(hundredths: int | Fraction) -> Decimal:
+    """Hundredths of a m² as square metres with two decimals."""
+    if isinstance(hundredths, int):
+        return Decimal(hundredths).scaleb(-2)
+    exact = Fraction(hundredths)
+    return (Decimal(exact.numerator) / Decimal(exact.denominator)).scaleb(-2).quantize(CENT)
+
+
+def _checked(flats: list, ballots: Mapping[str, str]) -> tuple[dict, Decimal]:
+    """(flat id → area as a Decimal, the total area), refusing a flat listed twice, an area that is not a
+    positive number and a ballot for a flat outside the electorate or with an unknown choice; the first
+    in order is named.
+
+    The checks run over whole collections in C (a dict, a set difference, min, sum); only when one fails
+    does the flat-by-flat loop run, to name the culprit."""
+    areas = dict(flats)
+    if set(map(type, areas.values())) - {Decimal}:
+        areas = {flat_id: Decimal(area) for flat_id, area in areas.items()}
+    try:
+        with localcontext(_EXACT):
+            total = sum(areas.values(), Decimal(0))
+        valid = len(areas) == len(flats) and total.is_finite() and (not areas or min(areas.values()) > 0)
+    except ArithmeticError:  # a NaN among the areas
+        valid = False
+    if valid and not ballots.keys() - areas.keys() and set(ballots.values()) <= _CHOICE_SET:
+        return areas, total
+    seen = set()
+    for flat_id, area in flats:
+        if flat_id in seen:
+            raise RuleError(f"flat {flat_id} is listed twice")
+        seen.add(flat_id)
+        area = Decimal(area)
+        if not area.is_finite() or area <= 0:
+            raise RuleError(f"flat {flat_id}: area must be a positive number")
+    for flat_id, choice in ballots.items():
+        if flat_id not in areas:
+            raise RuleError(f"ballot for flat {flat_id}, which is not in the electorate")
+        if choice not in CHOICES:
+            raise RuleError(f"flat {flat_id}: choice must be one of {', '.join(CHOICES)}")
+    raise AssertionError("unreachable: a check failed above")
+
+
 def evaluate(flats: Iterable[tuple[str, Decimal]], ballots: Mapping[str, str], rule: Rule,
              owners: Mapping[str, str] | None = None) -> Tally:
     """Tally ballots (flat id → agree/disagree/abstain) over the electorate (flat id, exclusive area).
@@ -185,43 +242,52 @@ def evaluate(flats: Iterable[tuple[str, Decimal]], ballots: Mapping[str, str], r
     person's ballot may be given on any one or more of their flats and counts once, with the area of all
     their flats; their flats carrying different choices is an error. Flats without a key are each a person.
     `total_count`, `participation_count`, `agree_count`… count persons; areas are sums over flats.
-    """
-    areas: dict[str, Decimal] = {}
-    for flat_id, area in flats:
-        if flat_id in areas:
-            raise RuleError(f"flat {flat_id} is listed twice")
-        area = Decimal(area)
-        if not area.is_finite() or area <= 0:
-            raise RuleError(f"flat {flat_id}: area must be a positive number")
-        areas[flat_id] = area
-    for flat_id, choice in ballots.items():
-        if flat_id not in areas:
-            raise RuleError(f"ballot for flat {flat_id}, which is not in the electorate")
-        if choice not in CHOICES:
-            raise RuleError(f"flat {flat_id}: choice must be one of {', '.join(CHOICES)}")
-    counts = {c: 0 for c in CHOICES}
-    sums = {c: Decimal(0) for c in CHOICES}
-    if not owners:
-        total_n = len(areas)
-        for flat_id, choice in ballots.items():
-            counts[choice] += 1
-            sums[choice] += areas[flat_id]
-    else:
-        persons = _persons(areas, owners)
-        total_n = len(persons)
-        for key, members in persons.items():
-            chosen = {ballots[f] for f in members if f in ballots}
-            if len(chosen) > 1:
-                raise RuleError(f"owner {key[1]!r}: their flats {', '.join(map(str, members))} carry different choices")
-            if chosen:
-                choice = chosen.pop()
-                counts[choice] += 1
-                sums[choice] += sum((areas[f] for f in members), Decimal(0))
 
-    total_a = sum(areas.values(), Decimal(0))
-    part_n, part_a = sum(counts.values()), sum(sums.values(), Decimal(0))
+    The areas are added as Decimals in a context of unlimited precision (exact, in C), and each sum becomes
+    hundredths for evaluate_totals.
+    """
+    flats = list(flats)
+    areas, total_a = _checked(flats, ballots)
+    with localcontext(_EXACT):
+        if not owners:
+            total_n = len(areas)
+            counts = {c: 0 for c in CHOICES}
+            counts.update(Counter(ballots.values()))
+            sums = {c: sum(map(areas.__getitem__, [f for f, chosen in ballots.items() if chosen == c]), Decimal(0))
+                    for c in (AGREE, DISAGREE)}
+            sums[ABSTAIN] = sum(map(areas.__getitem__, ballots), Decimal(0)) - sums[AGREE] - sums[DISAGREE]
+        else:
+            persons = _persons(areas, owners)
+            total_n = len(persons)
+            counts = {c: 0 for c in CHOICES}
+            sums = {c: Decimal(0) for c in CHOICES}
+            for key, members in persons.items():
+                chosen = {ballots[f] for f in members if f in ballots}
+                if len(chosen) > 1:
+                    raise RuleError(f"owner {key[1]!r}: their flats {', '.join(map(str, members))} "
+                                    "carry different choices")
+                if chosen:
+                    choice = chosen.pop()
+                    counts[choice] += 1
+                    sums[choice] += sum((areas[f] for f in members), Decimal(0))
+    return evaluate_totals(total_n, _hundredths(total_a), counts, {c: _hundredths(a) for c, a in sums.items()}, rule)
+
+
+def evaluate_totals(total_count: int, total_hundredths: int | Fraction, counts: Mapping[str, int],
+                    hundredths: Mapping[str, int | Fraction], rule: Rule) -> Tally:
+    """The tally from totals already summed (by SQL, or by `evaluate`): the electorate's persons and area
+    in hundredths of a m², and per choice the persons who chose it and their area in hundredths.
+    Choices missing from the mappings count zero."""
+    if not set(counts) <= set(CHOICES) or not set(hundredths) <= set(CHOICES):
+        raise RuleError(f"choices must be among {', '.join(CHOICES)}")
+    counts = {c: counts.get(c, 0) for c in CHOICES}
+    sums = {c: hundredths.get(c, 0) for c in CHOICES}
+    total_n, total_a = total_count, total_hundredths
+    part_n, part_a = sum(counts.values()), sum(sums.values())
     agree_n, agree_a = counts[AGREE], sums[AGREE]
-    F = Fraction  # Decimal → Fraction is exact
+    if part_n > total_n or part_a > total_a or min(counts.values()) < 0 or min(sums.values()) < 0:
+        raise RuleError("more persons or area took part than the electorate has")
+    F = Fraction
 
     participation_met = rule.participation is None or (
         _meets(F(part_n), F(total_n), rule.participation, False)
@@ -233,13 +299,12 @@ def evaluate(flats: Iterable[tuple[str, Decimal]], ballots: Mapping[str, str], r
     )
     passed = participation_met and approval_met
     missing_n = 0 if passed else int(_missing(F(total_n), F(part_n), F(agree_n), rule, Fraction(1)))
-    missing_a = Decimal(0)
-    if not passed and rule.by_area:
-        cents = _missing(F(total_a), F(part_a), F(agree_a), rule, Fraction(1, 100))
-        missing_a = (Decimal(cents.numerator) / Decimal(cents.denominator)).quantize(CENT, rounding=ROUND_CEILING)
+    missing_a = 0
+    if not passed and rule.by_area:  # a whole number of hundredths, rounded up
+        missing_a = math.ceil(_missing(F(total_a), F(part_a), F(agree_a), rule, Fraction(1)))
     return Tally(
-        total_count=total_n, total_area=total_a.quantize(CENT), participation_count=part_n,
-        participation_area=part_a.quantize(CENT), agree_count=agree_n, agree_area=agree_a.quantize(CENT),
+        total_count=total_n, total_area=_area(total_a), participation_count=part_n,
+        participation_area=_area(part_a), agree_count=agree_n, agree_area=_area(agree_a),
         disagree_count=counts[DISAGREE], abstain_count=counts[ABSTAIN], participation_met=participation_met,
-        approval_met=approval_met, missing_count=missing_n, missing_area=missing_a.quantize(CENT), rule=rule.code,
+        approval_met=approval_met, missing_count=missing_n, missing_area=_area(missing_a), rule=rule.code,
     )

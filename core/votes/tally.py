@@ -1,13 +1,12 @@
 """Reading votes: live tallies overall and per building and unit, the progress curve, a resident's votes."""
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import Integer, cast, func, select
 
 from core.db import db
 from core.register.models import Building, Estate, Flat, Unit
-from core.votes.consent import AGREE, Tally, evaluate, rule_for
+from core.votes.consent import AGREE, Tally, evaluate, evaluate_totals, rule_for
 from core.votes.models import Ballot, BallotEntry, Vote, VoteFlat
 
 
@@ -64,43 +63,25 @@ def tally_from_choices(vote: Vote, choices: dict[int, str]) -> Tally:
 
 
 def live_tally(vote: Vote) -> Tally:
-    """The tally of the current ballots (once closed, vote.final_tally holds the frozen one)."""
-    # One flat one person (no shared person keys): the database can count the flats by area and choice.
-    persons = db.session.scalar(select(VoteFlat.flat_id).where(
-        VoteFlat.vote_id == vote.id, VoteFlat.person_key.is_not(None)).limit(1)) is not None
-    if not persons:
-        flats, choices = _electorate_and_choices(vote)
-        return evaluate(flats, choices, rule_for(vote.rule, vote.fractions))
-    return tally_from_ballots(vote, current_ballots(vote))
+    """The tally of the current ballots (once closed, vote.final_tally holds the frozen one).
 
-
-def _electorate_and_choices(vote: Vote) -> tuple[list, dict[int, str]]:
-    """The frozen electorate as (id, area) and the current choices by id, for consent.evaluate.
-
-    A tally needs only how many flats of each area chose what, not which flats: the database counts
-    the flats per (area in integer hundredths, current choice) in one GROUP BY (a few hundred groups
-    in a real estate, where flats share floor plans), and each group becomes that many entries with
-    ids that only tell them apart. Areas have two decimals, so hundredths are exact, and the engine
-    sums exactly the same multiset of areas and choices as it would from the per-flat rows (a test
-    holds the two equal under every rule). consent.evaluate still adds every flat itself: it takes
-    flats, not sums; a pre-summed entry point would belong in consent.py.
-
-    Only for votes where every flat is its own person: live_tally takes the per-flat path otherwise.
-    """
+    Where every flat is its own person (no shared person keys), a tally needs only how many flats chose
+    what and their area: the database counts and sums them per current choice in one GROUP BY, areas as
+    integer hundredths (exact: areas have two decimals), and consent.evaluate_totals applies the rule to
+    the sums. The same query counts the person keys; if there are any, the law's headcount needs the
+    ballots flat by flat (tally_from_ballots). A test holds both paths equal under every rule."""
     cents = cast(func.round(VoteFlat.area * 100), Integer)
     groups = db.session.execute(
-        select(cents, Ballot.choice, func.count()).select_from(VoteFlat)
+        select(Ballot.choice, func.count(), func.sum(cents), func.count(VoteFlat.person_key)).select_from(VoteFlat)
         .outerjoin(Ballot, (Ballot.vote_id == VoteFlat.vote_id) & (Ballot.flat_id == VoteFlat.flat_id))
-        .where(VoteFlat.vote_id == vote.id).group_by(cents, Ballot.choice)
+        .where(VoteFlat.vote_id == vote.id).group_by(Ballot.choice)
     ).all()
-    flats: list = []
-    choices: dict[int, str] = {}
-    for hundredths, choice, n in groups:
-        area, first = Decimal(hundredths).scaleb(-2), len(flats)
-        flats += [(i, area) for i in range(first, first + n)]
-        if choice is not None:
-            choices.update(dict.fromkeys(range(first, first + n), choice))
-    return flats, choices
+    if any(keyed for *_, keyed in groups):
+        return tally_from_ballots(vote, current_ballots(vote))
+    counts = {choice: n for choice, n, _, _ in groups if choice is not None}
+    hundredths = {choice: int(area) for choice, _, area, _ in groups if choice is not None}
+    return evaluate_totals(sum(n for _, n, _, _ in groups), sum(int(area or 0) for _, _, area, _ in groups),
+                           counts, hundredths, rule_for(vote.rule, vote.fractions))
 
 
 def status(vote: Vote, tally: Tally) -> str:

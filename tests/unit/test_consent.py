@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.votes.consent import RULES, RuleError, custom_rule, evaluate, rule_for
+from core.votes.consent import RULES, RuleError, custom_rule, evaluate, evaluate_totals, rule_for
 
 
 def electorate(n, area="100.00"):
@@ -177,3 +177,24 @@ def test_missing_count_is_the_true_minimum(n, data, rule_code):
     tally = evaluate(flats, votes, RULES[rule_code])
     expected = 0 if tally.passed else best_count(n, part, agree, RULES[rule_code])
     assert tally.missing_count == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(cases, st.sampled_from(sorted(RULES)))
+def test_the_totals_summed_elsewhere_give_the_tally_of_the_flats(case, rule_code):
+    flats, votes = split(case)
+    counts = {choice: sum(1 for _, v in case if v == choice) for choice in ("agree", "disagree", "abstain")}
+    cents = {choice: sum(c for c, v in case if v == choice) for choice in ("agree", "disagree", "abstain")}
+    totals = evaluate_totals(len(case), sum(c for c, _ in case), counts, cents, RULES[rule_code])
+    assert totals == evaluate(flats, votes, RULES[rule_code])
+
+
+def test_areas_with_more_decimals_are_summed_exactly():
+    flats = [("a", Decimal("0.005")), ("b", Decimal("0.005")), ("c", Decimal("100.001"))]
+    tally = evaluate(flats, {"a": "agree", "b": "agree"}, RULES["civil_code_major"])
+    assert (tally.total_area, tally.agree_area) == (Decimal("100.01"), Decimal("0.01"))
+    assert tally.missing_area == Decimal("66.67")  # 2/3 of 100.011 m² is 66.674: 66.664 more, up to the cent
+    with pytest.raises(RuleError, match="choices"):
+        evaluate_totals(1, 100, {"yes": 1}, {}, RULES["headcount_2_3"])
+    with pytest.raises(RuleError, match="more persons"):
+        evaluate_totals(1, 100, {"agree": 2}, {"agree": 200}, RULES["headcount_2_3"])

@@ -58,3 +58,17 @@ def test_different_problems_in_the_same_building_are_kept_apart(a, b, department
 def test_without_the_classifier_the_texts_decide():
     assert same_problem("门口烧烤摊占道经营，油烟大", "门口烧烤摊又占道了") is not None
     assert same_problem("家里停水了", "家里停电了") is None
+
+
+def test_the_likeness_is_scikit_learns_tfidf_cosine_without_scikit_learn():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    from core.complaints.duplicates import _plain, similarity
+
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True).fit(
+        [_plain(text) for text in shipped().texts])
+    texts = [text for pair in SAME + DIFFERENT for text in pair] + ["ABC 电梯坏了", "3栋2单元", "", "麻烦尽快处理"]
+    for a, b in zip(texts, texts[1:] + texts[:3]):
+        vectors = vectorizer.transform([_plain(a), _plain(b)])
+        assert similarity(a, b) == pytest.approx(float(cosine_similarity(vectors[0], vectors[1])[0, 0]), abs=1e-9)

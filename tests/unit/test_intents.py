@@ -9,7 +9,9 @@ import pytest
 from bot.menu import COMMANDS
 from bot.understand import understand
 from nlp.intent_rules import KEYWORDS, match, normalise
-from nlp.intents import INTENTS, default_model, fit, is_held_out, read_utterances, split
+from nlp import intents
+from nlp.intent_training import build, fit, fit_estimators
+from nlp.intents import INTENTS, IntentModel, IntentTablesError, default_model, is_held_out, read_utterances, split
 
 HARD_PAIRS = [
     ("希望加装电梯", "demand"),
@@ -160,13 +162,58 @@ def test_the_model_scores_well_on_the_held_out_part_and_is_deterministic():
     assert np.array_equal(again, model.probabilities([u.text for u in held[:50]]))
 
 
-def test_the_fast_probabilities_are_scikit_learns():
-    model = default_model()
-    texts = ["我同意", "电梯坏了", "希望加装电梯", "今天天气怎么样"]
-    expected = model.model.predict_proba(model.features(texts))
-    assert np.allclose(model.probabilities(texts), expected)
+def test_the_tables_predict_as_scikit_learn_does():
+    training, held = split(read_utterances())
+    fitted = fit_estimators(training)
+    model = fit(training)
+    texts = ["我同意", "电梯坏了", "希望加装电梯", "今天天气怎么样", "我不同意装电梯", "？", "ok"] + [u.text for u in held]
+    expected = fitted.model.predict_proba(fitted.transform(texts))
+    assert np.allclose(model.probabilities(texts), expected, atol=1e-6)
     for guess in model.predict_many(texts):
         assert guess.intent in INTENTS and 0 <= guess.confidence <= 1
+
+
+def test_a_negator_turns_the_next_known_word_round_wherever_it_stands():
+    words = {"同意", "电梯", "反对"}
+    assert intents.known_words("我不同意装电梯", words, 4) == ["不同意", "电梯"]
+    assert intents.known_words("投不同意", words, 4) == ["不同意"]
+    assert intents.known_words("我没有反对", words, 4) == ["不反对"]
+    assert intents.known_words("我同意", words, 4) == ["同意"]
+    assert intents.known_words("ok 同意 broken", {"ok", "同意"}, 4) == ["ok", "同意"]  # not the ok in broken
+
+
+def test_the_worker_predicts_without_scikit_learn_scipy_or_jieba():
+    import subprocess
+    import sys
+
+    code = ("import sys; from bot.understand import understand; print(understand('我不同意装电梯').intent); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy', 'jieba'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[:2] == ["disagree", "[]"]
+
+
+def test_the_built_tables_are_a_fresh_training_of_the_present_set(tmp_path):
+    built = default_model()
+    assert built.digest == intents.sources_digest()
+    fresh = build(tmp_path / "fresh.npz")
+    for name, table in built.tables.items():
+        if table.dtype.kind in "US":
+            assert np.array_equal(table, fresh.tables[name]), name
+        else:
+            assert np.allclose(table, fresh.tables[name]), name
+
+
+def test_missing_or_outdated_tables_are_refused_saying_how_to_build_them(tmp_path, monkeypatch):
+    with pytest.raises(IntentTablesError, match="flask nlp install-default"):
+        IntentModel.load(tmp_path / "missing.npz")
+    (tmp_path / "bad.npz").write_bytes(b"not a model")
+    with pytest.raises(IntentTablesError, match="flask nlp install-default"):
+        IntentModel.load(tmp_path / "bad.npz")
+    IntentModel({**default_model().tables, "digest": np.array("an older set")}).save(tmp_path / "old.npz")
+    monkeypatch.setattr(intents, "TABLES", tmp_path / "old.npz")
+    monkeypatch.setattr(intents, "_default", None)
+    with pytest.raises(IntentTablesError, match="older utterances.csv"):
+        intents.default_model()
 
 
 def test_a_bad_set_is_refused_naming_the_line(tmp_path):
