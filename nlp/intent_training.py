@@ -122,5 +122,8 @@ def ensure(out: Path = TABLES) -> bool:
     return True
 
 
-if __name__ == "__main__":  # `make install`: build the tables when missing or outdated
-    print(f"{TABLES.name}: {'built' if ensure() else 'up to date'}")
+if __name__ == "__main__":  # `make install` (and nlp.intents.default_model): build them when missing or outdated
+    import sys
+
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else TABLES
+    print(f"{target.name}: {'built' if ensure(target) else 'up to date'}")

@@ -10,13 +10,16 @@ only: no scikit-learn, scipy or jieba is imported here (they took about 100 MB o
 tables are built from corpus/utterances.csv by nlp/intent_training.py (scikit-learn and jieba,
 deterministic) into TABLES, a git-ignored build file of plain arrays (loaded without pickle): `make
 install`, `flask nlp install-default` (`make run`, `make serve-prod`), the test session and the
-benchmarks build it whenever it is missing or the sources it names by digest have changed. A worker refuses a missing or outdated file
-with an error that says so. No Flask and no database here.
+benchmarks build it whenever it is missing or the sources it names by digest have changed, and so does
+`default_model()` itself, in a child process, when it finds none (a fresh checkout used without make).
+No Flask and no database here.
 """
 import csv
 import hashlib
 import io
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -259,16 +262,31 @@ _default: IntentModel | None = None
 _lock = threading.Lock()
 
 
+def _current() -> IntentModel | None:
+    """The tables at TABLES if they were built from the present sources, else None."""
+    try:
+        model = IntentModel.load(TABLES)
+    except IntentTablesError:
+        return None
+    return model if model.digest == sources_digest() else None
+
+
 def default_model() -> IntentModel:
-    """The model trained on the whole shipped set, loaded from TABLES once per process (thread-safe);
-    refuses tables built from other sources than the present ones."""
+    """The model trained on the whole shipped set, loaded from TABLES once per process (thread-safe).
+
+    Tables that are missing, or built from other sources than the present ones, are built first, in a
+    child process (`python -m nlp.intent_training`, what `make install` runs): this process never imports
+    scikit-learn or jieba. The file is written atomically, so processes building at once only repeat work."""
     global _default
     if _default is None:
         with _lock:
             if _default is None:
-                model = IntentModel.load(TABLES)
-                if model.digest != sources_digest():
-                    raise IntentTablesError(f"{TABLES} was built from an older {SHIPPED.name} or older code: "
-                                            "build it again with `flask nlp install-default`")
+                model = _current()
+                if model is None:
+                    built = subprocess.run([sys.executable, "-m", "nlp.intent_training", str(TABLES)],
+                                           capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+                    model = _current()
+                    if model is None:
+                        raise IntentTablesError(f"could not build {TABLES}: {built.stderr.strip()[-500:]}")
                 _default = model
     return _default
