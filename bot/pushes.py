@@ -22,6 +22,7 @@ FIELDS = {
     "ballot_recorded": (("thing1", "matter"), ("phrase2", "choice"), ("time3", "collected_at")),
     "notice_published": (("thing1", "title"), ("thing2", "scope"), ("time3", "ends_at")),
     "survey_opened": (("thing1", "title"), ("thing2", "scope"), ("time3", "closes_at")),
+    "reply_posted": (("thing1", "title"), ("phrase2", "status"), ("time3", "replied_at")),
     "complaint_status": (("character_string1", "ticket"), ("phrase2", "status"), ("thing3", "summary")),
     "complaint_urgent": (("character_string1", "ticket"), ("phrase2", "status"), ("thing3", "summary")),
 }

@@ -131,8 +131,14 @@ def reply(entry: NoticeComment, actor, text: str, public: bool) -> None:
     text = (text or "").strip()
     if not text or len(text) > MAX_TEXT:
         raise NoticeRefused(f"请填写回复（{MAX_TEXT}字以内）。")
+    first = not entry.reply
     entry.reply, entry.reply_public, entry.replied_by_id = text, public, actor.id
     entry.replied_at = db_now(db.session)
+    if first:  # the page promised 社区会答复您: the household hears of the answer
+        notice = db.session.get(Notice, entry.notice_id)
+        pushes.tell_flat("reply_posted", f"notice_comment:{entry.id}", entry.flat_id,
+                         {"title": f"公示：{notice.title}", "status": "已答复", "replied_at": local(entry.replied_at)},
+                         f"/r/notices/{notice.id}")
     audit.record(actor, "notice.reply", f"notice_comment:{entry.id}", "public" if public else "private")
     db.session.flush()
 

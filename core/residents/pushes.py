@@ -15,7 +15,12 @@ from core.register.models import Flat, Owner
 from core.residents.models import Binding, Push
 
 KINDS = ("vote_opened", "vote_reminder", "vote_result", "ballot_recorded", "notice_published", "survey_opened",
-         "complaint_status", "complaint_urgent")
+         "reply_posted", "complaint_status", "complaint_urgent")
+
+
+def tell_flat(kind: str, subject: str, flat_id: int, data: dict, url: str) -> int:
+    """Queue one push about `subject` to each resident bound to this flat (an answer to what they wrote)."""
+    return sum(enqueue(f"{kind}:{subject}:{openid}", openid, kind, data, url) for openid in bound_to([flat_id]))
 
 
 def enqueue(key: str, openid: str, kind: str, data: dict, url: str = "") -> bool:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core import audit
 from core.db import db, db_now, local
-from core.residents.pushes import bound_to, enqueue
+from core.residents.pushes import bound_to, enqueue, tell_flat
 from core.votes.models import Vote, VoteFlat, VoteObjection
 
 MAX_TEXT = 500
@@ -66,8 +66,13 @@ def answer_objection(objection: VoteObjection, actor, text: str) -> VoteObjectio
     vote = db.session.get(Vote, objection.vote_id)
     if vote.confirmed_at is not None:
         raise ObjectionRefused("结果已确认，不能再修改答复。")
+    first = not objection.answer
     objection.answer, objection.answered_by_id, objection.answered_at = text, actor.id, db_now(db.session)
     db.session.flush()
+    if first:
+        tell_flat("reply_posted", f"vote_objection:{objection.id}", objection.flat_id,
+                  {"title": f"异议：{vote.matter}", "status": "已答复", "replied_at": local(objection.answered_at)},
+                  f"/r/votes/{vote.id}")
     audit.record(actor, "vote.objection_answer", f"vote:{vote.id}", f"objection {objection.id}")
     return objection
 

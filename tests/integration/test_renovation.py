@@ -175,6 +175,8 @@ def test_a_notice_is_published_to_its_unit_commented_objected_answered_and_close
     assert "公示期结束后才能填写公示结果" in early.get_data(as_text=True)
     post(client, console, f"/console/notices/{notice.id}/comments/{objection.id}/reply", reply="井道改到东侧，不挡窗户。")
     assert "井道改到东侧" in mine.get(f"/r/notices/{notice.id}").get_data(as_text=True)
+    (told,) = db.session.scalars(select(Push).where(Push.kind == "reply_posted")).all()
+    assert told.openid == "o-zhang" and told.data["status"] == "已答复" and told.url == f"/r/notices/{notice.id}"
     assert "井道改到东侧" not in neighbour.get(f"/r/notices/{notice.id}").get_data(as_text=True)  # a private answer
     assert '<strong id="objections">1</strong>' in client.get(console).get_data(as_text=True)
 
