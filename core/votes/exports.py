@@ -2,11 +2,11 @@
 from sqlalchemy import select
 
 from core import audit
-from core.db import db, local
+from core.db import db, db_now, local
 from core.register.models import Flat, Owner
 from core.register.privacy import mask_name
 from core.votes.ballots import CHANNEL_LABELS
-from core.votes.consent import CHOICE_LABELS
+from core.votes.consent import CHOICE_LABELS, RULES
 from core.votes.log import current_from_log, log_entries
 from core.votes.models import BallotEntry, Proxy
 from core.votes.tally import breakdown, electorate_rows, live_tally, person_choices
@@ -31,7 +31,15 @@ def tally_xlsx(vote) -> bytes:
     rows = [row(vote.scope_label, live_tally(vote))] + [row(g.label, g.tally) for g in breakdown(vote)]
     if vote.final_hash:
         rows.append([f"截止时日志末条哈希：{vote.final_hash}"])
-    return _book("计票结果", header, rows)
+    # What the figures are of, as a printed copy must say: the matter, the rule, and when they stood so.
+    rule = RULES[vote.rule].label if vote.rule in RULES else f"自定义：{vote.fractions}"
+    state = "已截止" if vote.status == "closed" else "进行中（数字随投票变化）"
+    notes = [["事项", vote.matter], ["范围", vote.scope_label], ["规则", rule],
+             ["开始", local(vote.opens_at)], ["截止", local(vote.closes_at)], ["状态", state],
+             ["导出时间（北京时间）", local(db_now(db.session))],
+             ["人数计法", "一套房计一人；建设单位、原产权单位未出售的房屋和同一业主的几套房计为一人（司法解释第九条）"],
+             ["还差", "至少还差：参与不足时先算新投票的业主，其余按已投的业主改投同意计"]]
+    return workbook(("计票结果", header, rows), ("说明", ["项目", "内容"], notes))
 
 
 def roll_xlsx(vote, actor, full: bool = False) -> bytes:

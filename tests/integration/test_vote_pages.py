@@ -186,8 +186,10 @@ def test_exports_mask_names_in_the_public_roll_and_audit_the_full_one(app, clien
     assert list(full.iter_rows(values_only=True))[1][4] == flat.owners[0].name
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("vote.roll%"))).all()
     assert sorted(actions) == ["vote.roll_full", "vote.roll_public"]
-    tally = openpyxl.load_workbook(io.BytesIO(client.get(f"/console/votes/{vote.id}/tally.xlsx").data)).active
-    assert list(tally.iter_rows(values_only=True))[1][5] == 1
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/console/votes/{vote.id}/tally.xlsx").data))
+    assert list(book.active.iter_rows(values_only=True))[1][5] == 1
+    notes = dict(book["说明"].iter_rows(values_only=True, min_row=2))
+    assert notes["事项"] == vote.matter and notes["规则"].startswith("同意户数达到总户数 2/3") and notes["导出时间（北京时间）"]
     # Another community's worker sees none of it.
     client.post("/logout", data={"csrf_token": csrf_token(client, "/console/")})
     login(client, outsider.username)
