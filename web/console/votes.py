@@ -91,8 +91,10 @@ def _vote_fields(estate, form) -> dict:
         building = db.session.scalar(select(Building).where(Building.id == target_id, Building.estate_id == estate.id))
     elif target.startswith("u:"):
         unit = db.session.scalar(select(Unit).join(Building).where(Unit.id == target_id, Building.estate_id == estate.id))
+    if not (form.get("matter") or "").strip():
+        raise VoteError("请填写表决事项（120 字以内）。")  # an empty form misses its matter first, not its scope
     if target != "estate" and not (building or unit):
-        raise VoteError("表决范围不属于这个小区。")
+        raise VoteError("请选择表决范围。" if not target else "表决范围不属于这个小区。")
     try:
         # Forms speak in minutes: a vote opened "now" opens at this minute, so that a paper
         # sheet collected this minute (entered as HH:MM) is not before the opening.
