@@ -186,7 +186,8 @@ def record_proxy(flat_id):
             try:
                 day = date.fromisoformat(typed["valid_until"])
             except ValueError:
-                raise proxies.ProxyError("请填写委托截止日期。") from None
+                raise proxies.ProxyError("请填写委托截止日期。" if not typed["valid_until"].strip()
+                                         else f"委托截止日期“{typed['valid_until'][:20]}”看不懂，请按“年-月-日”填写。") from None
             # Valid through that day, Beijing time.
             valid_until = datetime.combine(day, time(23, 59, 59), tzinfo=SHANGHAI)
         upload = request.files.get("scan")
