@@ -7,7 +7,8 @@ from sqlalchemy.orm import aliased
 
 from core.db import db, db_now, local
 from core.residents.pushes import bound_to, enqueue
-from core.votes.models import Ballot, Vote, VoteFlat
+from core.votes import proxies
+from core.votes.models import Ballot, Proxy, Vote, VoteFlat
 
 
 def _bound_in_scope(vote: Vote, only_without_ballot: bool = False) -> list[str]:
@@ -21,7 +22,12 @@ def _bound_in_scope(vote: Vote, only_without_ballot: bool = False) -> list[str]:
             ~exists().where(Ballot.vote_id == vote.id, Ballot.flat_id == VoteFlat.flat_id),
             ~exists().where(Ballot.vote_id == vote.id, Ballot.flat_id == same_person.flat_id,
                             same_person.vote_id == vote.id, same_person.person_key == VoteFlat.person_key))
-    return bound_to(flats)
+    owners = bound_to(flats)
+    # Proxies bound in the chat (core.votes.proxies) hear of the votes they may cast, as the owners do.
+    now = db_now(db.session)
+    held = db.session.scalars(select(Proxy).where(Proxy.openid.is_not(None), Proxy.flat_id.in_(flats))
+                              .order_by(Proxy.id)).all()
+    return owners + [p.openid for p in held if proxies.holds(p, vote, now) and p.openid not in owners]
 
 
 def _vote_data(vote: Vote) -> dict:

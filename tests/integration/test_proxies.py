@@ -153,6 +153,12 @@ def test_a_child_living_elsewhere_binds_to_the_proxy_and_votes_for_the_parents_f
     assert "绑定码不对" in Phone(client, SAFE, "o-other").say(f"绑定 {code}")  # one use only
 
     assert vote.matter in daughter.say("投票")
+    from core.residents.models import Push
+    from core.votes.reminders import remind_due_votes
+
+    remind_due_votes(timedelta(days=2))  # the proxy is reminded of the vote they may cast, as owners are
+    db.session.commit()
+    assert db.session.scalar(select(Push.kind).where(Push.openid == "o-daughter")) == "vote_reminder"
     reply = daughter.say("同意")
     assert "已记录：同意" in reply and "受托投票" in reply
     db.session.expire_all()
