@@ -13,6 +13,8 @@ from core.consultation.models import DemandChoice, DemandItem, DemandResponse, D
 from core.consultation.models.demand import CATEGORY_LABELS
 from core.db import db, db_now
 from core.register.models import Building, Flat, Unit
+from nlp.intents import default_model
+from nlp.stopwords import topical
 
 # The renovation menu of DOMAIN.md's three classes (资阳 001 "四治六改"/"十提升", 晋城 000, 青海 003).
 MENU = (
@@ -209,8 +211,9 @@ def results(survey: DemandSurvey) -> Results:
 
 
 def common_words(comments: list[tuple[str, str]], limit: int = 10) -> list[tuple[str, int]]:
-    """Words (two characters or more) that several comments use, with how many use each; jieba cuts them."""
-    from nlp.words import cut
-
-    words = Counter(w for _, comment in comments for w in set(cut(comment)) if len(w) >= 2)
+    """Words (two characters or more) that several comments use, with how many use each. The words are those
+    the chat's model knows (jieba's words of its training set, nlp.intents), found by longest match: jieba
+    itself, and its 60 MB dictionary, stay out of the web worker."""
+    model = default_model()
+    words = Counter(w for _, comment in comments for w in set(topical(model.words_of(comment))))
     return [(w, n) for w, n in words.most_common(limit) if n >= 2]

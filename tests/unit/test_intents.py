@@ -221,3 +221,13 @@ def test_a_bad_set_is_refused_naming_the_line(tmp_path):
     path.write_text("text,intent\n我同意,agree\n电梯坏了,broken\n,other\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 3: unknown intent 'broken'.*line 4: no text"):
         read_utterances(path)
+
+
+def test_demand_comments_are_counted_by_known_words_without_jieba():
+    from core.consultation.demands import common_words
+
+    comments = [("3-1-101", "希望早点加装电梯，老人上楼难"), ("3-1-102", "加装电梯！老人腿脚不好"),
+                ("3-1-201", "停车位太少")]
+    found = dict(common_words(comments))
+    assert found.get("加装电梯") == 2 and found.get("老人") == 2
+    assert "希望" not in found and "停车位" not in found  # a stop word; a word of one comment only
