@@ -362,6 +362,8 @@ def _my_complaints(owner) -> str:
         lead = complaint.lead  # a ticket merged into another is handled by that one's department
         where = f"（{lead.department.name}）" if lead.department and complaint.status not in ("returned", "declined") else ""
         lines.append(f"{complaint.ticket} {complaint.status_label}{where}：{complaint.summary}")
+        if complaint.status == "declined" and complaint.events:
+            lines.append(f"  原因：{complaint.events[-1].note}")
     if any(c.status == "resolved" for c in tickets):
         lines.append("已办结的请打分：评价 5（5分最满意）。")
     lines.append("报新问题请发送：报修 + 问题。")

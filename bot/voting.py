@@ -83,7 +83,8 @@ def open_votes(speaking: list[Voice], url: Url) -> str:
 
 # Words that say who agrees and how much, not what about: what is left of a ballot's first clause is its
 # object ("我家不同意装电梯" → 装电梯), which must be the vote's matter before a ballot is cast on it.
-_NOT_OBJECT = re.compile(r"我们|我家|我们家|家里|全家|俺家|俺|我|咱|都|就|也|还是|是|的|了|啊|呀|吧|呢|嗯|哦|那个|这个|"
+_NOT_OBJECT = re.compile(r"改主意|改成|改为|改投|改一下|改|换成|重新|还是|"
+                         r"我们|我家|我们家|家里|全家|俺家|俺|我|咱|都|就|也|是|的|了|啊|呀|吧|呢|嗯|哦|那个|这个|"
                          r"不同意|同意|不赞成|赞成|不支持|支持|反对|弃权|没意见|举双手|双手|一票|投|票|非常|坚决|"
                          r"完全|肯定|当然|十分|特别|很|可以|行|好|对|要|想|希望|愿意|表示|意见")
 

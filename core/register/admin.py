@@ -131,8 +131,11 @@ def save_estate(actor, community: Community, estate: Estate | None, form: dict) 
 
 
 def parse_area(text: str) -> Decimal:
+    plain = (text or "").replace("㎡", "").strip()
+    if not re.fullmatch(r"\d+(\.\d+)?", plain):  # "1e3" and "NaN" are numbers to Decimal, not to a worker
+        raise RegisterError(f"专有面积“{text}”不是数字。")
     try:
-        area = Decimal((text or "").replace("㎡", "").strip())
+        area = Decimal(plain)
     except InvalidOperation:
         raise RegisterError(f"专有面积“{text}”不是数字。") from None
     if not area.is_finite() or area <= 0 or area >= MAX_AREA:

@@ -154,11 +154,15 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
     db.session.flush()
     if channel == "paper":
         # The flat's bound owners learn of every sheet entered in their name: a sheet they did not sign is
-        # then noticed while the vote is open, not at the dispute.
+        # then noticed while the vote is open, not at the dispute. A sheet collected before their own later
+        # ballot is recorded but not counted, and the push says so.
+        counts = db.session.scalar(select(Ballot.entry_id).where(Ballot.vote_id == vote.id,
+                                                                 Ballot.flat_id == flat.id)) == entry.id
         for openid in pushes.bound_to([flat.id]):
             pushes.enqueue(f"ballot_recorded:{entry.id}:{openid}", openid, "ballot_recorded",
-                           {"matter": f"纸质票：{vote.matter}", "choice": CHOICE_LABELS[choice],
-                            "collected_at": local(effective)}, f"/r/votes/{vote.id}")
+                           {"matter": f"纸质票{CHOICE_LABELS[choice]}：{vote.matter}",
+                            "choice": "已计入" if counts else "未计入", "collected_at": local(effective)},
+                           f"/r/votes/{vote.id}")
     return entry
 
 

@@ -17,16 +17,24 @@ def _book(title, header, rows) -> bytes:
     return workbook((title, header, rows))
 
 
+def _closing(vote) -> str:
+    if vote.closed_at is not None and vote.closed_at < vote.closes_at:
+        return f"{local(vote.closed_at)}（提前截止，原定 {local(vote.closes_at)}）"
+    return local(vote.closes_at)
+
+
 def tally_xlsx(vote) -> bytes:
     """Overall and per building and unit: participation and agreement by headcount and area."""
     # 人数 is the law's headcount (司法解释第九条): one flat one person, a holder of several flats one person.
     header = ["范围", "业主人数", "总面积", "参与人数", "参与面积", "同意人数", "同意面积", "不同意（人）", "弃权（人）", "是否达到",
               "还差人数", "还差面积"]
 
-    def row(label, t):
+    closed = vote.status == "closed"
+
+    def row(label, t):  # what was still missing means nothing once the vote has closed
         return [label, t.total_count, float(t.total_area), t.participation_count, float(t.participation_area),
                 t.agree_count, float(t.agree_area), t.disagree_count, t.abstain_count, "是" if t.passed else "否",
-                t.missing_count, float(t.missing_area)]
+                None if closed else t.missing_count, None if closed else float(t.missing_area)]
 
     rows = [row(vote.scope_label, live_tally(vote))] + [row(g.label, g.tally) for g in breakdown(vote)]
     if vote.final_hash:
@@ -35,7 +43,7 @@ def tally_xlsx(vote) -> bytes:
     rule = RULES[vote.rule].label if vote.rule in RULES else f"自定义：{vote.fractions}"
     state = "已截止" if vote.status == "closed" else "进行中（数字随投票变化）"
     notes = [["事项", vote.matter], ["范围", vote.scope_label], ["规则", rule],
-             ["开始", local(vote.opens_at)], ["截止", local(vote.closes_at)], ["状态", state],
+             ["开始", local(vote.opens_at)], ["截止", _closing(vote)], ["状态", state],
              ["导出时间（北京时间）", local(db_now(db.session))],
              ["人数计法", "一套房计一人；建设单位、原产权单位未出售的房屋和同一业主的几套房计为一人（司法解释第九条）"],
              ["还差", "至少还差：参与不足时先算新投票的业主，其余按已投的业主改投同意计"]]

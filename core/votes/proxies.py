@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 from core import audit
 from core.accounts import Role
 from core.db import db, db_now, local
+from core.register.privacy import mask_name
 from core.votes.models import Proxy, Vote
 
 CODE_LIFETIME = timedelta(days=30)
@@ -54,7 +55,7 @@ def record(actor, flat, proxy_name: str, proxy_phone: str = "", *, vote: Vote | 
     now = db_now(db.session)
     current = next((p for p in for_flat(flat.id) if state(p, now) == LIVE), None)
     if current is not None:  # two live proxies would let two people overwrite each other's ballot
-        raise ProxyError(f"本户已有有效的委托（受托人 {current.proxy_name}），请先撤销，再登记新的委托。")
+        raise ProxyError(f"本户已有有效的委托（受托人 {mask_name(current.proxy_name)}），请先撤销，再登记新的委托。")
     if (vote is None) == (valid_until is None):
         raise ProxyError("请选择委托范围：某一次表决，或到某日为止本小区的全部表决。")
     if vote is not None and (vote.estate_id != estate.id or vote.status == "closed"):

@@ -107,7 +107,8 @@ def test_a_retried_delivery_of_the_yes_files_once_and_answers_the_same(phone, bo
 @pytest.mark.parametrize("words,choice", [("我同意", "agree"), ("同意同意", "agree"), ("赞成", "agree"),
                                           ("我家同意", "agree"),
                                           ("反对，一楼采光受影响", "disagree"), ("不同意", "disagree"),
-                                          ("我弃权", "abstain")])
+                                          ("我弃权", "abstain"), ("改成不同意", "disagree"),
+                                          ("我改主意了，同意", "agree")])
 def test_ballots_in_words_go_to_the_only_open_vote(phone, bound, estate, words, choice):
     vote = factories.vote(estate)
     db.session.commit()

@@ -170,12 +170,13 @@ def test_a_ticket_no_department_takes_is_declined_with_a_reason_the_resident_see
     assert ticket.ticket in client.get("/console/complaints?view=closed").get_data(as_text=True)
     (push,) = pushes_for(ticket)
     assert (push.data["status"], push.data["summary"]) == ("不予受理", "点开看原因")
-    assert f"{ticket.ticket} 不予受理" in phone.say("查询")
+    told = phone.say("查询")
+    assert f"{ticket.ticket} 不予受理" in told and "原因：属于民间借贷纠纷，请向人民法院起诉" in told
     assert "评价" not in phone.say("查询")
 
     resident = _resident_client(app, phone.owner)
     mine = resident.get(f"/r/complaints/{ticket.id}").get_data(as_text=True)
-    assert "不予受理" in mine and "请向人民法院起诉" in mine and "负责：" not in mine
+    assert "不予受理" in mine and "请向人民法院起诉" in mine and "负责：" not in mine and "补充照片" not in mine
     # Closed: nothing more happens to it.
     again = _act(client, ticket, "assign", department=by_code("公安").id).get_data(as_text=True)
     assert "不能派单" in again

@@ -121,5 +121,14 @@ def test_a_sheet_collected_after_the_owners_own_ballot_counts_and_the_worker_and
     db.session.expire_all()
     assert db.session.scalar(select(Ballot.choice).where(Ballot.flat_id == flat.id)) == "agree"
     (push,) = db.session.scalars(select(Push).where(Push.kind == "ballot_recorded")).all()
-    assert push.openid == "o-owner" and push.data["choice"] == "同意" and push.url == f"/r/votes/{vote.id}"
+    assert push.openid == "o-owner" and push.url == f"/r/votes/{vote.id}"
+    assert push.data["choice"] == "已计入" and push.data["matter"].startswith("纸质票同意")
     assert "同意" in phone.say("我的投票")
+    # A sheet collected before the owner's own later ballot is recorded, not counted, and the push says so.
+    assert "已记录：弃权" in phone.say("弃权")
+    earlier = paper_form(client, vote, flat, "P-010", choice="disagree")
+    earlier["collected_at"] = (datetime.now(SHANGHAI) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    assert "收票之后另有表决" in client.post(f"/console/votes/{vote.id}/paper", data=earlier,
+                                             follow_redirects=True).get_data(as_text=True)
+    late = db.session.scalars(select(Push).where(Push.kind == "ballot_recorded").order_by(Push.id)).all()[-1]
+    assert late.data["choice"] == "未计入" and late.data["matter"].startswith("纸质票不同意")

@@ -95,15 +95,18 @@ def test_a_worker_corrects_one_flat_and_one_owner_and_bad_input_changes_nothing(
                         follow_redirects=True).get_data(as_text=True)
     assert "改了姓名、电话、身份证后四位" in saved
 
-    for data, message in (({"area": "-3", "floor": "1"}, "专有面积应在"), ({"area": "abc", "floor": ""}, "不是数字"),
+    for data, message in (({"area": "-3", "floor": "1"}, "不是数字"), ({"area": "abc", "floor": ""}, "不是数字"),
+                          ({"area": "1e3", "floor": ""}, "不是数字"), ({"area": "0", "floor": ""}, "专有面积应在"),
                           ({"area": "70.123", "floor": ""}, "最多两位小数"), ({"area": "70", "floor": "三楼"}, "应是整数")):
-        page = client.post(f"/console/flats/{flat_id}/edit", data={"csrf_token": token, **data}, follow_redirects=True)
-        assert message in page.get_data(as_text=True)
+        page = client.post(f"/console/flats/{flat_id}/edit", data={"csrf_token": token, **data})
+        text = page.get_data(as_text=True)
+        assert page.status_code == 422 and message in text and f'value="{data["area"]}"' in text  # kept
     for data, message in (({"name": "", "phone": "", "id_last4": ""}, "请填写业主姓名"),
-                          ({"name": "张秀英", "phone": "call me", "id_last4": ""}, "不像电话号码"),
-                          ({"name": "张秀英", "phone": "", "id_last4": "12"}, "身份证后四位应是")):
-        page = client.post(f"/console/owners/{owner_id}", data={"csrf_token": token, **data}, follow_redirects=True)
-        assert message in page.get_data(as_text=True)
+                          ({"name": "张三丰", "phone": "call me", "id_last4": ""}, "不像电话号码"),
+                          ({"name": "张三丰", "phone": "", "id_last4": "12a"}, "身份证后四位应是")):
+        page = client.post(f"/console/owners/{owner_id}", data={"csrf_token": token, **data})
+        text = page.get_data(as_text=True)
+        assert page.status_code == 422 and message in text and f'value="{data["name"]}"' in text
 
     db.session.expire_all()
     flat, owner = db.session.get(Flat, flat_id), db.session.get(Owner, owner_id)

@@ -76,8 +76,13 @@ def _flat_or_404(flat_id: int) -> Flat:
 
 @bp.get("/flats/<int:flat_id>/edit")
 def flat_edit(flat_id):
-    flat = _flat_or_404(flat_id)
-    return render_template("console/flat_edit.html", flat=flat, estate=flat.unit.building.estate, form=PostForm())
+    return _flat_edit_page(_flat_or_404(flat_id))
+
+
+def _flat_edit_page(flat, typed=None, code=200):
+    """The flat's edit page; after a refusal, with what was typed in the form that was sent (422)."""
+    return render_template("console/flat_edit.html", flat=flat, estate=flat.unit.building.estate, form=PostForm(),
+                           typed=typed or {}), code
 
 
 @bp.post("/flats/<int:flat_id>/edit")
@@ -90,7 +95,7 @@ def flat_update(flat_id):
     except RegisterError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return redirect(url_for(".flat_edit", flat_id=flat_id))
+        return _flat_edit_page(flat, {"flat": request.form.to_dict()}, 422)
     db.session.commit()
     flash(f"{flat.label} 已保存：" + "；".join(changes) if changes else "没有改动。", "info")
     return redirect(url_for(".flat_edit", flat_id=flat_id))
@@ -108,7 +113,7 @@ def owner_update(owner_id):
     except RegisterError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return redirect(url_for(".flat_edit", flat_id=flat.id))
+        return _flat_edit_page(flat, {owner.id: request.form.to_dict()}, 422)
     db.session.commit()
     flash(f"业主信息已保存：改了{'、'.join(changes)}。" if changes else "没有改动。", "info")
     return redirect(url_for(".flat_edit", flat_id=flat.id))

@@ -181,7 +181,8 @@ def _vote_page(vote, paper=None, code=200):
     needed = None
     if tally is not None and vote.rule == "headcount_2_3":
         needed = tally.agree_count + tally.missing_count if not tally.passed else None
-    now_local = datetime.now(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+    # To the second: a sheet entered "now" must not lose to an online ballot cast earlier in the same minute.
+    now_local = datetime.now(SHANGHAI).strftime("%Y-%m-%dT%H:%M:%S")
     paper = paper or {"key": uuid.uuid4().hex, "flat_id": "", "choice": "agree", "collected_by": "",
                       "collected_at": now_local, "paper_ref": ""}
     return render_template(
