@@ -41,6 +41,18 @@ def test_training_reports_the_held_out_scores_in_the_model(shipped_model):
     assert meta["training_examples"] + held["examples"] == len(shipped())
 
 
+def test_a_refitted_model_learns_from_every_message_and_carries_the_scores_of_the_model_fitted_on_three_quarters(
+        shipped_model):
+    refitted = train(shipped(), source="shipped corpus", refit=True)
+    assert refitted.meta["fitted_on"] == "all" and shipped_model.meta["fitted_on"] == "training part"
+    assert refitted.meta["training_examples"] == len(shipped())
+    assert refitted.meta["held_out"]["macro_f1"] == shipped_model.meta["held_out"]["macro_f1"]
+    assert "fitted on all" in refitted.meta["held_out_note"]
+    # It has seen the held-out part: a later candidate compared with it there is told so.
+    result = retrain(shipped(), Corpus((), ()), refitted)
+    assert result.current_scores["optimistic"] and "optimistic" not in result.candidate_scores
+
+
 def test_a_prediction_names_the_top_three_departments_and_the_words_behind_the_first(shipped_model):
     prediction = shipped_model.predict("楼道灯坏了一个多月，晚上摸黑上楼")
     assert prediction.best.label == "物业"
