@@ -89,7 +89,7 @@ def cross_validate(name: str, folds: int, shuffles: int, grouped: bool = False, 
     start = time.perf_counter()
     for seed in range(shuffles):
         splitter = (StratifiedGroupKFold if grouped else StratifiedKFold)(folds, shuffle=True, random_state=seed)
-        for train_idx, test_idx in splitter.split(texts, labels, groups):
+        for train_idx, test_idx in splitter.split(texts, labels, groups if grouped else None):
             fold = Corpus(tuple(texts[i] for i in train_idx), tuple(labels[train_idx]))
             model = training.fit(training.split(fold)[0] if part else fold)
             probabilities = model.probabilities([texts[i] for i in test_idx])

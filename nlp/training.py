@@ -188,8 +188,8 @@ def train(corpus: Corpus, source: str = "", threshold: float | None = None, refi
     scores go into the model's metadata.
 
     refit: then fit again on all of the corpus and return that model, with the first model's held-out scores
-    as the estimate of its own (a quarter more data scores a little better, never worse in cross-validation:
-    benchmarks/README.md). For a model that is used as it is (`flask nlp train`). Not for a model that a later
+    as the estimate of its own (the quarter more data is worth +0.006 macro-F1 on the citizen messages and +0.02
+    on MSGABench in cross-validation: benchmarks/README.md). For a model that is used as it is (`flask nlp train`). Not for a model that a later
     candidate is compared with on the held-out part (install-default, retrain): having learnt those messages, it
     would win that comparison unfairly.
     """
