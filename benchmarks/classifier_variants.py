@@ -8,7 +8,8 @@ scores 0.492 on MSGABench where the shipped pipeline scores 0.490). Figures: ben
 
 Settings (JSON): Cs (LinearSVC C values), char_n (longest character n-gram), min_df, max_chars, cw (class
 weight), temp (also a temperature-scaled softmax, default on), calsw (sigmoid calibrated with balanced sample
-weights), iso (isotonic calibration), lr (LogisticRegression C values).
+weights), iso (isotonic calibration), lr (LogisticRegression C values), head (the first N characters
+counted twice).
 """
 import os, sys, time, json
 os.environ["OMP_NUM_THREADS"]="1"
@@ -32,6 +33,8 @@ cfg = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
 features.MAX_CHARS = cfg.get("max_chars", 200)
 data, originals = bench.corpus(name)
 texts = [normalise(t) for t in data.texts]
+if cfg.get("head"):  # the opening (a title, if any) counted twice; \x00 keeps pairs from crossing over
+    texts = [t + "\x00" + t[:cfg["head"]] for t in texts]
 labels = np.array(data.labels)
 from nlp.words import tokenizer
 jb = tokenizer()
@@ -62,14 +65,18 @@ for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labe
     ytr, yte = labels[tr], labels[te]
     for C in cfg.get("Cs", [0.5]):
         cw = cfg.get("cw", "balanced")
-        cal = CalibratedClassifierCV(LinearSVC(C=C, class_weight=cw), cv=3, method="sigmoid", ensemble=False).fit(Xtr, ytr)
+
+        def calibrated(method, **fit):
+            return CalibratedClassifierCV(LinearSVC(C=C, class_weight=cw), cv=3, method=method,
+                                          ensemble=False).fit(Xtr, ytr, **fit)
+        cal = calibrated("sigmoid")
         p = cal.predict_proba(Xte); add(f"cal C={C}", yte, cal.classes_[p.argmax(1)], p)
         svm = cal.calibrated_classifiers_[0].estimator
         d = svm.decision_function(Xte); add(f"raw C={C}", yte, svm.classes_[d.argmax(1)], None)
         if cfg.get("calsw"):
             from sklearn.utils.class_weight import compute_sample_weight
             sw = compute_sample_weight("balanced", ytr)
-            cal3 = CalibratedClassifierCV(LinearSVC(C=C, class_weight=cw), cv=3, method="sigmoid", ensemble=False).fit(Xtr, ytr, sample_weight=sw)
+            cal3 = calibrated("sigmoid", sample_weight=sw)
             p = cal3.predict_proba(Xte); add(f"calsw C={C}", yte, cal3.classes_[p.argmax(1)], p)
         if cfg.get("temp", True):
             from sklearn.model_selection import cross_val_predict
@@ -82,7 +89,7 @@ for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labe
             p = softmax(d * np.exp(lt), axis=1); add(f"temp C={C}", yte, svm.classes_[p.argmax(1)], p)
             print("T scale", np.exp(lt))
         if cfg.get("iso"):
-            cal2 = CalibratedClassifierCV(LinearSVC(C=C, class_weight=cw), cv=3, method="isotonic", ensemble=False).fit(Xtr, ytr)
+            cal2 = calibrated("isotonic")
             p = cal2.predict_proba(Xte); add(f"iso C={C}", yte, cal2.classes_[p.argmax(1)], p)
     for C in cfg.get("lr", []):
         lr = LogisticRegression(C=C, class_weight="balanced", max_iter=2000).fit(Xtr, ytr)
