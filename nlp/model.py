@@ -18,7 +18,10 @@ import numpy as np
 from nlp.features import MAX_CHARS, columns, read, substrings
 
 # 2: look-up tables and arrays (format 1 was a pickled scikit-learn pipeline, tied to its version).
-FORMAT = 2
+# 3: the same, with how a message is read ("max_chars", "head"): code that reads format 2 only refuses it
+# rather than reading the message the old way. Format 2 files are still read (no head, 200 characters).
+FORMAT = 3
+READABLE = (2, 3)
 
 
 class ModelFileError(ValueError):
@@ -162,8 +165,9 @@ class Classifier:
             raise ModelFileError(f"no model file at {path}") from None
         except Exception as error:
             raise ModelFileError(f"{path} is not a readable model file: {error}") from None
-        if not isinstance(stored, dict) or stored.get("format") != FORMAT:
-            raise ModelFileError(f"{path} is not a model file of format {FORMAT} (train it again)")
+        if not isinstance(stored, dict) or stored.get("format") not in READABLE:
+            raise ModelFileError(f"{path} is not a model file of format {' or '.join(map(str, READABLE))} "
+                                 f"(train it again)")
         try:
             return cls(stored["parts"], stored["meta"])
         except (KeyError, TypeError, ValueError) as error:

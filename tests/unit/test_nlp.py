@@ -179,7 +179,9 @@ def test_features_read_a_segmented_message_as_the_original_and_find_overlapping_
     assert sorted(known_words("申请加装电梯", words)) == sorted(["加装", "加装电梯", "电梯"])
 
 
-def test_the_opening_is_read_twice_and_a_model_file_from_before_reads_as_it_did(shipped_model):
+def test_the_opening_is_read_twice_and_a_model_file_from_before_reads_as_it_did(shipped_model, tmp_path):
+    import joblib
+
     from nlp.features import HEAD_CHARS, MAX_CHARS, SEPARATOR, normalise, read
 
     text = "楼道灯坏了。" + "一个多月了晚上摸黑上楼 " * 40
@@ -190,6 +192,12 @@ def test_the_opening_is_read_twice_and_a_model_file_from_before_reads_as_it_did(
     old = Classifier({k: v for k, v in shipped_model.parts.items() if k not in ("head", "max_chars")}, {})
     separator = shipped_model.parts["chars"][SEPARATOR]
     assert separator in shipped_model.features(text)[0] and separator not in old.features(text)[0]
+    path = tmp_path / "format2.joblib"
+    joblib.dump({"format": 2, "meta": {}, "parts": old.parts}, path)
+    assert Classifier.load(path).predict(text).suggestions == old.predict(text).suggestions
+    joblib.dump({"format": 1, "meta": {}, "parts": old.parts}, path)
+    with pytest.raises(ModelFileError, match="format 2 or 3"):
+        Classifier.load(path)
 
 
 def test_a_worker_predicts_without_loading_scikit_learn_scipy_or_jieba(shipped_model, tmp_path):
