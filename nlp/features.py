@@ -16,6 +16,13 @@ MAX_CHARS = 200
 # scored 4 and 6 alike, and every extra length costs a look-up per character.
 LONGEST_WORD = 4
 
+# The opening of a message (its title, when it has one) says most about its topic: its first HEAD_CHARS
+# characters are read twice, after the first MAX_CHARS - HEAD_CHARS of the text, so a message costs what 200
+# characters did. Cross-validation: +0.003 macro-F1 on the citizen messages, none on MSGABench (benchmarks/README.md).
+HEAD_CHARS = 30
+# Between the text and its opening again: no pair of two of the text's characters spans the two.
+SEPARATOR = "\x00"
+
 _SPACE = re.compile(r"\s+")
 
 
@@ -26,6 +33,13 @@ def normalise(text: str) -> str:
     words (citizen-messages-train-segmented.csv) read like the others.
     """
     return _SPACE.sub("", text.lower())[:MAX_CHARS]
+
+
+def read(text: str, max_chars: int = MAX_CHARS, head: int = HEAD_CHARS) -> str:
+    """What the features are taken from: the normalised text's first max_chars - head characters, SEPARATOR, and
+    its first head characters again (head 0: the normalised text, as models trained before HEAD_CHARS read)."""
+    text = _SPACE.sub("", text.lower())
+    return text[:max_chars - head] + SEPARATOR + text[:head] if head else text[:max_chars]
 
 
 def char_grams(text: str) -> list[str]:

@@ -15,10 +15,13 @@ from pathlib import Path
 import joblib
 import numpy as np
 
-from nlp.features import columns, normalise, substrings
+from nlp.features import MAX_CHARS, columns, read, substrings
 
 # 2: look-up tables and arrays (format 1 was a pickled scikit-learn pipeline, tied to its version).
-FORMAT = 2
+# 3: the same, with how a message is read ("max_chars", "head"): code that reads format 2 only refuses it
+# rather than reading the message the old way. Format 2 files are still read (no head, 200 characters).
+FORMAT = 3
+READABLE = (2, 3)
 
 
 class ModelFileError(ValueError):
@@ -45,7 +48,9 @@ class Classifier:
     """Look-up tables, a calibrated linear model, and what is known about them.
 
     parts: "labels" (list), "chars" and "words" (feature → column; word columns follow the character
-    ones), "idf" (per column), "coef" (columns × labels), "intercept", "slope" and "offset" (per label).
+    ones), "idf" (per column), "coef" (columns × labels), "intercept", "slope" and "offset" (per label), and
+    "max_chars" and "head": how a message is read (features.read; files written before them read 200 characters
+    and no head, and still do).
     """
 
     def __init__(self, parts: dict, meta: dict):
@@ -62,6 +67,7 @@ class Classifier:
         self._slope = np.asarray(parts["slope"], dtype=np.float64)
         self._offset = np.asarray(parts["offset"], dtype=np.float64)
         self._word_of: dict[int, str] | None = None  # built on the first explanation
+        self._max_chars, self._head = int(parts.get("max_chars", MAX_CHARS)), int(parts.get("head", 0))
 
     @property
     def labels(self) -> list[str]:
@@ -83,7 +89,7 @@ class Classifier:
         """(columns, values) of a message's TF-IDF row: sublinear counts times IDF, each block (characters,
         words) scaled to unit length, as scikit-learn's TfidfVectorizer(sublinear_tf=True) does with the
         analyzers of nlp.features (char_grams, known_words), but with the look-ups done in C."""
-        text = normalise(text)
+        text = read(text, self._max_chars, self._head)
         pairs = substrings(text, 2)
         candidates = pairs.copy()  # a word is any run of 2 or more characters that is a known word
         for length in range(3, self._longest + 1):
@@ -159,8 +165,9 @@ class Classifier:
             raise ModelFileError(f"no model file at {path}") from None
         except Exception as error:
             raise ModelFileError(f"{path} is not a readable model file: {error}") from None
-        if not isinstance(stored, dict) or stored.get("format") != FORMAT:
-            raise ModelFileError(f"{path} is not a model file of format {FORMAT} (train it again)")
+        if not isinstance(stored, dict) or stored.get("format") not in READABLE:
+            raise ModelFileError(f"{path} is not a model file of format {' or '.join(map(str, READABLE))} "
+                                 f"(train it again)")
         try:
             return cls(stored["parts"], stored["meta"])
         except (KeyError, TypeError, ValueError) as error:

@@ -58,17 +58,22 @@ def _scores(scores: dict | None) -> dict | None:
 @click.option("--label-col", required=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The model file.")
 @click.option("--promote", is_flag=True, help="Also make it the model the app uses.")
-def nlp_train(csv_path, text_cols, label_col, out, promote):
-    """Train on a labelled CSV (UTF-8, header row); scores on a held-out quarter go into the model file."""
+@click.option("--refit/--no-refit", default=True, show_default=True,
+              help="After scoring on the held-out quarter, fit again on all the messages (the scores, of the "
+                   "three-quarter model, are then the estimate); --no-refit keeps the scored model itself.")
+def nlp_train(csv_path, text_cols, label_col, out, promote, refit):
+    """Train on a labelled CSV (UTF-8, header row); scores on a held-out quarter go into the model file, and
+    the saved model is then fitted on all of it (unless --no-refit)."""
     try:
         model = train(_corpus(csv_path, text_cols, label_col), source=csv_path.name,
-                      threshold=current_app.config["ROUTING_THRESHOLD"])
+                      threshold=current_app.config["ROUTING_THRESHOLD"], refit=refit)
     except CorpusError as error:
         raise click.ClickException(str(error)) from None
     model.save(out)
     if promote:
         store().promote_file(out)
     click.echo(json.dumps({"model": str(out), "version": model.version, "promoted": promote,
+                           "fitted_on": model.meta["fitted_on"], "training_examples": model.meta["training_examples"],
                            "held_out": _scores(model.meta["held_out"])}, ensure_ascii=False))
 
 

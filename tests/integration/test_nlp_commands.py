@@ -7,7 +7,7 @@ from pathlib import Path
 from core.complaints.departments import by_code, seed_defaults
 from core.complaints.tickets import assign, file_complaint
 from core.db import db
-from nlp.corpus import SHIPPED
+from nlp.corpus import SHIPPED, read_csv
 from nlp.model import Classifier
 from tests import factories
 from tests.conftest import login
@@ -25,6 +25,10 @@ def test_train_then_evaluate_print_json_with_the_scores(runner, tmp_path):
     assert trained.exit_code == 0, trained.output
     summary = json.loads(trained.output)
     assert summary["held_out"]["macro_f1"] > 0.7 and not summary["promoted"] and out.exists()
+    # Scored on the held-out quarter, then fitted again on every message (--no-refit keeps the scored model).
+    assert summary["fitted_on"] == "all"
+    assert summary["training_examples"] == len(read_csv(SHIPPED, ["text"], "department"))
+    assert Classifier.load(out).meta["held_out_note"].startswith("scores of the same pipeline")
     assert store().current() is None
 
     evaluated = _invoke(runner, "nlp", "evaluate", "--model", str(out), "--csv", str(SHIPPED), "--text-col", "text",

@@ -41,6 +41,18 @@ def test_training_reports_the_held_out_scores_in_the_model(shipped_model):
     assert meta["training_examples"] + held["examples"] == len(shipped())
 
 
+def test_a_refitted_model_learns_from_every_message_and_carries_the_scores_of_the_model_fitted_on_three_quarters(
+        shipped_model):
+    refitted = train(shipped(), source="shipped corpus", refit=True)
+    assert refitted.meta["fitted_on"] == "all" and shipped_model.meta["fitted_on"] == "training part"
+    assert refitted.meta["training_examples"] == len(shipped())
+    assert refitted.meta["held_out"]["macro_f1"] == shipped_model.meta["held_out"]["macro_f1"]
+    assert "fitted on all" in refitted.meta["held_out_note"]
+    # It has seen the held-out part: a later candidate compared with it there is told so.
+    result = retrain(shipped(), Corpus((), ()), refitted)
+    assert result.current_scores["optimistic"] and "optimistic" not in result.candidate_scores
+
+
 def test_a_prediction_names_the_top_three_departments_and_the_words_behind_the_first(shipped_model):
     prediction = shipped_model.predict("楼道灯坏了一个多月，晚上摸黑上楼")
     assert prediction.best.label == "物业"
@@ -165,6 +177,27 @@ def test_features_read_a_segmented_message_as_the_original_and_find_overlapping_
     assert char_grams("停水了") == ["停", "水", "了", "停水", "水了"]
     words = {"加装", "电梯", "加装电梯", "楼道灯"}
     assert sorted(known_words("申请加装电梯", words)) == sorted(["加装", "加装电梯", "电梯"])
+
+
+def test_the_opening_is_read_twice_and_a_model_file_from_before_reads_as_it_did(shipped_model, tmp_path):
+    import joblib
+
+    from nlp.features import HEAD_CHARS, MAX_CHARS, SEPARATOR, normalise, read
+
+    text = "楼道灯坏了。" + "一个多月了晚上摸黑上楼 " * 40
+    assert read(text) == normalise(text)[:MAX_CHARS - HEAD_CHARS] + SEPARATOR + normalise(text)[:HEAD_CHARS]
+    assert read(text, head=0) == normalise(text)
+    assert (shipped_model.parts["max_chars"], shipped_model.parts["head"]) == (MAX_CHARS, HEAD_CHARS)
+    # A file written before the opening was read twice has no "head": it reads the text once, as it was trained.
+    old = Classifier({k: v for k, v in shipped_model.parts.items() if k not in ("head", "max_chars")}, {})
+    separator = shipped_model.parts["chars"][SEPARATOR]
+    assert separator in shipped_model.features(text)[0] and separator not in old.features(text)[0]
+    path = tmp_path / "format2.joblib"
+    joblib.dump({"format": 2, "meta": {}, "parts": old.parts}, path)
+    assert Classifier.load(path).predict(text).suggestions == old.predict(text).suggestions
+    joblib.dump({"format": 1, "meta": {}, "parts": old.parts}, path)
+    with pytest.raises(ModelFileError, match="format 2 or 3"):
+        Classifier.load(path)
 
 
 def test_a_worker_predicts_without_loading_scikit_learn_scipy_or_jieba(shipped_model, tmp_path):
