@@ -42,7 +42,7 @@ def monthly_report():
     month = request.args.get("month", "")
     this_month = utcnow().astimezone(SHANGHAI).strftime("%Y-%m")
     if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month) or month > this_month:
-        abort(400, description=f"月份“{month[:20]}”不对：请选择本月或以前的月份，例如 {this_month}。")
+        abort(400, description=f"月份“{month[:20]}”不对：请选择要导出的月份（本月或以前），例如 {this_month}。")
     data = monthly_xlsx(current_user, month, db_now(db.session))
     audit.record(current_user, "report.export", f"month:{month}")
     db.session.commit()
