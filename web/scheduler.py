@@ -28,7 +28,10 @@ def run_job(target: str) -> None:
     function = getattr(__import__(module, fromlist=[name]), name)
     with _app.app_context():
         try:
-            log.info("job %s: %s", target, function(_app.config))
+            result = function(_app.config)
+            # A run that did something is news; the every-15-seconds runs that found nothing to do are not.
+            did = any(result.values()) if isinstance(result, dict) else bool(result)
+            log.log(logging.INFO if did else logging.DEBUG, "job %s: %s", target, result)
         except Exception:
             db.session.rollback()
             log.exception("job %s failed", target)
