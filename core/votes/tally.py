@@ -116,7 +116,8 @@ def breakdown(vote: Vote) -> list[GroupTally]:
     person_choice = {persons.get(f) or ("flat", f): c for f, c in choices.items()}
     groups: dict[tuple, list] = {}
     for flat_id, area, building, unit, _, _ in rows:
-        groups.setdefault(("building", building, ""), []).append((flat_id, area))
+        if vote.unit_id is None:  # a unit's vote has no building of its own to show: the unit is the whole
+            groups.setdefault(("building", building, ""), []).append((flat_id, area))
         groups.setdefault(("unit", building, unit), []).append((flat_id, area))
     result = []
     for (level, building, unit), flats in groups.items():

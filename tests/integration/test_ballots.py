@@ -196,6 +196,9 @@ def test_breakdown_and_progress_curve(estate):
     assert groups["1栋"].agree_count == 6 and groups["2栋"].agree_count == 0
     curve = progress_curve(vote)
     assert [p[1] for p in curve] == [1, 2, 3, 4, 5, 6]
+    # A unit's vote (an elevator) shows the unit alone, not its building under the building's name.
+    elevator = factories.vote(estate, unit=unit)
+    assert [g.label for g in breakdown(elevator)] == ["1栋1单元"]
 
 
 def test_open_refuses_twice_and_a_vote_without_flats(estate):
