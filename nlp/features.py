@@ -63,3 +63,20 @@ def columns(grams: list[str], index: dict) -> tuple[np.ndarray, np.ndarray]:
     dropped. The look-ups run in C (map), not in a Python loop: this is most of a prediction's time."""
     found = np.fromiter(map(index.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
     return np.unique(found[found >= 0], return_counts=True)
+
+
+def tfidf_row(blocks, idf: np.ndarray, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+    """(columns, values) of a TF-IDF row from blocks of (columns, counts), one block per analyzer: sublinear
+    counts times IDF, each block scaled to unit length, as scikit-learn's TfidfVectorizer(sublinear_tf=True)
+    does per vectorizer. Shared by the complaint classifier (nlp.model) and the chat's intents."""
+    all_columns, all_values = [], []
+    for block, counted in blocks:
+        if not len(block):
+            continue
+        weights = (1 + np.log(counted.astype(dtype))) * idf[block]
+        weights /= np.sqrt(weights @ weights)
+        all_columns.append(block)
+        all_values.append(weights)
+    if not all_columns:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=dtype)
+    return np.concatenate(all_columns), np.concatenate(all_values)

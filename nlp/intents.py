@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.features import columns, substrings
+from nlp.features import columns, substrings, tfidf_row
 from nlp.intent_rules import normalise
 
 INTENTS = ("bind", "unbind", "list_votes", "agree", "disagree", "abstain", "my_votes", "progress", "complaint",
@@ -201,19 +201,9 @@ class IntentModel:
         """(columns, values) of a text's TF-IDF row: sublinear counts times IDF, each block (characters,
         words) scaled to unit length, as scikit-learn's TfidfVectorizer(sublinear_tf=True) computes it."""
         clipped = clip(text)
-        blocks = (columns(char_grams(clipped), self._chars),
-                  columns(known_words(clipped, self._vocabulary, self._longest), self._words))
-        all_columns, all_values = [], []
-        for block, counted in blocks:
-            if not len(block):
-                continue
-            weights = (1 + np.log(counted.astype(np.float64))) * self._idf[block]
-            weights /= np.sqrt(weights @ weights)
-            all_columns.append(block)
-            all_values.append(weights)
-        if not all_columns:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        return np.concatenate(all_columns), np.concatenate(all_values)
+        return tfidf_row((columns(char_grams(clipped), self._chars),
+                          columns(known_words(clipped, self._vocabulary, self._longest), self._words)),
+                         self._idf, np.float64)
 
     def scores(self, texts: list[str]) -> np.ndarray:
         """Each fold's SVM scores (folds × texts × intents)."""

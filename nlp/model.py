@@ -15,7 +15,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 
-from nlp.features import MAX_CHARS, columns, read, substrings
+from nlp.features import MAX_CHARS, columns, read, substrings, tfidf_row
 
 # 2: look-up tables and arrays (format 1 was a pickled scikit-learn pipeline, tied to its version).
 # 3: the same, with how a message is read ("max_chars", "head"): code that reads format 2 only refuses it
@@ -94,17 +94,7 @@ class Classifier:
         candidates = pairs.copy()  # a word is any run of 2 or more characters that is a known word
         for length in range(3, self._longest + 1):
             candidates += substrings(text, length)
-        all_columns, all_values = [], []
-        for block, counted in (columns([*text, *pairs], self._chars), columns(candidates, self._words)):
-            if not len(block):
-                continue
-            weights = (1 + np.log(counted.astype(np.float32))) * self._idf[block]
-            weights /= np.sqrt(weights @ weights)
-            all_columns.append(block)
-            all_values.append(weights)
-        if not all_columns:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        return np.concatenate(all_columns), np.concatenate(all_values)
+        return tfidf_row((columns([*text, *pairs], self._chars), columns(candidates, self._words)), self._idf)
 
     def scores(self, rows) -> np.ndarray:
         """The linear model's score of each label (messages × labels) for feature rows."""
