@@ -146,9 +146,10 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
         select(Ballot, BallotEntry.seq).join(BallotEntry, BallotEntry.id == Ballot.entry_id)
         .where(Ballot.vote_id == vote.id, Ballot.flat_id == flat.id)
     ).first()
+    counts = current is None or (effective, entry.seq) > (current.Ballot.effective_at, current.seq)
     if current is None:
         db.session.add(Ballot(vote_id=vote.id, flat_id=flat.id, entry_id=entry.id, choice=choice, effective_at=effective))
-    elif (effective, entry.seq) > (current.Ballot.effective_at, current.seq):
+    elif counts:
         ballot = current.Ballot
         ballot.entry_id, ballot.choice, ballot.effective_at = entry.id, choice, effective
     db.session.flush()
@@ -156,8 +157,6 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
         # The flat's bound owners learn of every sheet entered in their name: a sheet they did not sign is
         # then noticed while the vote is open, not at the dispute. A sheet collected before their own later
         # ballot is recorded but not counted, and the push says so.
-        counts = db.session.scalar(select(Ballot.entry_id).where(Ballot.vote_id == vote.id,
-                                                                 Ballot.flat_id == flat.id)) == entry.id
         for openid in pushes.bound_to([flat.id]):
             pushes.enqueue(f"ballot_recorded:{entry.id}:{openid}", openid, "ballot_recorded",
                            {"matter": f"纸质票{CHOICE_LABELS[choice]}：{vote.matter}",

@@ -97,12 +97,6 @@ def revoke(proxy: Proxy, actor, reason: str) -> None:
     audit.record(actor, "proxy.revoke", f"flat:{proxy.flat_id}", f"proxy {proxy.id}: {reason[:100]}")
 
 
-def _covers(vote: Vote, now: datetime):
-    """The proxies that cover this vote now: not revoked, for this vote or for the estate until a later date."""
-    return (Proxy.revoked_at.is_(None)
-            & or_(Proxy.vote_id == vote.id, (Proxy.estate_id == vote.estate_id) & (Proxy.valid_until >= now)))
-
-
 LIVE = "有效"
 
 
@@ -132,7 +126,8 @@ def valid_for(owner, flat_id: int, vote: Vote, now: datetime | None = None) -> P
     """The proxy that lets this owner (a co-owner on the register) cast this flat's ballot in this vote now."""
     now = now or db_now(db.session)
     found = db.session.scalars(select(Proxy).where(
-        Proxy.proxy_owner_id == owner.id, Proxy.flat_id == flat_id, _covers(vote, now)).order_by(Proxy.id.desc()))
+        Proxy.proxy_owner_id == owner.id, Proxy.flat_id == flat_id, Proxy.revoked_at.is_(None))
+        .order_by(Proxy.id.desc()))
     return next((proxy for proxy in found if holds(proxy, vote, now)), None)
 
 
