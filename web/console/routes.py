@@ -203,14 +203,20 @@ def record_proxy(flat_id):
     return redirect(url_for(".flat_page", flat_id=flat.id) + "#proxies")
 
 
-@bp.post("/proxies/<int:proxy_id>/revoke")
-def revoke_proxy(proxy_id):
+def _proxy_or_404(proxy_id: int):
+    """(proxy, its flat) for a worker who may edit the flat's estate; 404 otherwise."""
     from core.votes.models import Proxy
 
     proxy = db.session.get(Proxy, proxy_id)
     if proxy is None:
         abort(404)
     flat, _ = _flat_editor_or_404(proxy.flat_id)
+    return proxy, flat
+
+
+@bp.post("/proxies/<int:proxy_id>/revoke")
+def revoke_proxy(proxy_id):
+    proxy, flat = _proxy_or_404(proxy_id)
     try:
         proxies.revoke(proxy, current_user, request.form.get("reason", ""))
     except proxies.ProxyError as error:
@@ -225,12 +231,7 @@ def revoke_proxy(proxy_id):
 @bp.post("/proxies/<int:proxy_id>/code")
 def proxy_code(proxy_id):
     """A one-time code with which a proxy who is not on the register binds their WeChat to the proxy."""
-    from core.votes.models import Proxy
-
-    proxy = db.session.get(Proxy, proxy_id)
-    if proxy is None:
-        abort(404)
-    flat, _ = _flat_editor_or_404(proxy.flat_id)
+    proxy, flat = _proxy_or_404(proxy_id)
     try:
         code = proxies.issue_code(proxy, current_user)
     except proxies.ProxyError as error:
@@ -245,12 +246,9 @@ def proxy_code(proxy_id):
 
 @bp.get("/proxies/<int:proxy_id>/scan")
 def proxy_scan(proxy_id):
-    from core.votes.models import Proxy
-
-    proxy = db.session.get(Proxy, proxy_id)
-    if proxy is None or not proxy.scan:
+    proxy, _ = _proxy_or_404(proxy_id)
+    if not proxy.scan:
         abort(404)
-    _flat_editor_or_404(proxy.flat_id)
     audit.record(current_user, "proxy.scan_view", f"proxy:{proxy.id}")
     db.session.commit()
     return send_file(io.BytesIO(proxy.scan), mimetype=proxy.scan_type, download_name=f"委托书-{proxy.id}")
