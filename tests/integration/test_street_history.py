@@ -14,6 +14,7 @@ from core.jobs import train_uploads
 from nlp.corpus import shipped
 from tests import factories
 from tests.conftest import csrf_token, login
+from tests.unit.test_register_file_bounds import deflate_bomb
 
 # The shipped corpus, relabelled as a 12345 system names its departments.
 NAMES = {"供水": "自来水公司", "供电": "供电局", "燃气": "燃气公司", "物业": "物业服务中心"}
@@ -80,31 +81,13 @@ def test_upload_choose_train_compare_promote(app, client, street_officer):
     assert "标签对应的部门" in after and "自来水公司" in after
 
 
-def _deflate_bomb() -> bytes:
-    """A workbook with 300 MB of zeros in one member, about 300 KB packed (read as the register's bombs are)."""
-    import io
-    import zipfile
-
-    from core.register.sheet import write_workbook
-
-    source = zipfile.ZipFile(io.BytesIO(write_workbook([])))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
-        for item in source.infolist():
-            target.writestr(item, source.read(item))
-        with target.open("xl/media/padding.bin", "w", force_zip64=True) as member:
-            for _ in range(300):
-                member.write(bytes(1 << 20))
-    return out.getvalue()
-
-
 def test_a_broken_upload_is_refused_and_nothing_is_kept(app, client, street_officer):
     officer, _ = street_officer
     login(client, officer.username)
     for data, name, message in [(b"just one line", "h.csv", "至少要有一行表头"),
                                 (b"PK\x03\x04 not a workbook", "h.xlsx", "无法读取"),
                                 (b"a,b\n1,2", "h.txt", "只接受"),
-                                (_deflate_bomb(), "h.xlsx", "解压后太大")]:
+                                (deflate_bomb(), "h.xlsx", "解压后太大")]:
         page = _upload(client, data, name)
         assert message in client.get(page.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(TrainingRun)) == 0

@@ -94,10 +94,11 @@ def test_five_million_tiny_rows_are_refused_before_unpacking():
     assert out.startswith("rejected") and "解压后太大" in out
 
 
-def test_a_deflate_bomb_is_refused_before_unpacking():
-    # 300 MB of zeros in a member, compressed to about 300 KB.
-    # One workbook, read once: two writes of it differ in their timestamps, so
-    # one's member list does not fit the other's offsets.
+def deflate_bomb() -> bytes:
+    """The template workbook with 300 MB of zeros in one more member, compressed to about 300 KB.
+
+    One workbook, read once: two writes of it differ in their timestamps, so one's member list does not
+    fit the other's offsets."""
     source = zipfile.ZipFile(io.BytesIO(write_workbook([])))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
@@ -107,7 +108,11 @@ def test_a_deflate_bomb_is_refused_before_unpacking():
             block = bytes(1 << 20)
             for _ in range(300):
                 member.write(block)
-    evil = out.getvalue()
+    return out.getvalue()
+
+
+def test_a_deflate_bomb_is_refused_before_unpacking():
+    evil = deflate_bomb()
     assert len(evil) < 2_000_000
     with pytest.raises(ImportRejected, match="解压后太大"):
         read_table("r.xlsx", evil)
