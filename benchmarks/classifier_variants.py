@@ -24,8 +24,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 from sklearn.linear_model import LogisticRegression
 from sklearn.calibration import CalibratedClassifierCV
-from nlp import features, training
-from nlp.features import normalise, char_grams, known_words
+from nlp import features
+from nlp.features import normalise, known_words
 import classifier as bench
 
 name = sys.argv[1]

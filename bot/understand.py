@@ -46,6 +46,6 @@ def understand(text: str) -> Understanding:
 
 
 def warm() -> None:
-    """Load the model's tables now, not in the first resident's reply (and fail at start, not in a reply,
-    when they are missing: nlp.intents.IntentTablesError says how to build them)."""
+    """Load the model's tables now, not in the first resident's reply (building them first when they are
+    missing or outdated: nlp.intents.default_model)."""
     understand("预热")
