@@ -12,16 +12,16 @@ path every ballot to a vote queues through (the vote's lock), so its rate bounds
 import json
 import os
 import time
-from types import SimpleNamespace
 
 from harness import database_url, prepare, workdir
 
 
 def main() -> None:
     from sqlalchemy import delete, insert, select
+    from sqlalchemy.orm import joinedload
 
     from core.db import db, utcnow
-    from core.register.models import Flat, Owner
+    from core.register.models import Owner
     from core.votes.ballots import cast
     from core.votes.log import verify_vote
     from core.votes.models import Ballot, BallotEntry, Vote
@@ -33,16 +33,16 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         vote_id = db.session.scalar(select(Vote.id))
-        # Stand-ins: cast reads only the flat's id and the owner's id and flat.
-        voters = [(SimpleNamespace(id=f), SimpleNamespace(id=o, flat_id=f)) for f, o in db.session.execute(
-            select(Flat.id, Owner.id).join(Owner, Owner.flat_id == Flat.id).order_by(Flat.id)).all()]
-        voters = list({flat.id: (flat, owner) for flat, owner in voters}.values())
+        owners = db.session.scalars(select(Owner.id).where(Owner.is_representative).order_by(Owner.flat_id)).all()
         db.session.commit()
 
         start = time.perf_counter()
-        for n, (flat, owner) in enumerate(voters):
-            cast(vote_id, flat, "agree", channel="wechat", idempotency_key=f"bench-{n}", owner=owner)
+        for n, owner_id in enumerate(owners):
+            # As a request does it: load the owner and flat, cast, commit, and start the next with an empty session.
+            owner = db.session.get(Owner, owner_id, options=[joinedload(Owner.flat)])
+            cast(vote_id, owner.flat, "agree", channel="wechat", idempotency_key=f"bench-{n}", owner=owner)
             db.session.commit()
+            db.session.close()
         chained_s = time.perf_counter() - start
         verified = verify_vote(db.session.get(Vote, vote_id)).ok
         db.session.commit()
@@ -53,12 +53,13 @@ def main() -> None:
         db.session.commit()
         now = utcnow()
         start = time.perf_counter()
-        for n, (flat, owner) in enumerate(voters, start=1):
+        voters = db.session.execute(select(Owner.flat_id, Owner.id).where(Owner.id.in_(owners))).all()
+        for n, (flat_id, owner_id) in enumerate(voters, start=1):
             entry_id = db.session.execute(insert(BallotEntry).returning(BallotEntry.id), {
-                "vote_id": vote_id, "seq": n, "flat_id": flat.id, "choice": "agree", "channel": "wechat",
-                "owner_id": owner.id, "recorded_at": now, "effective_at": now, "idempotency_key": f"floor-{n}",
+                "vote_id": vote_id, "seq": n, "flat_id": flat_id, "choice": "agree", "channel": "wechat",
+                "owner_id": owner_id, "recorded_at": now, "effective_at": now, "idempotency_key": f"floor-{n}",
                 "prev_hash": "0" * 64, "hash": f"{n:064d}"}).scalar_one()
-            db.session.execute(insert(Ballot), {"vote_id": vote_id, "flat_id": flat.id, "entry_id": entry_id,
+            db.session.execute(insert(Ballot), {"vote_id": vote_id, "flat_id": flat_id, "entry_id": entry_id,
                                                 "choice": "agree", "effective_at": now})
             db.session.commit()
         floor_s = time.perf_counter() - start

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, text
+from sqlalchemy import DateTime, MetaData, literal_column, select, type_coerce
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so that Alembic can alter them on SQLite and PostgreSQL alike.
@@ -51,11 +51,24 @@ def local(moment: datetime) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
+def clock(session):
+    """The database's clock as a column expression (an aware UTC datetime once read), for a query that
+    reads it beside other things in one round trip."""
+    if session.get_bind().dialect.name == "postgresql":
+        sql = "clock_timestamp() AT TIME ZONE 'UTC'"
+    else:
+        sql = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+    return type_coerce(literal_column(sql), UTCDateTime)
+
+
 def db_now(session) -> datetime:
     """The database's clock, as an aware UTC datetime: deadlines are judged by it, not by a node's."""
-    if session.get_bind().dialect.name == "postgresql":
-        sql = text("SELECT clock_timestamp() AT TIME ZONE 'UTC'")
-    else:
-        sql = text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")
-    value = session.execute(sql).scalar_one()
-    return UTCDateTime().process_result_value(value, None)
+    return session.execute(select(clock(session))).scalar_one()
+
+
+def insert_new(session, model, **values) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING in one round trip (no savepoint): True when the row was new."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
+    return session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(model.id)).first() is not None

@@ -9,6 +9,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from core import audit
 from core.db import db, db_now
@@ -37,7 +38,9 @@ def _digest(code: str) -> str:
 
 
 def live_binding(openid: str) -> Binding | None:
-    return db.session.scalar(select(Binding).where(Binding.openid == openid, Binding.ended_at.is_(None)))
+    """The WeChat user's binding, with its owner and flat in the same query (every chat message asks)."""
+    return db.session.scalar(select(Binding).where(Binding.openid == openid, Binding.ended_at.is_(None))
+                             .options(joinedload(Binding.owner).joinedload(Owner.flat)))
 
 
 def binding_of_owner(owner_id: int) -> Binding | None:

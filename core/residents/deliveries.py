@@ -11,9 +11,8 @@ from datetime import timedelta
 from functools import lru_cache
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 
-from core.db import db, db_now
+from core.db import db, db_now, insert_new
 from core.residents.models import DeliveryNonce
 
 
@@ -34,14 +33,11 @@ def first_use(timestamp: int, nonce: str, delivery_key: str, window_seconds: int
             return True
         earlier = store.get(name)
         return earlier is not None and earlier.decode() == delivery_key
-    try:
-        with db.session.begin_nested():
-            db.session.add(DeliveryNonce(timestamp=timestamp, nonce=nonce, delivery_key=delivery_key))
-    except IntegrityError:
-        earlier = db.session.scalar(select(DeliveryNonce.delivery_key).where(
-            DeliveryNonce.timestamp == timestamp, DeliveryNonce.nonce == nonce))
-        return earlier == delivery_key
-    return True
+    if insert_new(db.session, DeliveryNonce, timestamp=timestamp, nonce=nonce, delivery_key=delivery_key):
+        return True
+    earlier = db.session.scalar(select(DeliveryNonce.delivery_key).where(
+        DeliveryNonce.timestamp == timestamp, DeliveryNonce.nonce == nonce))
+    return earlier == delivery_key
 
 
 def forget_nonces(window_seconds: int) -> int:

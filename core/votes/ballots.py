@@ -7,17 +7,16 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from core.accounts import Role
-from core.db import db, db_now, local
+from core.db import clock, db, local
 from core.register.privacy import mask_name
 from core.votes import proxies
 from core.residents import pushes
 from core.votes.consent import CHOICE_LABELS, CHOICES
 from core.votes.log import chain_hash, genesis_hash
-from core.votes.models import Ballot, BallotEntry, VoteFlat
-from core.votes.operations import lock_vote
+from core.votes.models import Ballot, BallotEntry, Vote, VoteFlat
 
 CHANNEL_LABELS = {"web": "网页", "wechat": "微信", "paper": "纸质"}
 CHANNELS = tuple(CHANNEL_LABELS)
@@ -69,18 +68,16 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
         raise ValueError(channel)
     if not idempotency_key or len(idempotency_key) > 64:
         raise BallotRefused("请求无效，请刷新页面后重试。")
-    # Ballots to one vote queue on the vote's lock, so what can be read before it is: the frozen
-    # electorate does not change once the vote is open.
-    in_scope = db.session.get(VoteFlat, (vote_id, flat.id)) is not None
-    vote = lock_vote(vote_id)
-    earlier = db.session.scalar(
-        select(BallotEntry).where(BallotEntry.vote_id == vote.id, BallotEntry.idempotency_key == idempotency_key)
-    )
-    if earlier is not None:
+    # Ballots to one vote queue on the vote's lock, so it is held for as few round trips as can be: one
+    # takes the lock and reads whether the flat is in the frozen electorate (it does not change once the
+    # vote is open); one, after the lock, reads the clock, an earlier entry with this key and the log's head.
+    vote, in_scope = _lock_with_scope(vote_id, flat.id)
+    now, earlier_id, head_seq, head_hash = _after_lock(vote.id, idempotency_key)
+    if earlier_id is not None:
+        earlier = db.session.get(BallotEntry, earlier_id)
         if earlier.flat_id != flat.id:
             raise BallotRefused("请求无效，请刷新页面后重试。")
         return earlier
-    now = db_now(db.session)
     if vote.status == "closed" or now >= vote.closes_at:
         raise BallotRefused(f"表决已于 {local(vote.closes_at)} 截止，不能再投票。" + (
             "纸质票须在截止前录入：截止时计票已经固定。" if channel == "paper" else ""))
@@ -125,18 +122,14 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
         proxy = None if owner.is_representative else proxies.valid_for(owner, flat.id, vote, now)
         effective = now
 
-    last = db.session.execute(  # the head of the log: its number and hash, not the whole entry
-        select(BallotEntry.seq, BallotEntry.hash).where(BallotEntry.vote_id == vote.id)
-        .order_by(BallotEntry.seq.desc()).limit(1)
-    ).first()
     entry = BallotEntry(
-        vote_id=vote.id, seq=(last.seq + 1) if last else 1, flat_id=flat.id, choice=choice, channel=channel,
+        vote_id=vote.id, seq=(head_seq or 0) + 1, flat_id=flat.id, choice=choice, channel=channel,
         owner_id=owner.id if owner is not None else None, proxy_id=proxy.id if proxy is not None else None,
         recorded_by_id=recorded_by.id if recorded_by is not None else None,
         collected_by=paper.collected_by.strip()[:40] if paper else "",
         paper_ref=sheet_number(paper.reference) if paper else "",
         recorded_at=now, effective_at=effective, idempotency_key=idempotency_key,
-        prev_hash=last.hash if last else genesis_hash(vote),
+        prev_hash=head_hash or genesis_hash(vote),
     )
     entry.hash = chain_hash(entry.prev_hash, entry)
     db.session.add(entry)
@@ -163,6 +156,31 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
                             "choice": "已计入" if counts else "未计入", "collected_at": local(effective)},
                            f"/r/votes/{vote.id}")
     return entry
+
+
+def _lock_with_scope(vote_id: int, flat_id: int) -> tuple[Vote, bool]:
+    """The vote, holding its row lock (as operations.lock_vote), and whether the flat is in its electorate."""
+    in_scope = exists().where(VoteFlat.vote_id == vote_id, VoteFlat.flat_id == flat_id)
+    row = db.session.execute(
+        select(Vote, in_scope).where(Vote.id == vote_id).with_for_update(of=Vote)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        raise BallotRefused("没有这项表决。")
+    return row[0], bool(row[1])
+
+
+def _after_lock(vote_id: int, idempotency_key: str):
+    """(the database clock, the id of an entry already stored under this key, the log head's seq and hash),
+    read in one statement once the lock is held: each of these must be read after it."""
+    head = (select(BallotEntry.seq, BallotEntry.hash).where(BallotEntry.vote_id == vote_id)
+            .order_by(BallotEntry.seq.desc()).limit(1).subquery())
+    return db.session.execute(select(
+        clock(db.session),
+        select(BallotEntry.id).where(BallotEntry.vote_id == vote_id, BallotEntry.idempotency_key == idempotency_key)
+        .scalar_subquery(),
+        select(head.c.seq).scalar_subquery(), select(head.c.hash).scalar_subquery(),
+    )).one()
 
 
 def owner_has_voted(owner) -> bool:

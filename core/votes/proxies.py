@@ -169,8 +169,10 @@ def bind_with_code(openid: str, code: str) -> Proxy | None:
 
 def bound_to(openid: str, now: datetime | None = None) -> list[Proxy]:
     """The live proxies this WeChat user is bound to (not revoked, not past their date or their vote)."""
-    now = now or db_now(db.session)
     found = db.session.scalars(select(Proxy).where(Proxy.openid == openid).order_by(Proxy.flat_id, Proxy.id)).all()
+    if not found:
+        return []  # most users hold no proxy: no need to ask the clock
+    now = now or db_now(db.session)
     return [p for p in found if state(p, now) == LIVE]
 
 

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import Integer, cast, func, or_, select
 
 from core.db import db
 from core.register.models import Building, Estate, Flat, Unit
@@ -174,14 +174,15 @@ def votes_for_flat(flat_id: int) -> list[Vote]:
 def flat_ballot(vote: Vote, flat_id: int) -> Ballot | None:
     """The ballot that counts for this flat: its own, or — when it counts under one person with other flats
     (司法解释第九条) — that person's latest, which may have been given on another of their flats."""
-    person = db.session.scalar(select(VoteFlat.person_key).where(VoteFlat.vote_id == vote.id,
-                                                                 VoteFlat.flat_id == flat_id))
-    query = select(Ballot).join(BallotEntry, BallotEntry.id == Ballot.entry_id).where(Ballot.vote_id == vote.id)
-    if person is None:
-        return db.session.scalar(query.where(Ballot.flat_id == flat_id))
-    flats = select(VoteFlat.flat_id).where(VoteFlat.vote_id == vote.id, VoteFlat.person_key == person)
-    return db.session.scalar(query.where(Ballot.flat_id.in_(flats))
-                             .order_by(Ballot.effective_at.desc(), BallotEntry.seq.desc()).limit(1))
+    # One query: the flat itself, and the flats whose person key is this flat's (none when it has no key:
+    # NULL equals nothing).
+    person = select(VoteFlat.person_key).where(VoteFlat.vote_id == vote.id, VoteFlat.flat_id == flat_id)
+    flats = select(VoteFlat.flat_id).where(VoteFlat.vote_id == vote.id, or_(
+        VoteFlat.flat_id == flat_id, VoteFlat.person_key == person.scalar_subquery()))
+    return db.session.scalar(
+        select(Ballot).join(BallotEntry, BallotEntry.id == Ballot.entry_id)
+        .where(Ballot.vote_id == vote.id, Ballot.flat_id.in_(flats))
+        .order_by(Ballot.effective_at.desc(), BallotEntry.seq.desc()).limit(1))
 
 
 def find_receipt(vote: Vote, receipt: str) -> BallotEntry | None:
