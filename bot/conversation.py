@@ -150,6 +150,8 @@ def _answer(expecting, openid: str, said: str, heard, message, url: Url, router:
     if what == "rating":
         stars = heard.slots.get("stars") or (int(normal) if normal in ("1", "2", "3", "4", "5") else None)
         return _rate(owner, stars, heard.slots.get("ticket"), heard.slots.get("comment", "")) if stars else None
+    if what == "survey_links" and (normal.isdigit() or heard.intent == "rate"):
+        return "问卷要点开链接，在页面上填写；聊天里回复的分数不会记入问卷。\n" + _surveys(openid, owner, url)
     if what == "pick_offer" and normal.isdigit() and 1 <= int(normal) <= len(data["intents"]):
         offered = data["intents"][int(normal) - 1]
         return _act(openid, "", _Heard(offered), message, url, router)
@@ -222,14 +224,18 @@ def _act(openid: str, said: str, heard, message, url: Url, router: Router) -> st
     if intent == "rate":
         if slots.get("stars"):
             return _rate(owner, slots["stars"], slots.get("ticket"), slots.get("comment", ""))
-        chat_state.expect(openid, "rating")
-        return "请回复 1 到 5 的数字打分，5 分最满意。"
+        waiting = next((c for c in for_flat(owner.flat_id, limit=50) if c.status == "resolved"), None)
+        if waiting is None:
+            return "您没有等待评价的报修。办结后会通知您。问卷请发送“问卷”，点开链接填写。"
+        chat_state.expect(openid, "rating")  # say what is rated: a "5" meant for a survey must not score a ticket
+        return (f"给报修 {waiting.ticket}（{_gist(waiting.text)}）打分：请回复 1 到 5 的数字，5 分最满意。"
+                "问卷请点开问卷链接填写。")
     if intent == "demand":
         return _demands(owner, slots.get("items"), slots.get("comment", ""), url)
     if intent == "notices":
         return _notices(owner, url)
     if intent == "survey":
-        return _surveys(owner, url)
+        return _surveys(openid, owner, url)
     return _offer(openid, heard, owner)
 
 
@@ -429,7 +435,12 @@ def _notices(owner, url: Url) -> str:
     return "\n".join(lines)
 
 
-def _surveys(owner, url: Url) -> str:
+def _gist(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 16 else text[:15] + "…"
+
+
+def _surveys(openid: str, owner, url: Url) -> str:
     listed = surveys.open_for_flat(owner.flat)[:MAX_LISTED]
     if not listed:
         demand = demands.open_for_flat(owner.flat)
@@ -438,4 +449,6 @@ def _surveys(owner, url: Url) -> str:
     for survey in listed:
         done = "（您家已填）" if surveys.has_answered(survey, owner.flat_id) else ""
         lines.append(f"《{survey.title}》{done}截止 {local(survey.closes_at)}\n{url(f'/r/surveys/{survey.id}')}")
+    # A number sent next is an answer meant for the survey: it is answered on its page, not in the chat.
+    chat_state.expect(openid, "survey_links")
     return "\n".join(lines)

@@ -125,6 +125,7 @@ def test_taken_up_resolved_and_rated_in_the_chat_with_the_resident_told_at_each_
     assert statuses == [("处理中", ticket.summary), ("已办结", "已办结，请点开评价")]
 
     assert "已办结（供水公司）" in phone.say("查询") and "评价 5" in phone.say("查询")
+    assert f"给报修 {ticket.ticket}（家里停水两天了" in phone.say("评价")  # says what is being rated
     assert "1 到 5" in phone.say("评价 9")
     assert f"谢谢您的评价：{ticket.ticket} 5分" in phone.say("评价 5 修得很快")
     assert "已经评价过了" in phone.say(f"评价 {ticket.ticket} 1")
@@ -420,3 +421,24 @@ def test_a_resident_cannot_flood_the_queue(phone, worker, client):
         created_at=db_now(db.session) - timedelta(hours=2)))
     db.session.commit()
     assert "已受理" in phone.say("报修 单元门的门禁坏了")
+
+
+def test_a_number_sent_after_the_survey_list_is_not_taken_as_a_ticket_rating(phone, client, worker, estate):
+    from core.consultation.surveys import create_survey, open_survey
+
+    phone.say("报修 楼道灯坏了，晚上看不见")
+    ticket = db.session.scalar(select(Complaint))
+    login(client, worker.username)
+    _act(client, ticket, "start")
+    _act(client, ticket, "resolve", note="换了灯泡")
+    now = db_now(db.session)
+    survey = create_survey(worker, estate, "改造满意度", now - timedelta(hours=1), now + timedelta(days=3), "评分 总体满意吗",
+                           anonymous=False)
+    open_survey(survey, worker)
+    db.session.commit()
+
+    assert f"/r/surveys/{survey.id}" in phone.say("问卷")
+    reply = phone.say("5")  # meant for the survey
+    assert "在页面上填写" in reply and f"/r/surveys/{survey.id}" in reply
+    db.session.expire_all()
+    assert (db.session.get(Complaint, ticket.id).status, db.session.get(Complaint, ticket.id).rating) == ("resolved", None)
