@@ -150,6 +150,10 @@ def _answer(expecting, openid: str, said: str, heard, message, url: Url, router:
     if what == "rating":
         stars = heard.slots.get("stars") or (int(normal) if normal in ("1", "2", "3", "4", "5") else None)
         return _rate(owner, stars, heard.slots.get("ticket"), heard.slots.get("comment", "")) if stars else None
+    numbered = _NUMBERS_FIRST.match(said) if what == "demand_menu" else None
+    if numbered:
+        return _demands(openid, owner, [int(n) for n in re.findall(r"\d+", numbered.group(1))],
+                        numbered.group(2), url)
     if what == "survey_links" and (normal.isdigit() or heard.intent == "rate"):
         return "问卷要点开链接，在页面上填写；聊天里回复的分数不会记入问卷。\n" + _surveys(openid, owner, url)
     if what == "pick_offer" and normal.isdigit() and 1 <= int(normal) <= len(data["intents"]):
@@ -231,7 +235,7 @@ def _act(openid: str, said: str, heard, message, url: Url, router: Router) -> st
         return (f"给报修 {waiting.ticket}（{_gist(waiting.text)}）打分：请回复 1 到 5 的数字，5 分最满意。"
                 "问卷请点开问卷链接填写。")
     if intent == "demand":
-        return _demands(owner, slots.get("items"), slots.get("comment", ""), url)
+        return _demands(openid, owner, slots.get("items"), slots.get("comment", ""), url)
     if intent == "notices":
         return _notices(owner, url)
     if intent == "survey":
@@ -339,7 +343,8 @@ def _complain(owner, text: str, router: Router) -> str:
                     + (f"，由{lead.department.name}负责" if lead.department and lead.status != "returned" else "")
                     + "。" + urgent_notice(lead))
     elif complaint.urgent:
-        where = f"已转给{complaint.department.name}，" if complaint.department is not None else "已通知值班人员，"
+        where = (f"已转给{complaint.department.name}，" if complaint.department is not None
+                 else "已通知值班人员，" if router.duty_openids else "已提醒社区工作人员优先处理，")
         handling = where + urgent_notice(complaint)
     elif complaint.department is not None:
         handling = f"已转给{complaint.department.name}，{complaint.department.sla_hours}小时内处理。"
@@ -394,7 +399,11 @@ def _rate(owner, stars: int, ticket: str | None = None, comment: str = "") -> st
     return f"谢谢您的评价：{complaint.ticket} {complaint.rating}分。"
 
 
-def _demands(owner, positions: list[int] | None, comment: str, url: Url) -> str:
+# "14 17 3 想早点装电梯" right after the demand menu: its numbers, then an optional sentence.
+_NUMBERS_FIRST = re.compile(r"^\s*(\d+(?:[\s,，、]+\d+)*)\s*(.*)$", re.S)
+
+
+def _demands(openid: str, owner, positions: list[int] | None, comment: str, url: Url) -> str:
     """需求: the menu with numbers; 需求 14 17 3 想早点装电梯: the first three numbers are the top three."""
     survey = demands.open_for_flat(owner.flat)
     if survey is None:
@@ -410,6 +419,7 @@ def _demands(owner, positions: list[int] | None, comment: str, url: Url) -> str:
             lines.append("您家已选：" + _picked(mine))
         lines.append("回复“需求”加编号，最想要的写在前面，例如：需求 14 17 3\n也可以在后面加一句话。"
                      f"\n在网页上选：{url(f'/r/demands/{survey.id}')}")
+        chat_state.expect(openid, "demand_menu")  # the numbers may come next without the word 需求
         return "\n".join(lines)
     try:
         response = demands.answer(survey, owner, positions, positions[:3], comment.strip(), "wechat")

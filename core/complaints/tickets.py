@@ -191,11 +191,14 @@ def urgent_notice(complaint: Complaint) -> str:
 
 
 def _due(complaint: Complaint, department: Department, start):
-    """The department's deadline, or the emergency's if the ticket is urgent and that is sooner."""
-    hours = department.sla_hours
+    """The department's deadline from `start`, or the emergency's if the ticket is urgent and that is sooner.
+
+    An emergency's clock runs from the report, not from the dispatch: the resident was told "N小时内处置"
+    when they reported it, and the time it waited in triage is part of those hours."""
+    due = start + timedelta(hours=department.sla_hours)
     if complaint.urgent_hours is not None:
-        hours = min(hours, complaint.urgent_hours)
-    return start + timedelta(hours=hours)
+        due = min(due, (complaint.created_at or start) + timedelta(hours=complaint.urgent_hours))
+    return due
 
 
 def _check_rate(flat, owner, now) -> None:
