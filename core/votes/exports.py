@@ -74,7 +74,9 @@ def roll_xlsx(vote, actor, full: bool = False) -> bytes:
         entry: BallotEntry | None = by_person.get(person or ("flat", flat_id))
         flat = db.session.get(Flat, flat_id)
         rep = flat.representative
-        head = "本户一人" if not person else f"与{'、'.join(c for c in members[person] if c != codes[flat_id])}计为一人"
+        others = [c for c in members[person] if c != codes[flat_id]] if person else []
+        # A developer's only unsold flat, or a mark given to one flat: still one person, itself.
+        head = f"与{'、'.join(others)}计为一人" if others else "本户一人"
         if entry is None:
             voter = ""
         elif entry.flat_id != flat_id:

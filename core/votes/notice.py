@@ -31,6 +31,8 @@ CJK_FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/
 
 @dataclass(frozen=True)
 class Notice:
+    COUNT_RULE = "业主人数：一套房计一人；同一业主的几套房、建设单位或原产权单位未出售的房屋计为一人（最高人民法院建筑物区分所有权解释第九条）。"
+
     vote: Vote
     rule_label: str
     rule_reason: str
@@ -121,13 +123,13 @@ def notice_pdf(notice: Notice) -> bytes:
                        ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
                        ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("ALIGN", (1, 0), (-1, -1), "CENTER"),
                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))])
-    overall = Table([["", "户数", "专有面积（㎡）"],
+    overall = Table([["", "业主人数", "专有面积（㎡）"],
                      ["总数", t.get("total_count"), t.get("total_area")],
                      ["参与表决", t.get("participation_count"), t.get("participation_area")],
                      ["同意", t.get("agree_count"), t.get("agree_area")],
                      ["不同意", t.get("disagree_count"), ""], ["弃权", t.get("abstain_count"), ""]],
                     colWidths=[36 * mm, 36 * mm, 50 * mm], style=grid)
-    groups = Table([["范围", "同意 / 总户数", "参与面积 / 总面积", "同意面积", "是否达到"]] +
+    groups = Table([["范围", "同意 / 业主人数", "参与面积 / 总面积", "同意面积", "是否达到"]] +
                    [[g.label, f"{g.tally.agree_count} / {g.tally.total_count}",
                      f"{g.tally.participation_area} / {g.tally.total_area}", str(g.tally.agree_area),
                      "是" if g.tally.passed else "否"] for g in notice.groups],
@@ -146,7 +148,7 @@ def notice_pdf(notice: Notice) -> bytes:
         Table([[overall, [QR(notice.receipts_url, 34 * mm), Paragraph("扫码核对回执码", small)]]],
               colWidths=[134 * mm, 40 * mm], style=TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                                                               ("ALIGN", (1, 0), (1, 0), "CENTER")])),
-        Spacer(1, 4 * mm),
+        Paragraph(notice.COUNT_RULE, small), Spacer(1, 4 * mm),
         Paragraph("<b>分楼栋、分单元</b>", body), Spacer(1, 2 * mm), groups, Spacer(1, 4 * mm),
         Paragraph(f"<b>异议期（询异）：</b>至 {local(vote.objection_ends_at)}。如认为本户表决意见记录有误，请在此前通过"
                   "“议事”公众号或表决页面提出，社区工作人员将公开答复。", body),

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from core.audit import AuditEntry
-from core.db import SHANGHAI, db
+from core.db import SHANGHAI, db, local
 from core.votes.models import BallotEntry, Vote
 from tests import factories
 from tests.conftest import csrf_token, login
@@ -100,6 +100,8 @@ def test_a_published_vote_cannot_be_edited_or_deleted_and_closing_early_asks_fir
                 data={"csrf_token": csrf_token(client, f"/console/votes/{vote.id}"), "confirm": "1"})
     db.session.expire_all()
     assert db.session.get(Vote, vote.id).status == "closed"
+    listing = client.get("/console/votes").get_data(as_text=True)
+    assert "（提前截止）" in listing and local(db.session.get(Vote, vote.id).closed_at) in listing
 
 
 def test_a_refused_paper_sheet_keeps_what_was_typed(app, client):

@@ -65,6 +65,8 @@ def test_the_close_gives_a_printable_notice_with_the_signed_head_and_a_qr_code(a
     assert "表决结果：通过" in page  # 7 of 8 took part, 6 of 7 agree
     assert "1栋1单元" in page and "2栋" in page and head.root_hash in page
     assert "<svg" in page and "notice.css" in page
+    # Persons, not households: the law's headcount, and the notice says how it counts them.
+    assert "<th>业主人数</th>" in page and "同一业主的几套房" in page and "户数</th>" not in page
     assert f"/votes/{vote.id}/receipts" in page
     pdf = app.test_client().get(f"/votes/{vote.id}/result.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
