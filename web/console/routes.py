@@ -2,7 +2,8 @@
 import io
 from datetime import date, datetime, time
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+import segno
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -12,7 +13,7 @@ from core import audit
 from core.db import SHANGHAI, db, db_now, local
 from core.jobs import scheduler_status
 from core.register import eligibility, scope
-from core.register.models import HOLDER_KINDS, Flat
+from core.register.models import HOLDER_KINDS, Flat, Owner
 from core.register.operations import (
     RegisterError,
     export_register,
@@ -23,6 +24,7 @@ from core.register.operations import (
 )
 from core.register.privacy import mask_name, mask_phone
 from core.register.sheet import ImportRejected, template
+from core.residents.links import LINK_LIFETIME, issue_link
 from core.votes import proxies
 from core.votes.ballots import owner_has_voted
 from web.downloads import attachment
@@ -242,6 +244,25 @@ def proxy_code(proxy_id):
     db.session.commit()
     return render_template("console/proxy_code.html", flat=flat, proxy=proxy, code=code, expires=expires,
                            mask_name=mask_name)
+
+
+@bp.post("/flats/<int:flat_id>/owners/<int:owner_id>/sign-in-link")
+def owner_sign_in_link(flat_id, owner_id):
+    """A one-time sign-in link for an owner who does not use WeChat: the front page tells them to ask the
+    community for one. Shown once, with a QR code to scan from the worker's screen; audited."""
+    flat, _estate = _flat_editor_or_404(flat_id)
+    owner = db.session.get(Owner, owner_id)
+    if owner is None or owner.flat_id != flat.id or owner.moved_out_at is not None:
+        abort(404)
+    token = issue_link(owner)
+    audit.record(current_user, "resident.link", f"owner:{owner.id}", flat.label)
+    db.session.commit()
+    base = current_app.config["PUBLIC_BASE_URL"]
+    path = url_for("resident.login_link", token=token)
+    link = base + path if base else url_for("resident.login_link", token=token, _external=True)
+    qr = segno.make(link, error="m").svg_inline(scale=5, dark="#000", light="#fff", omitsize=False)
+    return render_template("console/sign_in_link.html", flat=flat, owner=owner, link=link, qr=qr,
+                           minutes=int(LINK_LIFETIME.total_seconds() // 60), mask_name=mask_name)
 
 
 @bp.get("/proxies/<int:proxy_id>/scan")
