@@ -8,7 +8,7 @@ import openpyxl
 from sqlalchemy import select
 
 from core.audit import AuditEntry
-from core.db import db, db_now
+from core.db import SHANGHAI, db, db_now
 from core.register.models import Flat
 from core.register.operations import import_register
 from core.register.sheet import HEADERS
@@ -135,3 +135,28 @@ def test_every_tally_counts_persons_and_a_register_edit_during_the_vote_changes_
     db.session.commit()
     assert vote.final_tally["total_count"] == 3 and vote.final_tally["agree_count"] == 1
     assert verify_vote(vote).ok  # the recount of the log uses the frozen persons too
+
+
+def test_a_worker_is_told_when_a_sheet_replaces_what_the_same_person_said_on_another_flat(app, client):
+    estate = factories.estate(buildings=("1", "2"), units=0)
+    flats = register_of_six(estate)
+    worker = factories.user("worker", community_=estate.community)
+    vote = factories.vote(estate, rule="headcount_2_3", opens_in=-7200)
+    db.session.commit()
+    login(client, worker.username)
+
+    def enter(code, choice, ref, minutes_ago):
+        page = client.get(f"/console/votes/{vote.id}").get_data(as_text=True)
+        key = re.search(r'name="key" value="([0-9a-f]+)"', page).group(1)
+        collected = (db_now(db.session) - timedelta(minutes=minutes_ago)).astimezone(SHANGHAI)
+        return client.post(f"/console/votes/{vote.id}/paper", follow_redirects=True, data={
+            "csrf_token": csrf_token(client, f"/console/votes/{vote.id}"), "key": key, "flat_id": flats[code].id,
+            "choice": choice, "collected_by": "李社工", "collected_at": collected.strftime("%Y-%m-%dT%H:%M"),
+            "paper_ref": ref}).get_data(as_text=True)
+
+    assert "注意" not in enter("1-1-201", "agree", "S-1", 30)
+    told = enter("2-1-101", "disagree", "S-2", 10)  # 王五 again, on another of his flats
+    assert "本户与1栋1单元201登记为同一业主，计为一人" in told and "此前1栋1单元201的同意" in told
+    assert "现按这张票（不同意）计" in told
+    tally = live_tally(vote)
+    assert (tally.agree_count, tally.disagree_count) == (0, 1)

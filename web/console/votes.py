@@ -263,7 +263,8 @@ def paper(vote_id):
         except ValueError:
             raise BallotRefused("收票时间格式不对，请按“年-月-日 时:分”填写。") from None
         earlier = flat_ballot(vote, flat.id)  # read now: cast updates the same row
-        before = earlier and (earlier.entry_id, earlier.entry.channel, earlier.choice, earlier.effective_at)
+        before = earlier and (earlier.entry_id, earlier.entry.channel, earlier.choice, earlier.effective_at,
+                              earlier.flat_id)
         entry = cast(vote.id, flat, form.get("choice", ""), channel="paper", idempotency_key=form.get("key", ""),
                      recorded_by=current_user, paper=Paper(form.get("collected_by", ""), collected, form.get("paper_ref", "")))
     except BallotRefused as error:
@@ -277,6 +278,13 @@ def paper(vote_id):
         # Kept in the log, but a later decision of this flat (by when it was made) counts: say so.
         flash(f"已录入 {flat.label} 的纸质票（回执码 {entry.receipt}），但这户在收票之后另有表决"
               f"（{CHOICE_LABELS[current.choice]}），计票以时间在后的为准。", "error")
+    elif before and before[4] != flat.id:
+        # One person's flats give one voice (司法解释第九条): this sheet replaces what the person said on
+        # another of their flats. Say so, or the worker never learns that 同意 stopped counting.
+        other = db.session.get(Flat, before[4]).label
+        flash(f"已录入 {flat.label} 的纸质票（回执码 {entry.receipt}）。注意：本户与{other}登记为同一业主，计为一人；"
+              f"此前{other}的{CHOICE_LABELS[before[2]]}（{local(before[3])}）不再计入，现按这张票"
+              f"（{CHOICE_LABELS[entry.choice]}）计。如不是同一人，请先改正房屋登记。", "error")
     elif before and before[0] != entry.id and before[1] != "paper":
         # The sheet was collected after the owner's own online ballot, so it now counts: say so plainly.
         flash(f"已录入 {flat.label} 的纸质票（回执码 {entry.receipt}）。注意：这户曾在"
