@@ -319,6 +319,9 @@ def _object(owner, text: str) -> str:
     if number.isdigit() and any(v.id == int(number) for v in in_window):
         in_window, text = [v for v in in_window if v.id == int(number)], rest.strip()
     if not in_window:
+        if any(v.status == "open" for v in votes_for_flat(owner.flat_id)):
+            return ("您的房屋现在没有处在异议期的表决。表决还在进行：投错了直接改投即可，例如回复“不同意”，"
+                    "截止前以最后一次为准。表决结束后的异议期内，才可以发“异议 说明”。")
         return "您的房屋现在没有处在异议期的表决。"
     if len(in_window) > 1:
         listing = "\n".join(f"【{v.id}】{v.matter}" for v in in_window[:MAX_LISTED])

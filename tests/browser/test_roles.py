@@ -108,7 +108,7 @@ def test_a_worker_publishes_a_notice(live_server, desktop_browser):
     form.find_element(By.NAME, "title").send_keys("3栋外墙保温改造方案")
     form.find_element(By.NAME, "body").send_keys("外墙保温采用岩棉板，施工期两个月。")
     _go(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
-    assert "公示已安排" in _text(driver) and "3栋外墙保温改造方案（公示中，异议 0 条）" in _text(driver)
+    assert "公示已发布" in _text(driver) and "3栋外墙保温改造方案（公示中，异议 0 条）" in _text(driver)
     db.session.expire_all()
     notice = db.session.scalar(select(Notice))
     assert notice.status == "published" and notice.created_by_id == worker_id

@@ -98,7 +98,9 @@ def test_resident_signs_in_with_a_one_time_link_votes_and_changes_it(app, client
                                                                "choice": "disagree"}, follow_redirects=True)
     assert "不同意" in changed.get_data(as_text=True)
     check = client.get(f"/votes/{vote.id}/receipts?code={receipt}").get_data(as_text=True)
-    assert "回执码在日志中：第 1 条" in check
+    assert "回执码在日志中：第 1 条" in check and "本户另有表决" in check  # the first, since changed
+    latest = re.search(r'id="receipt">([0-9A-F-]+)<', changed.get_data(as_text=True)).group(1)
+    assert "本户另有表决" not in client.get(f"/votes/{vote.id}/receipts?code={latest}").get_data(as_text=True)
     assert owner.name not in check  # the public list shows no names
     # The link works once.
     csrf = csrf_token(client, "/r/")

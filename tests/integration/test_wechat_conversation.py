@@ -286,7 +286,8 @@ def test_an_objection_in_the_chat_after_the_close(phone, estate, app):
     owner = flat(estate, "3-1-101").owners[0]
     db.session.commit()
     bind(phone, owner)
-    assert "没有处在异议期的表决" in phone.say("异议 我投的是同意")  # still open: change the ballot instead
+    reply = phone.say("异议 我投的是同意")  # still open: change the ballot instead
+    assert "没有处在异议期的表决" in reply and "直接改投" in reply
     phone.say("不同意")
     db.session.execute(text("UPDATE vote SET closes_at = :t WHERE id = :id"),
                        {"t": (db_now(db.session) - timedelta(seconds=1)).replace(tzinfo=None), "id": vote.id})

@@ -76,13 +76,13 @@ def _created(action, message: str, estate, which: str):
     """Create a demand survey, notice or survey: on a refusal the page comes back (422) with that form open
     and everything typed in it (attachments excepted: a browser cannot be handed files back)."""
     try:
-        action()
+        said = action()  # what happened, when it is more than `message` says
     except (*REFUSALS, BadTime) as refused:
         db.session.rollback()
         flash(str(refused), "error")
         return _renovation_page(estate, request.form.to_dict(), which), 422
     db.session.commit()
-    flash(message, "info")
+    flash(said or message, "info")
     return redirect(url_for(".renovation", estate_id=estate.id))
 
 
@@ -190,7 +190,9 @@ def notice_create(estate_id):
         opens, closes = _period(form, 7)
         notices.schedule(notice, current_user, opens, closes)
         notices.advance()  # a notice whose period has begun is published now, not at the job's next run
-    return _created(create, "公示已安排。", estate, "notice")
+        db.session.refresh(notice)
+        return "公示已发布，居民现在就能看到。" if notice.status == "published" else None
+    return _created(create, "公示已安排，到开始时间自动发布。", estate, "notice")
 
 
 @bp.get("/notices/<int:notice_id>")

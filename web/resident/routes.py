@@ -208,8 +208,11 @@ def receipts(vote_id):
     found = find_receipt(vote, code) if code else None
     entries = db.session.scalars(select(BallotEntry).where(BallotEntry.vote_id == vote.id).order_by(BallotEntry.seq)).all()
     head = checkpoints.latest(vote.id)
+    counting = flat_ballot(vote, found.flat_id) if found else None
+    # A receipt of a ballot later changed is in the log, but not what counts: say so, without saying what counts.
+    superseded = found is not None and counting is not None and counting.entry_id != found.id
     return render_template("resident/receipts.html", vote=vote, entries=entries, code=code, found=found,
-                           head=head, proof=receipt_proof(vote, found) if found else None,
+                           superseded=superseded, head=head, proof=receipt_proof(vote, found) if found else None,
                            fingerprint=checkpoints.fingerprint(head.public_key) if head else "")
 
 

@@ -72,7 +72,7 @@ def send():
 
 PUSH_STATUS = {"pending": "待发送", "sent": "已送达", "failed": "发送失败", "skipped": "未发送（无模板）"}
 PUSH_KINDS = {"vote_opened": "表决开始", "vote_reminder": "表决提醒", "vote_result": "表决结果",
-              "ballot_recorded": "纸质票已录入", "notice_published": "方案公示", "survey_opened": "征集开始",
+              "ballot_recorded": "纸质票已录入", "notice_published": "方案公示", "survey_opened": "征集或问卷开始",
               "reply_posted": "已答复",
               "complaint_status": "报修进展", "complaint_urgent": "紧急工单"}
 
