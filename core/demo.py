@@ -82,6 +82,17 @@ def seed(router=None, rng_seed: int = 2026) -> dict:
     return {"street": STREET, "estates": len(ESTATES), "flats": flats}
 
 
+def _beijing(now, days: int, hour: int):
+    """`days` from today at `hour` o'clock Beijing time, as UTC: the demo's votes open at 9 and close at 18
+    as a community would set them, whatever the hour `make run` is started."""
+    from datetime import datetime, time, timedelta
+
+    from core.db import SHANGHAI
+
+    day = now.astimezone(SHANGHAI).date() + timedelta(days=days)
+    return datetime.combine(day, time(hour), tzinfo=SHANGHAI).astimezone(now.tzinfo)
+
+
 def _seed_votes(rng: random.Random, worker) -> None:
     """An open estate-wide renovation vote and an open elevator vote for one unit, with paper ballots so far."""
     from datetime import timedelta
@@ -96,18 +107,19 @@ def _seed_votes(rng: random.Random, worker) -> None:
     textile = db.session.scalar(select(Estate).where(Estate.name == "纺织厂宿舍"))
     grain = db.session.scalar(select(Estate).where(Estate.name == "粮食局家属院"))
     renovation = create_vote(worker, textile, "纺织厂宿舍纳入老旧小区改造", "headcount_2_3",
-                             now - timedelta(days=7), now + timedelta(days=14),
+                             _beijing(now, -7, 9), _beijing(now, 14, 18),
                              description="改造内容：雨污分流、屋面防水、楼道照明、加装充电桩。同意改造的业主数须达到总户数 2/3 以上。")
     unit = grain.buildings[0].units[1]
     elevator = create_vote(worker, grain, f"{unit.label}加装电梯", "civil_code_major",
-                           now - timedelta(days=3), now + timedelta(days=10), unit=unit,
+                           _beijing(now, -3, 9), _beijing(now, 10, 18), unit=unit,
                            description="本单元加装电梯，按民法典第二百七十八条：参与 2/3 以上，同意 3/4 以上。")
-    for vote, share, opened_days in ((renovation, 0.55, 7), (elevator, 0.5, 3)):
+    for vote, share in ((renovation, 0.55), (elevator, 0.5)):
         open_vote(vote.id, worker)
+        open_minutes = int((now - vote.opens_at).total_seconds() // 60)
         flats = db.session.scalars(scope_flats_query(vote.estate_id, vote.building_id, vote.unit_id)).all()
         for n, flat in enumerate(rng.sample(flats, int(len(flats) * share))):
             choice = rng.choices(("agree", "disagree", "abstain"), weights=(85, 10, 5))[0]
-            collected = now - timedelta(days=opened_days) + timedelta(minutes=rng.randint(10, opened_days * 1440 - 10))
+            collected = vote.opens_at + timedelta(minutes=rng.randint(10, open_minutes - 10))
             cast(vote.id, flat, choice, channel="paper", idempotency_key=f"demo-{vote.id}-{n}", recorded_by=worker,
                  paper=Paper("李社工", collected, f"纸票-{vote.id}-{n + 1:03d}"))
 
@@ -140,8 +152,6 @@ def _seed_complaints(worker, router) -> None:
 
 def _seed_renovation(rng: random.Random, worker) -> None:
     """纺织厂宿舍 is drafting its plan: a demand survey half answered, and the plan's notice out for comment."""
-    from datetime import timedelta
-
     from core.consultation import demands, notices
     from core.db import db_now
     from core.register.lookup import scope_flats_query
@@ -149,8 +159,8 @@ def _seed_renovation(rng: random.Random, worker) -> None:
 
     now = db_now(db.session)
     textile = db.session.scalar(select(Estate).where(Estate.name == "纺织厂宿舍"))
-    survey = demands.create_survey(worker, textile, "纺织厂宿舍改造需求征集", now - timedelta(days=5),
-                                   now + timedelta(days=9), demands.menu_text())
+    survey = demands.create_survey(worker, textile, "纺织厂宿舍改造需求征集", _beijing(now, -5, 9),
+                                   _beijing(now, 9, 18), demands.menu_text())
     demands.open_survey(survey, worker)
     favourites = [i.position for i in survey.items if i.key in ("elevator", "parking", "elderly")]
     flats = db.session.scalars(scope_flats_query(textile.id)).all()
@@ -164,7 +174,7 @@ def _seed_renovation(rng: random.Random, worker) -> None:
     notice = notices.draft(worker, textile, "纺织厂宿舍改造方案（征求意见稿）公示",
                            "一、雨污分流和供水管网改造\n二、屋面防水和楼道照明\n三、新增停车位60个，加装充电桩\n"
                            "四、1栋、2栋试点加装电梯\n公示期内如有意见或异议，请在此留言，或到建设路社区反映。")
-    notices.schedule(notice, worker, now - timedelta(days=1), now + timedelta(days=6))
+    notices.schedule(notice, worker, _beijing(now, -1, 9), _beijing(now, 6, 18))
     notices.advance()
 
 

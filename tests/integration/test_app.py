@@ -39,6 +39,12 @@ def test_demo_seed_builds_a_street_once(runner):
     assert 280 <= flats <= 320
     areas = db.session.scalars(select(Flat.area)).all()
     assert 45 <= min(areas) and max(areas) <= 120
+    from core.db import SHANGHAI
+    from core.votes.models import Vote
+
+    # The demo's votes open at 9:00 and close at 18:00 Beijing time, whatever hour it is seeded.
+    votes = db.session.scalars(select(Vote)).all()
+    assert votes and {(v.opens_at.astimezone(SHANGHAI).hour, v.closes_at.astimezone(SHANGHAI).hour) for v in votes} == {(9, 18)}
     again = runner.invoke(args=["demo", "seed"])
     assert "already seeded" in again.output
     assert db.session.scalar(select(func.count(Flat.id))) == flats
