@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from core import audit
 from core.db import SHANGHAI, db, db_now
 from core.register.models import Building, Community, Estate, Flat, Owner, Street
+from core.register.privacy import looks_like_phone
 from core.register.sheet import MAX_AREA, building_sort_key, normalize_building
 
 MAX_NAME = 80
@@ -171,7 +172,7 @@ def update_owner(actor, owner: Owner, name: str, phone: str, id_last4: str) -> l
     """Correct an owner's name, phone and the last four characters of the ID card; returns what changed."""
     name = _name(name, "业主姓名", 40)
     phone = (phone or "").strip()
-    if phone and not re.fullmatch(r"[0-9+\-]{7,20}", phone):
+    if phone and not looks_like_phone(phone):
         raise RegisterError(f"“{phone}”不像电话号码。")
     id_last4 = (id_last4 or "").strip().upper()
     if id_last4 and not re.fullmatch(r"\d{3}[\dX]", id_last4):

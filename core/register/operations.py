@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core import audit
 from core.db import db, db_now
 from core.register.models import HOLDER_KINDS, Building, Estate, Flat, Owner, Unit
-from core.register.privacy import mask_name
+from core.register.privacy import looks_like_phone, mask_name
 from core.register.sheet import (
     HOLDER_NAMES,
     FlatRecord,
@@ -188,7 +188,7 @@ def transfer(flat: Flat, name: str, phone: str, id_last4: str, actor) -> list[Ow
     name, phone, id_last4 = (name or "").strip(), (phone or "").strip(), (id_last4 or "").strip().upper()
     if not name or len(name) > 40:
         raise RegisterError("请填写新业主姓名（40 字以内）。")
-    if phone and not re.fullmatch(r"[0-9+\-]{7,20}", phone):
+    if phone and not looks_like_phone(phone):
         raise RegisterError(f"“{phone}”不像电话号码。")
     if id_last4 and not re.fullmatch(r"\d{3}[\dX]", id_last4):
         raise RegisterError(f"“{id_last4}”应是 4 位数字（末位可为 X）。")

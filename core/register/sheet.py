@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from openpyxl.utils import get_column_letter
 
+from core.register.privacy import looks_like_phone
 from core.workbook import (FORMULA_START, TooManyRows, UnreadableUpload, add_sheet, csv_rows, new_book, save,
                            xlsx_rows)
 
@@ -252,7 +253,7 @@ def parse(table: list[tuple[int, dict[str, str]]], known_buildings: set[str]) ->
         if len(name) > 40:
             row_errors.append(RowError(row, "业主姓名", "超过 40 个字。"))
         phone = cells.get("联系电话", "")
-        if phone and not re.fullmatch(r"[0-9+\-]{7,20}", phone):
+        if phone and not looks_like_phone(phone):
             row_errors.append(RowError(row, "联系电话", f"“{phone}”不像电话号码。"))
         id_last4 = cells.get("身份证后四位", "").upper()
         if id_last4 and not re.fullmatch(r"\d{3}[\dX]", id_last4):

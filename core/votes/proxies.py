@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from core import audit
 from core.accounts import Role
 from core.db import db, db_now, local
-from core.register.privacy import mask_name
+from core.register.privacy import looks_like_phone, mask_name
 from core.votes.models import Proxy, Vote
 
 CODE_LIFETIME = timedelta(days=30)
@@ -50,7 +50,7 @@ def record(actor, flat, proxy_name: str, proxy_phone: str = "", *, vote: Vote | 
         raise ProxyError("请填写受托人姓名（40 字以内）。")
     if proxy_name == principal.name:
         raise ProxyError("受托人就是业主代表本人，不需要委托。")
-    if proxy_phone and not re.fullmatch(r"[0-9+\-]{7,20}", proxy_phone):
+    if proxy_phone and not looks_like_phone(proxy_phone):
         raise ProxyError(f"“{proxy_phone}”不像电话号码。")
     now = db_now(db.session)
     current = next((p for p in for_flat(flat.id) if state(p, now) == LIVE), None)

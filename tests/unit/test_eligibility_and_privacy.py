@@ -1,7 +1,9 @@
 from types import SimpleNamespace
 
+import pytest
+
 from core.register.eligibility import assess
-from core.register.privacy import mask_name, mask_phone
+from core.register.privacy import looks_like_phone, mask_name, mask_phone
 
 
 def estate(**facts):
@@ -27,3 +29,11 @@ def test_masks():
     assert [mask_name(n) for n in ("张", "张三", "张小明", "欧阳小明")] == ["张", "张*", "张*明", "欧**明"]
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("12345") == "*****"
+
+
+@pytest.mark.parametrize(("phone", "ok"), [
+    ("13812345678", True), ("+8613812345678", True), ("0832-1234567", True), ("08321234567", True),
+    ("5551234", True), ("1380000555", False), ("138123456789", False), ("call me", False), ("123456", False),
+])
+def test_a_phone_is_a_mobile_of_eleven_digits_or_a_landline(phone, ok):
+    assert looks_like_phone(phone) is ok
