@@ -2,7 +2,9 @@
 
 Operations take the acting person, flush, and never commit; the caller commits once.
 """
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -91,6 +93,26 @@ def delete_draft(vote_id: int, actor) -> str:
     db.session.flush()
     audit.record(actor, "vote.delete", f"vote:{vote_id}", matter)
     return matter
+
+
+@dataclass(frozen=True)
+class ElectoratePreview:
+    """What publishing a draft would freeze, for the worker to check first."""
+
+    flats: int
+    persons: int
+    area: Decimal
+    together: list[list[str]]  # flats counted as one person (司法解释第九条), as codes, when more than one
+
+
+def electorate_preview(vote: Vote) -> ElectoratePreview:
+    """The flats, persons and area in the draft's scope now (what open_vote would freeze)."""
+    flats = db.session.scalars(scope_flats_query(vote.estate_id, vote.building_id, vote.unit_id)).all()
+    groups: dict = {}
+    for flat in flats:
+        groups.setdefault(flat.counting_key or ("flat", flat.id), []).append(flat.code)
+    return ElectoratePreview(flats=len(flats), persons=len(groups), area=sum((f.area for f in flats), Decimal(0)),
+                             together=[codes for codes in groups.values() if len(codes) > 1])
 
 
 def open_vote(vote_id: int, actor) -> Vote:

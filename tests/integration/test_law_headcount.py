@@ -160,3 +160,17 @@ def test_a_worker_is_told_when_a_sheet_replaces_what_the_same_person_said_on_ano
     assert "现按这张票（不同意）计" in told
     tally = live_tally(vote)
     assert (tally.agree_count, tally.disagree_count) == (0, 1)
+
+
+def test_a_draft_shows_what_publishing_would_freeze(app, client):
+    estate = factories.estate(buildings=("1", "2"), units=0)
+    register_of_six(estate)
+    worker = factories.user("worker", community_=estate.community)
+    vote = factories.vote(estate, rule="headcount_2_3", opens_in=3600, open_=False)
+    db.session.commit()
+    login(client, worker.username)
+    page = client.get(f"/console/votes/{vote.id}").get_data(as_text=True)
+    preview = re.search(r'id="electorate-preview">(.*?)</p>', page, re.S).group(1)
+    assert "<strong>6</strong> 套房" in preview and "业主人数 <strong>3</strong>" in preview
+    assert "<strong>400.00</strong> ㎡" in preview
+    assert "1-1-101、1-1-102" in preview and "1-1-201、1-1-202、2-1-101" in preview

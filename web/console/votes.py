@@ -17,7 +17,8 @@ from core.votes.objections import RESULT_LABELS, result_status
 from core.votes.consent import CHOICE_LABELS, RULES
 from core.votes.exports import roll_xlsx, tally_xlsx
 from core.votes.models import VoteFlat, VoteObjection
-from core.votes.operations import VoteError, close_vote, create_vote, delete_draft, open_vote, update_draft
+from core.votes.operations import (VoteError, close_vote, create_vote, delete_draft, electorate_preview, open_vote,
+                                   update_draft)
 from core.votes.tally import (STATUS_LABELS, breakdown, flat_ballot, live_tally, progress_curve, status, vote_for,
                               votes_query)
 from web.charts import progress_svg
@@ -193,6 +194,7 @@ def _vote_page(vote, paper=None, code=200):
                            until=min(db_now(db.session), vote.closes_at)) if tally else "",
         result=result_status(vote), result_label=RESULT_LABELS.get(result_status(vote), ""),
         objections=objections.for_vote(vote.id),
+        preview=electorate_preview(vote) if vote.status == "draft" else None,
         key=paper["key"], paper=paper, now_local=now_local,
     ), code
 
