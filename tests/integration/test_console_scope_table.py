@@ -28,6 +28,7 @@ TABLE = [
     ("POST", "/console/estates/{estate}/owners/{owner}/binding-code", False),
     ("POST", "/console/estates/{estate}/bindings/{binding}/revoke", False),
     ("POST", "/console/estates/{estate}/flats/{flat}/unlock-binding", False),
+    ("POST", "/console/flats/{flat}/owners/{flat_owner}/sign-in-link", False),
     ("GET", "/console/estates/{estate}/votes/new", False),
     ("POST", "/console/estates/{estate}/votes/new", False),
     ("GET", "/console/votes/{vote}", True),
@@ -66,6 +67,7 @@ TABLE = [
     ("GET", "/console/demands/{demand}/results.xlsx", True),
     ("POST", "/console/estates/{estate}/notices", False),
     ("GET", "/console/notices/{notice}", True),
+    ("GET", "/console/notices/{notice}/files/{attachment}", True),
     ("POST", "/console/notices/{notice}/comments/{comment}/reply", False),
     ("POST", "/console/notices/{notice}/outcome", False),
     ("POST", "/console/estates/{estate}/surveys", False),
@@ -99,6 +101,7 @@ def _things(estate, worker):
     photo = tickets.add_photo(ticket, PNG)
     demand = demands.create_survey(worker, estate, "需求", now, now + timedelta(days=3), "基础类 加装电梯")
     notice = notices.draft(worker, estate, "公示", "内容")
+    attachment = notices.attach(notice, "图.png", PNG)
     notices.schedule(notice, worker, now, now + timedelta(days=3))
     notices.advance()
     comment = notices.comment(notice, owner, "objection", "不同意")
@@ -112,7 +115,8 @@ def _things(estate, worker):
     db.session.flush()
     return {"objection": objection.id, "estate": estate.id, "flat": flats[0].id, "owner": flats[1].owners[0].id, "binding": binding.id, "vote": vote.id,
             "complaint": ticket.id, "photo": photo.id, "demand": demand.id, "notice": notice.id,
-            "comment": comment.id, "survey": survey.id, "proxy": proxy.id}
+            "comment": comment.id, "survey": survey.id, "proxy": proxy.id, "attachment": attachment.id,
+            "flat_owner": owner.id}
 
 
 @pytest.fixture

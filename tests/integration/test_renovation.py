@@ -157,6 +157,9 @@ def test_a_notice_is_published_to_its_unit_commented_objected_answered_and_close
     page_text = mine.get(f"/r/notices/{notice.id}").get_data(as_text=True)
     assert "电梯井道设在北侧" in page_text and "方案.pdf" in page_text
     assert mine.get(f"/r/notices/{notice.id}/files/{notice.attachments[0].id}").data == PDF
+    staff_link = f"/console/notices/{notice.id}/files/{notice.attachments[0].id}"  # the worker opens what they published
+    assert staff_link in client.get(f"/console/notices/{notice.id}").get_data(as_text=True)
+    assert client.get(staff_link).data == PDF
     refused = post(mine, f"/r/notices/{notice.id}", f"/r/notices/{notice.id}/comments", kind="objection", text=" ")
     assert "请写明理由" in refused.get_data(as_text=True) and count(NoticeComment) == 0
     for _ in range(2):  # a double tap sends the form twice: one objection

@@ -2,7 +2,7 @@
 (方案公示) and satisfaction surveys (满意度调查), each listed under its estate."""
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -199,6 +199,16 @@ def notice_create(estate_id):
 def notice_page(notice_id):
     notice = _in_scope(Notice, notice_id)
     return render_template("console/notice.html", notice=notice, can_edit=scope.can_manage(current_user, notice.estate))
+
+
+@bp.get("/notices/<int:notice_id>/files/<int:attachment_id>")
+def notice_file(notice_id, attachment_id):
+    """An attachment as residents see it, for the staff who may see the notice."""
+    attachment = next((a for a in _in_scope(Notice, notice_id).attachments if a.id == attachment_id), None)
+    if attachment is None:
+        abort(404)
+    return Response(attachment.data, mimetype=attachment.content_type,
+                    headers={"Content-Disposition": "inline", "Cache-Control": "private, max-age=3600"})
 
 
 @bp.post("/notices/<int:notice_id>/comments/<int:comment_id>/reply")
