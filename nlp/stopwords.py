@@ -10,9 +10,10 @@ STOP_WORDS = frozenset("""
 不 没 没有 不是 不能 不会 能 会 要 想 可以 应该 需要 得到 被 把 给 让 叫 对 向 从 到 跟 比 为 为了 关于
 请 麻烦 谢谢 希望 请问 帮忙 帮 一下子 已经 现在 一直 经常 总是 老是 还有 好 好像 真的 实在 特别 非常
 个 些 点 天 次 下 上 里 中 后 前 时 时候 时间
+有个 有些 有点 不用 不要 还要 就是 还是 可能 觉得 感觉 其实 比较 这么 那么 怎样
 """.split())
 
 
 def topical(words) -> list[str]:
-    """The words that carry meaning, in their order."""
-    return [word for word in words if word not in STOP_WORDS]
+    """The words that carry meaning, in their order; numbers (a room's "302", or a piece of it) are none."""
+    return [word for word in words if word not in STOP_WORDS and not word.isdigit()]

@@ -8,6 +8,7 @@ from tests.conftest import login
 
 def test_stop_words_are_left_out_of_the_words_behind_a_suggestion(app, client, routing):
     assert topical(["楼道灯", "了", "坏", "的", "我家"]) == ["楼道灯", "坏"]
+    assert topical(["302", "30", "有个", "不用", "电梯"]) == ["电梯"]  # numbers and filler say nothing
     estate = factories.estate()
     factories.user("worker", estate.community, username="li")
     flat = factories.flats_of(estate)[0]
