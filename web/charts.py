@@ -90,10 +90,17 @@ def progress_svg(points, total: int, needed: int | None = None, width: int = 600
         ny = y(needed)
         parts.append(f'<line x1="{pad}" x2="{width - pad}" y1="{ny:.1f}" y2="{ny:.1f}" stroke="#a11" '
                      'stroke-dasharray="6 4"/>')
-        parts.append(f'<text x="{width - pad}" y="{ny - 4:.1f}" text-anchor="end" font-size="14">需 {needed} 户</text>')
+        parts.append(f'<text x="{width - pad}" y="{ny - 4:.1f}" text-anchor="end" font-size="14">需 {needed} 人同意</text>')
     day = first.strftime("%Y-%m-%d") if first.date() == last.date() else \
         f'{first.strftime("%Y-%m-%d")} 至 {last.strftime("%Y-%m-%d")}'
     parts.append(f'<text x="{pad}" y="16" font-size="13">{escape(day)}（北京时间）</text>')
+    # The scale (0 to every person of the vote) and what each line is.
+    parts.append(f'<text class="axis" x="{pad - 4}" y="{y(0):.1f}" text-anchor="end" font-size="12">0</text>')
+    parts.append(f'<text class="axis" x="{pad - 4}" y="{y(total) + 4:.1f}" text-anchor="end" font-size="12">{total}</text>')
+    parts.append(f'<g class="legend" font-size="13"><rect x="{width - pad - 150}" y="6" width="14" height="4" fill="#1b6e2a"/>'
+                 f'<text x="{width - pad - 132}" y="12">同意</text>'
+                 f'<rect x="{width - pad - 80}" y="6" width="14" height="4" fill="#bbb"/>'
+                 f'<text x="{width - pad - 62}" y="12">已投</text></g>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -98,6 +98,7 @@ def test_every_tally_counts_persons_and_a_register_edit_during_the_vote_changes_
     login(client, worker.username)
     page = client.get(f"/console/flats/{flats['1-1-202'].id}").get_data(as_text=True)
     assert "1栋1单元201" in page and "2栋1单元101" in page
+    assert "王五" in page and "13800000001" in page  # the estate's own worker keeps the register: in full
     saved = client.post(f"/console/flats/{flats['1-1-202'].id}", follow_redirects=True, data={
         "csrf_token": csrf_token(client, f"/console/flats/{flats['1-1-202'].id}"),
         "holder_kind": "owner", "person_key": ""}).get_data(as_text=True)

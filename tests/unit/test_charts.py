@@ -24,6 +24,7 @@ def test_ballots_within_an_hour_get_hour_ticks_in_beijing_time_and_a_wide_line()
     assert "10:00" in _labels(svg) or "11:00" in _labels(svg)
     assert max(_xs(svg)) - min(_xs(svg)) > 400
     assert "2026-11-26（北京时间）" in svg
+    assert ">同意</text>" in svg and ">已投</text>" in svg and ">30</text>" in svg and "需 20 人同意" in svg  # legend, scale
 
 
 def test_one_ballot_is_still_a_line_and_an_opening_a_week_ago_gives_day_ticks():
