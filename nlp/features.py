@@ -23,7 +23,15 @@ HEAD_CHARS = 30
 # Between the text and its opening again: no pair of two of the text's characters spans the two.
 SEPARATOR = "\x00"
 
+# Punctuation, symbols and spaces carry little and take room among the characters read; a number (a date, a house
+# number, an amount, a phone number) says "a number", not which one: every run of digits reads as one 0. Cross-validation,
+# near-duplicate-aware over five shuffles: +0.0016 macro-F1 on the citizen messages, +0.008 on MSGABench; small, in the
+# same direction on both sets, and nearly free at prediction (benchmarks/README.md).
+CLEAN = True
+
 _SPACE = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"\W+")  # spaces included
+_DIGITS = re.compile(r"\d+")
 
 
 def normalise(text: str) -> str:
@@ -35,10 +43,16 @@ def normalise(text: str) -> str:
     return _SPACE.sub("", text.lower())[:MAX_CHARS]
 
 
-def read(text: str, max_chars: int = MAX_CHARS, head: int = HEAD_CHARS) -> str:
-    """What the features are taken from: the normalised text's first max_chars - head characters, SEPARATOR, and
-    its first head characters again (head 0: the normalised text, as models trained before HEAD_CHARS read)."""
-    text = _SPACE.sub("", text.lower())
+def clean(text: str) -> str:
+    """A lower-cased text without spaces, punctuation or symbols, and with each run of digits as one 0."""
+    return _DIGITS.sub("0", _NOT_WORD.sub("", text.lower()))
+
+
+def read(text: str, max_chars: int = MAX_CHARS, head: int = HEAD_CHARS, cleaned: bool = CLEAN) -> str:
+    """What the features are taken from: the normalised text (cleaned: `clean`'s) first max_chars - head characters,
+    SEPARATOR, and its first head characters again (head 0: the normalised text, as models trained before
+    HEAD_CHARS read; cleaned False: spaces removed only, as models trained before CLEAN read)."""
+    text = clean(text) if cleaned else _SPACE.sub("", text.lower())
     return text[:max_chars - head] + SEPARATOR + text[:head] if head else text[:max_chars]
 
 

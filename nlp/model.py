@@ -20,8 +20,9 @@ from nlp.features import MAX_CHARS, columns, read, substrings, tfidf_row
 # 2: look-up tables and arrays (format 1 was a pickled scikit-learn pipeline, tied to its version).
 # 3: the same, with how a message is read ("max_chars", "head"): code that reads format 2 only refuses it
 # rather than reading the message the old way. Format 2 files are still read (no head, 200 characters).
-FORMAT = 3
-READABLE = (2, 3)
+# 4: the same, with "clean" (features.clean: no punctuation, runs of digits as 0); format 3 files read without it.
+FORMAT = 4
+READABLE = (2, 3, 4)
 
 
 class ModelFileError(ValueError):
@@ -49,8 +50,8 @@ class Classifier:
 
     parts: "labels" (list), "chars" and "words" (feature → column; word columns follow the character
     ones), "idf" (per column), "coef" (columns × labels), "intercept", "slope" and "offset" (per label), and
-    "max_chars" and "head": how a message is read (features.read; files written before them read 200 characters
-    and no head, and still do).
+    "max_chars", "head" and "clean": how a message is read (features.read; files written before them read 200
+    characters, no head and not cleaned, and still do).
     """
 
     def __init__(self, parts: dict, meta: dict):
@@ -68,6 +69,7 @@ class Classifier:
         self._offset = np.asarray(parts["offset"], dtype=np.float64)
         self._word_of: dict[int, str] | None = None  # built on the first explanation
         self._max_chars, self._head = int(parts.get("max_chars", MAX_CHARS)), int(parts.get("head", 0))
+        self._clean = bool(parts.get("clean", False))
 
     @property
     def labels(self) -> list[str]:
@@ -89,7 +91,7 @@ class Classifier:
         """(columns, values) of a message's TF-IDF row: sublinear counts times IDF, each block (characters,
         words) scaled to unit length, as scikit-learn's TfidfVectorizer(sublinear_tf=True) does with the
         analyzers of nlp.features (char_grams, known_words), but with the look-ups done in C."""
-        text = read(text, self._max_chars, self._head)
+        text = read(text, self._max_chars, self._head, self._clean)
         pairs = substrings(text, 2)
         candidates = pairs.copy()  # a word is any run of 2 or more characters that is a known word
         for length in range(3, self._longest + 1):

@@ -62,6 +62,11 @@ def vocabulary(texts: list[str]) -> set[str]:
     return words
 
 
+def reading(text: str) -> str:
+    """features.read with the settings of this run (features' constants, which benchmarks may change)."""
+    return read(text, features.MAX_CHARS, features.HEAD_CHARS, features.CLEAN)
+
+
 @dataclass
 class Fitted:
     """The scikit-learn objects of a training run, before they are turned into a Classifier."""
@@ -72,7 +77,7 @@ class Fitted:
     def transform(self, texts: list[str]):
         from scipy import sparse
 
-        normalised = [read(text) for text in texts]
+        normalised = [reading(text) for text in texts]
         return sparse.hstack([self.chars.transform(normalised), self.words.transform(normalised)], format="csr")
 
 
@@ -86,7 +91,7 @@ def fit_estimators(texts: list[str], labels: list[str]) -> Fitted:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
 
-    normalised = [read(text) for text in texts]
+    normalised = [reading(text) for text in texts]
     words = vocabulary(normalised)
     chars = TfidfVectorizer(analyzer=char_grams, sublinear_tf=True, min_df=MIN_MESSAGES)
     known = TfidfVectorizer(analyzer=partial(known_words, words=frozenset(words)),
@@ -112,7 +117,8 @@ def compile_parts(fitted: Fitted) -> dict:
             "slope": np.array([c.a_ for c in calibrated.calibrators], dtype=np.float64),
             "offset": np.array([c.b_ for c in calibrated.calibrators], dtype=np.float64),
             # how a message was read (features.read): a worker must read it the same way
-            "max_chars": features.MAX_CHARS, "head": features.HEAD_CHARS}
+            "max_chars": features.MAX_CHARS, "head": features.HEAD_CHARS,
+            "clean": features.CLEAN}
 
 
 def routing(classifier: Classifier, corpus: Corpus, threshold: float, probabilities=None) -> dict:

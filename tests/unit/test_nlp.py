@@ -182,11 +182,11 @@ def test_features_read_a_segmented_message_as_the_original_and_find_overlapping_
 def test_the_opening_is_read_twice_and_a_model_file_from_before_reads_as_it_did(shipped_model, tmp_path):
     import joblib
 
-    from nlp.features import HEAD_CHARS, MAX_CHARS, SEPARATOR, normalise, read
+    from nlp.features import HEAD_CHARS, MAX_CHARS, SEPARATOR, clean, normalise, read
 
     text = "楼道灯坏了。" + "一个多月了晚上摸黑上楼 " * 40
-    assert read(text) == normalise(text)[:MAX_CHARS - HEAD_CHARS] + SEPARATOR + normalise(text)[:HEAD_CHARS]
-    assert read(text, head=0) == normalise(text)
+    assert read(text) == clean(text)[:MAX_CHARS - HEAD_CHARS] + SEPARATOR + clean(text)[:HEAD_CHARS]
+    assert read(text, head=0, cleaned=False) == normalise(text)
     assert (shipped_model.parts["max_chars"], shipped_model.parts["head"]) == (MAX_CHARS, HEAD_CHARS)
     # A file written before the opening was read twice has no "head": it reads the text once, as it was trained.
     old = Classifier({k: v for k, v in shipped_model.parts.items() if k not in ("head", "max_chars")}, {})
@@ -196,8 +196,27 @@ def test_the_opening_is_read_twice_and_a_model_file_from_before_reads_as_it_did(
     joblib.dump({"format": 2, "meta": {}, "parts": old.parts}, path)
     assert Classifier.load(path).predict(text).suggestions == old.predict(text).suggestions
     joblib.dump({"format": 1, "meta": {}, "parts": old.parts}, path)
-    with pytest.raises(ModelFileError, match="format 2 or 3"):
+    with pytest.raises(ModelFileError, match="format 2 or 3 or 4"):
         Classifier.load(path)
+
+
+def test_a_message_is_read_without_punctuation_and_with_its_numbers_as_0_but_older_files_read_as_they_did(
+        shipped_model, tmp_path):
+    import joblib
+
+    from nlp.features import clean
+
+    assert clean("2020年3月15日，A3区 楼道灯坏了！！（电话：138****1234）") == "0年0月0日a0区楼道灯坏了电话0"
+    assert shipped_model.parts["clean"] is True
+    text = "家里停，水了！！"
+    assert "，" not in shipped_model.parts["chars"]
+    # A format 3 file has no "clean": it reads punctuation and digits as it was trained to.
+    old = Classifier({k: v for k, v in shipped_model.parts.items() if k != "clean"}, {})
+    pair = shipped_model.parts["chars"]["停水"]
+    assert pair in shipped_model.features(text)[0] and pair not in old.features(text)[0]
+    path = tmp_path / "format3.joblib"
+    joblib.dump({"format": 3, "meta": {}, "parts": old.parts}, path)
+    assert Classifier.load(path).predict(text).suggestions == old.predict(text).suggestions
 
 
 def test_a_worker_predicts_without_loading_scikit_learn_scipy_or_jieba(shipped_model, tmp_path):
