@@ -48,6 +48,23 @@ def test_a_plaintext_signature_replayed_with_another_message_is_refused(client, 
     assert count(BallotEntry) == 0
 
 
+@pytest.mark.parametrize("app", [config_for(PLAIN)], indirect=True)
+def test_a_retry_with_a_new_pair_keeps_that_pair_from_carrying_another_message(client, owner):
+    """A retried ballot comes with a fresh (timestamp, nonce); answered as a repeat, its work is rolled back,
+    but its pair must stay remembered, or the leaked query string could carry 我的投票 (or a ballot) later."""
+    ballot = text_xml("o-resident", "同意", 2001)
+    query, body = signed_request(PLAIN, ballot, nonce="222")
+    assert "已记录" in client.post("/wechat", query_string=query, data=body).get_data(as_text=True)
+    retry_query, retry_body = signed_request(PLAIN, ballot, timestamp=query["timestamp"], nonce="333")
+    assert "已记录" in client.post("/wechat", query_string=retry_query, data=retry_body).get_data(as_text=True)
+    forged = text_xml("o-resident", "我的投票", 2002).encode()
+    refused = client.post("/wechat", query_string=retry_query, data=forged)
+    assert refused.status_code == 403 and refused.data == b""
+    from core.votes.models import BallotEntry
+
+    assert count(BallotEntry) == 1 and count(InboundMessage) == 1
+
+
 @pytest.mark.parametrize("app", [config_for(PLAIN, RATELIMIT_ENABLED=True, WECHAT_RATE_LIMIT="3 per minute")],
                          indirect=True)
 def test_unsigned_requests_do_not_use_up_a_residents_rate_limit(client, owner):

@@ -83,22 +83,39 @@ def deliver():
         log.warning("wechat POST from %s over the rate limit", message.source)
         return _plain("", 429)
     key = protocol.delivery_key(message)
-    if not first_use(int(request.args["timestamp"]), request.args.get("nonce", ""), key,
-                     current_app.config["WECHAT_MAX_CLOCK_SKEW"], current_app.config["REDIS_URL"]):
+
+    def remember() -> bool:
+        return first_use(int(request.args["timestamp"]), request.args.get("nonce", ""), key,
+                         current_app.config["WECHAT_MAX_CLOCK_SKEW"], current_app.config["REDIS_URL"])
+
+    if not remember():
         db.session.rollback()
         log.warning("wechat POST refused from %s: timestamp and nonce replayed with another message",
                     request.remote_addr)
         return _plain("", 403)
-    reply = handle(message)
+    reply = handle(message, remember)
     return Response(protocol.render_reply(acct, message, reply, request.args), mimetype="application/xml")
 
 
-def handle(message) -> str:
-    """Act on a delivery once and return its reply; a repeated delivery returns the first reply."""
+def _undo(remember) -> None:
+    """Roll back what this attempt did, but keep its (timestamp, nonce) pair remembered: a retry of a
+    delivery comes with a pair of its own, which must not be free for another body afterwards."""
+    db.session.rollback()
+    try:
+        remember()
+        db.session.commit()
+    except Exception:  # the database is failing too: the delivery's answer matters more than the pair
+        db.session.rollback()
+        log.exception("wechat: could not keep a delivery's replay pair")
+
+
+def handle(message, remember=lambda: True) -> str:
+    """Act on a delivery once and return its reply; a repeated delivery returns the first reply.
+    `remember` records the delivery's replay pair again after a rollback (deliver's first_use)."""
     key = protocol.delivery_key(message)
     earlier = db.session.scalar(select(InboundMessage.reply).where(InboundMessage.key == key))
     if earlier is not None:
-        db.session.rollback()
+        db.session.commit()  # nothing done but the replay pair: keep it
         log.info("wechat delivery %s repeated", key)
         return earlier
     db.session.info[_WROTE] = False
@@ -108,8 +125,8 @@ def handle(message) -> str:
         db.session.rollback()
         raise  # the database cannot answer or write: the app's 503 ("nothing was saved"), and WeChat retries
     except Exception:
-        db.session.rollback()
         log.exception("wechat delivery %s failed", key)
+        _undo(remember)
         return "系统忙，请稍后再试。"
     if not _wrote(db.session()):
         # Nothing to record, but the (timestamp, nonce) pair deliver() remembered must stay remembered:
@@ -121,7 +138,7 @@ def handle(message) -> str:
     try:
         db.session.flush()  # the unique key: a retry racing us waits here, then finds it taken
     except IntegrityError:
-        db.session.rollback()  # undo what this attempt did: the first attempt did it
+        _undo(remember)  # undo what this attempt did: the first attempt did it
         log.info("wechat delivery %s repeated while in flight", key)
         return db.session.scalar(select(InboundMessage.reply).where(InboundMessage.key == key)) or ""
     db.session.commit()
