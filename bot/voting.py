@@ -76,8 +76,10 @@ def open_votes(speaking: list[Voice], url: Url) -> str:
     if refusal and len(speaking) == 1:
         lines.append(refusal)
     else:
-        example = "同意" if len(listed) == 1 else "同意 1"
-        lines.append(f"直接回复“{example}”、“不同意”或“弃权”即可表决。")
+        if len(listed) == 1:
+            lines.append("直接回复“同意”、“不同意”或“弃权”即可表决。")
+        else:  # the same number for each choice: the line of the list it is about
+            lines.append("回复“同意 1”、“不同意 1”或“弃权 1”即可表决（数字是上面的序号）。")
     return "\n".join(lines)
 
 

@@ -17,6 +17,7 @@ from core.residents import pushes
 from core.votes.consent import CHOICE_LABELS, CHOICES
 from core.votes.log import chain_hash, genesis_hash
 from core.votes.models import Ballot, BallotEntry, Vote, VoteFlat
+from core.votes.tally import flat_ballot
 
 CHANNEL_LABELS = {"web": "网页", "wechat": "微信", "paper": "纸质"}
 CHANNELS = tuple(CHANNEL_LABELS)
@@ -79,7 +80,8 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
             raise BallotRefused("请求无效，请刷新页面后重试。")
         return earlier
     if vote.status == "closed" or now >= vote.closes_at:
-        raise BallotRefused(f"表决已于 {local(vote.closes_at)} 截止，不能再投票。" + (
+        ended = vote.closed_at if vote.closed_at is not None and vote.closed_at < vote.closes_at else vote.closes_at
+        raise BallotRefused(f"表决已于 {local(ended)} 截止，不能再投票。" + (
             "纸质票须在截止前录入：截止时计票已经固定。" if channel == "paper" else ""))
     if vote.status != "open" or now < vote.opens_at:
         raise BallotRefused(f"表决将于 {local(vote.opens_at)} 开始，请届时再投。")
@@ -149,7 +151,10 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
     if channel == "paper":
         # The flat's bound owners learn of every sheet entered in their name: a sheet they did not sign is
         # then noticed while the vote is open, not at the dispute. A sheet collected before their own later
-        # ballot is recorded but not counted, and the push says so.
+        # ballot is recorded but not counted, and the push says so — also when that later ballot was given
+        # on another flat of the same person (司法解释第九条: the person's latest counts).
+        counting = flat_ballot(vote, flat.id)
+        counts = counting is not None and counting.entry_id == entry.id
         for openid in pushes.bound_to([flat.id]):
             pushes.enqueue(f"ballot_recorded:{entry.id}:{openid}", openid, "ballot_recorded",
                            {"matter": f"纸质票{CHOICE_LABELS[choice]}：{vote.matter}",

@@ -101,7 +101,14 @@ def test_a_published_vote_cannot_be_edited_or_deleted_and_closing_early_asks_fir
     db.session.expire_all()
     assert db.session.get(Vote, vote.id).status == "closed"
     listing = client.get("/console/votes").get_data(as_text=True)
-    assert "（提前截止）" in listing and local(db.session.get(Vote, vote.id).closed_at) in listing
+    closed_at = local(db.session.get(Vote, vote.id).closed_at)
+    assert "（提前截止）" in listing and closed_at in listing
+    # A sheet brought in after the early close is refused with the time it really closed, not the one planned.
+    late = client.post(f"/console/votes/{vote.id}/paper", data={
+        "csrf_token": csrf_token(client, f"/console/votes/{vote.id}"), "key": "late-1",
+        "flat_id": str(factories.flats_of(estate)[0].id), "choice": "agree", "collected_by": "王收票",
+        "collected_at": closed_at.replace(" ", "T"), "paper_ref": "迟-1"}).get_data(as_text=True)
+    assert f"表决已于 {closed_at} 截止" in late
 
 
 def test_a_refused_paper_sheet_keeps_what_was_typed(app, client):

@@ -155,12 +155,24 @@ def test_a_worker_is_told_when_a_sheet_replaces_what_the_same_person_said_on_ano
             "choice": choice, "collected_by": "李社工", "collected_at": collected.strftime("%Y-%m-%dT%H:%M"),
             "paper_ref": ref}).get_data(as_text=True)
 
+    from core.residents.models import Binding, Push
+
+    db.session.add(Binding(openid="o-wang", owner=flats["1-1-201"].owners[0], method="code"))
+    db.session.commit()
     assert "注意" not in enter("1-1-201", "agree", "S-1", 30)
     told = enter("2-1-101", "disagree", "S-2", 10)  # 王五 again, on another of his flats
     assert "本户与1栋1单元201登记为同一业主，计为一人" in told and "此前1栋1单元201的同意" in told
     assert "现按这张票（不同意）计" in told
     tally = live_tally(vote)
     assert (tally.agree_count, tally.disagree_count) == (0, 1)
+    # A sheet on 1-1-201 collected before the one on 2-1-101: recorded, not counted, and everyone is told so.
+    late = enter("1-1-201", "agree", "S-3", 20)
+    assert "本户业主在收票之后于2栋1单元101另有表决（不同意）" in late
+    db.session.expire_all()
+    pushed = db.session.scalars(select(Push).where(Push.kind == "ballot_recorded", Push.openid == "o-wang")
+                                .order_by(Push.id)).all()
+    assert [p.data["choice"] for p in pushed] == ["已计入", "未计入"]
+    assert (live_tally(vote).agree_count, live_tally(vote).disagree_count) == (0, 1)
 
 
 def test_a_draft_shows_what_publishing_would_freeze(app, client):

@@ -129,6 +129,7 @@ def test_with_two_open_votes_a_bare_choice_asks_which(phone, estate):
     owner = unit.flats[0].owners[0]
     db.session.commit()
     bind(phone, owner)
+    assert "回复“同意 1”、“不同意 1”或“弃权 1”" in phone.say("投票")  # every choice with its number
     # The bot numbers this flat's votes 1, 2, … (not by database id) and waits for the number.
     reply = phone.say("我同意")
     assert "回复数字" in reply and "1.《加装电梯》" in reply and "2.《老旧小区改造》" in reply

@@ -277,8 +277,10 @@ def paper(vote_id):
     current = flat_ballot(vote, flat.id)
     db.session.commit()
     if current is not None and current.entry_id != entry.id:
-        # Kept in the log, but a later decision of this flat (by when it was made) counts: say so.
-        flash(f"已录入 {flat.label} 的纸质票（回执码 {entry.receipt}），但这户在收票之后另有表决"
+        # Kept in the log, but a later decision of this flat, or of its owner on another flat, counts: say so.
+        later = ("这户在收票之后另有表决" if current.flat_id == flat.id
+                 else f"本户业主在收票之后于{db.session.get(Flat, current.flat_id).label}另有表决")
+        flash(f"已录入 {flat.label} 的纸质票（回执码 {entry.receipt}），但{later}"
               f"（{CHOICE_LABELS[current.choice]}），计票以时间在后的为准。", "error")
     elif before and before[4] != flat.id:
         # One person's flats give one voice (司法解释第九条): this sheet replaces what the person said on
