@@ -153,7 +153,10 @@ def cast_for(voice: Voice, vote: Vote, choice: str, message) -> str:
 def my_ballots(speaking: list[Voice]) -> str:
     lines = []
     for voice in speaking:
-        votes = votes_for_flat(voice.flat.id)[:MAX_LISTED]
+        votes = votes_for_flat(voice.flat.id)
+        if voice.proxy is not None and voice.proxy.vote_id is not None:  # a proxy for one vote sees that one
+            votes = [v for v in votes if v.id == voice.proxy.vote_id]
+        votes = votes[:MAX_LISTED]
         lines.append(f"{voice.label} 的投票：" if votes else f"{voice.label} 还没有参加过表决。")
         for vote in votes:
             current = flat_ballot(vote, voice.flat.id)

@@ -166,6 +166,9 @@ def test_a_child_living_elsewhere_binds_to_the_proxy_and_votes_for_the_parents_f
     assert (entry.flat_id, entry.owner_id, entry.proxy_id, entry.channel) == (flat.id, None, proxy.id, "wechat")
     assert db.session.scalar(select(Ballot.choice).where(Ballot.flat_id == flat.id)) == "agree"
     assert "同意" in daughter.say("我的投票") and entry.receipt in daughter.say("我的投票")
+    factories.vote(estate, unit=estate.buildings[0].units[0])  # another vote of the flat, outside the proxy
+    db.session.commit()
+    assert "加装电梯" not in daughter.say("我的投票")  # a proxy for one vote is shown that vote
     assert "报修" in daughter.say("报修 楼道灯不亮") and "业主本人" in daughter.say("报修 楼道灯不亮")
     roll = list(openpyxl.load_workbook(io.BytesIO(client.get(
         f"/console/votes/{vote.id}/roll.xlsx?full=1").data)).active.iter_rows(values_only=True))
