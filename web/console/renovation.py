@@ -2,7 +2,7 @@
 (方案公示) and satisfaction surveys (满意度调查), each listed under its estate."""
 from datetime import timedelta
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from core.register.lookup import flat_by_code
 from core.register.models import Building, Unit
 from web.charts import bars_svg
 from web.console.routes import _estate_or_404, bp, local_input
+from web import downloads
 from web.downloads import attachment
 
 REFUSALS = (demands.DemandRefused, notices.NoticeRefused, surveys.SurveyRefused)
@@ -204,11 +205,7 @@ def notice_page(notice_id):
 @bp.get("/notices/<int:notice_id>/files/<int:attachment_id>")
 def notice_file(notice_id, attachment_id):
     """An attachment as residents see it, for the staff who may see the notice."""
-    attachment = next((a for a in _in_scope(Notice, notice_id).attachments if a.id == attachment_id), None)
-    if attachment is None:
-        abort(404)
-    return Response(attachment.data, mimetype=attachment.content_type,
-                    headers={"Content-Disposition": "inline", "Cache-Control": "private, max-age=3600"})
+    return downloads.notice_file(_in_scope(Notice, notice_id), attachment_id)
 
 
 @bp.post("/notices/<int:notice_id>/comments/<int:comment_id>/reply")

@@ -1,9 +1,10 @@
 """Residents' notice pages: read a plan notice and its files, comment or object during the notice period."""
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from core.consultation import notices
 from core.consultation.models import Notice
 from core.db import db
+from web import downloads
 from web.resident.routes import bp, resident_required
 
 
@@ -46,8 +47,4 @@ def notice_comment(notice_id):
 @bp.get("/r/notices/<int:notice_id>/files/<int:attachment_id>")
 @resident_required
 def notice_file(notice_id, attachment_id):
-    attachment = next((a for a in _notice(notice_id).attachments if a.id == attachment_id), None)
-    if attachment is None:
-        abort(404)
-    return Response(attachment.data, mimetype=attachment.content_type,
-                    headers={"Content-Disposition": "inline", "Cache-Control": "private, max-age=3600"})
+    return downloads.notice_file(_notice(notice_id), attachment_id)
