@@ -80,8 +80,7 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
             raise BallotRefused("请求无效，请刷新页面后重试。")
         return earlier
     if vote.status == "closed" or now >= vote.closes_at:
-        ended = vote.closed_at if vote.closed_at is not None and vote.closed_at < vote.closes_at else vote.closes_at
-        raise BallotRefused(f"表决已于 {local(ended)} 截止，不能再投票。" + (
+        raise BallotRefused(f"表决已于 {local(vote.ended_at)} 截止，不能再投票。" + (
             "纸质票须在截止前录入：截止时计票已经固定。" if channel == "paper" else ""))
     if vote.status != "open" or now < vote.opens_at:
         raise BallotRefused(f"表决将于 {local(vote.opens_at)} 开始，请届时再投。")

@@ -18,7 +18,7 @@ def _book(title, header, rows) -> bytes:
 
 
 def _closing(vote) -> str:
-    if vote.closed_at is not None and vote.closed_at < vote.closes_at:
+    if vote.closed_early:
         return f"{local(vote.closed_at)}（提前截止，原定 {local(vote.closes_at)}）"
     return local(vote.closes_at)
 

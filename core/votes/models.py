@@ -44,6 +44,16 @@ class Vote(db.Model):
         return "unit" if self.unit_id else "building" if self.building_id else "estate"
 
     @property
+    def closed_early(self) -> bool:
+        """Closed by a worker before its closing time (the scheduler's close comes just after it)."""
+        return self.closed_at is not None and self.closed_at < self.closes_at
+
+    @property
+    def ended_at(self):
+        """When the vote stopped taking ballots, as residents are told: the early close, else the closing time."""
+        return self.closed_at if self.closed_early else self.closes_at
+
+    @property
     def scope_label(self) -> str:
         if self.unit_id:
             return f"{self.estate.name} {self.unit.label}"
