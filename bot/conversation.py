@@ -228,7 +228,7 @@ def _act(openid: str, said: str, heard, message, url: Url, router: Router) -> st
     if intent == "rate":
         if slots.get("stars"):
             return _rate(owner, slots["stars"], slots.get("ticket"), slots.get("comment", ""))
-        waiting = next((c for c in for_flat(owner.flat_id, limit=50) if c.status == "resolved"), None)
+        waiting = _awaiting_rating(owner)
         if waiting is None:
             return "您没有等待评价的报修。办结后会通知您。问卷请发送“问卷”，点开链接填写。"
         chat_state.expect(openid, "rating")  # say what is rated: a "5" meant for a survey must not score a ticket
@@ -384,15 +384,19 @@ def _my_complaints(owner) -> str:
     return "\n".join(lines)
 
 
+def _awaiting_rating(owner):
+    """The flat's latest ticket that is resolved and not yet rated (the one a bare score is for), or None."""
+    return next((c for c in for_flat(owner.flat_id, limit=50) if c.status == "resolved"), None)
+
+
 def _rate(owner, stars: int, ticket: str | None = None, comment: str = "") -> str:
     """A score for the named ticket, or for the flat's latest one waiting for a rating."""
-    tickets = for_flat(owner.flat_id, limit=50)
     if ticket:
-        complaint = next((c for c in tickets if c.ticket == ticket), None)
+        complaint = next((c for c in for_flat(owner.flat_id, limit=50) if c.ticket == ticket), None)
         if complaint is None:
             return f"没有找到您房屋的工单 {ticket}。发送“查询”看看编号。"
     else:
-        complaint = next((c for c in tickets if c.status == "resolved"), None)
+        complaint = _awaiting_rating(owner)
         if complaint is None:
             return "您没有等待评价的报修。办结后会通知您。"
     try:
