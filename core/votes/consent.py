@@ -18,6 +18,9 @@ AGREE, DISAGREE, ABSTAIN = "agree", "disagree", "abstain"
 CHOICES = (AGREE, DISAGREE, ABSTAIN)
 CHOICE_LABELS = {AGREE: "同意", DISAGREE: "不同意", ABSTAIN: "弃权"}
 CENT = Decimal("0.01")
+# How persons are counted, as printed notices and exports state it (see `evaluate`).
+HEADCOUNT_RULE = ("业主人数：一套房计一人；同一业主的几套房、建设单位或原产权单位未出售的房屋计为一人"
+                  "（最高人民法院建筑物区分所有权解释第九条）。")
 _CHOICE_SET = frozenset(CHOICES)
 # Sums and scalings in this context are exact: no rounding at any size.
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)

@@ -6,7 +6,7 @@ from core.db import db, db_now, local
 from core.register.models import Flat, Owner
 from core.register.privacy import mask_name
 from core.votes.ballots import CHANNEL_LABELS
-from core.votes.consent import CHOICE_LABELS, RULES
+from core.votes.consent import CHOICE_LABELS, HEADCOUNT_RULE, RULES
 from core.votes.log import current_from_log, log_entries
 from core.votes.models import BallotEntry, Proxy
 from core.votes.tally import breakdown, electorate_rows, live_tally, person_choices
@@ -45,7 +45,7 @@ def tally_xlsx(vote) -> bytes:
     notes = [["事项", vote.matter], ["范围", vote.scope_label], ["规则", rule],
              ["开始", local(vote.opens_at)], ["截止", _closing(vote)], ["状态", state],
              ["导出时间（北京时间）", local(db_now(db.session))],
-             ["人数计法", "一套房计一人；建设单位、原产权单位未出售的房屋和同一业主的几套房计为一人（司法解释第九条）"],
+             ["人数计法", HEADCOUNT_RULE],
              ["还差", "至少还差：参与不足时先算新投票的业主，其余按已投的业主改投同意计"]]
     return workbook(("计票结果", header, rows), ("说明", ["项目", "内容"], notes))
 

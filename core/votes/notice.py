@@ -10,7 +10,7 @@ import segno
 
 from core.db import local
 from core.votes import checkpoints
-from core.votes.consent import RULES
+from core.votes.consent import HEADCOUNT_RULE, RULES
 from core.votes.models import Vote
 from core.votes.objections import RESULT_LABELS, for_vote, result_status
 from core.votes.tally import GroupTally, breakdown
@@ -31,7 +31,7 @@ CJK_FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/
 
 @dataclass(frozen=True)
 class Notice:
-    COUNT_RULE = "业主人数：一套房计一人；同一业主的几套房、建设单位或原产权单位未出售的房屋计为一人（最高人民法院建筑物区分所有权解释第九条）。"
+    COUNT_RULE = HEADCOUNT_RULE
 
     vote: Vote
     rule_label: str
