@@ -3,7 +3,7 @@ import io
 from datetime import date, datetime, time
 
 import segno
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -27,6 +27,7 @@ from core.register.sheet import ImportRejected, template
 from core.residents.links import LINK_LIFETIME, issue_link
 from core.votes import proxies
 from core.votes.ballots import owner_has_voted
+from web.addresses import public_url
 from web.downloads import attachment
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -257,9 +258,7 @@ def owner_sign_in_link(flat_id, owner_id):
     token = issue_link(owner)
     audit.record(current_user, "resident.link", f"owner:{owner.id}", flat.label)
     db.session.commit()
-    base = current_app.config["PUBLIC_BASE_URL"]
-    path = url_for("resident.login_link", token=token)
-    link = base + path if base else url_for("resident.login_link", token=token, _external=True)
+    link = public_url(url_for("resident.login_link", token=token))
     qr = segno.make(link, error="m").svg_inline(scale=5, dark="#000", light="#fff", omitsize=False)
     return render_template("console/sign_in_link.html", flat=flat, owner=owner, link=link, qr=qr,
                            minutes=int(LINK_LIFETIME.total_seconds() // 60), mask_name=mask_name)

@@ -20,6 +20,7 @@ from core.votes.notice import notice_for, notice_pdf
 from core.votes.proof import receipt_proof
 from core.votes.tally import (STATUS_LABELS, find_receipt, flat_ballot, live_tally, progress_sentence, status,
                               votes_for_flat)
+from web.addresses import public_url
 
 bp = Blueprint("resident", __name__)
 
@@ -162,9 +163,7 @@ def _closed_vote(vote_id) -> Vote:
 
 
 def _receipts_url(vote) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"]
-    path = url_for(".receipts", vote_id=vote.id)
-    return base + path if base else url_for(".receipts", vote_id=vote.id, _external=True)
+    return public_url(url_for(".receipts", vote_id=vote.id))
 
 
 @bp.get("/votes/<int:vote_id>/result")

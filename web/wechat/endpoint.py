@@ -9,7 +9,7 @@ answered again. (Profiling showed the record's insert and commit were most of a 
 """
 import logging
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, abort, current_app, request
 from limits import parse as parse_limit
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, InternalError, OperationalError
@@ -20,6 +20,7 @@ from bot.conversation import respond
 from core.db import db
 from core.residents.deliveries import first_use
 from core.residents.models import InboundMessage
+from web.addresses import public_url
 from web.classifier import router
 from web.extensions import csrf, limiter
 
@@ -33,12 +34,6 @@ def account() -> protocol.Account:
                             aes_key=config["WECHAT_ENCODING_AES_KEY"],
                             previous_aes_key=config["WECHAT_PREVIOUS_AES_KEY"],
                             max_skew=config["WECHAT_MAX_CLOCK_SKEW"])
-
-
-def public_url(path: str) -> str:
-    """An absolute address for a site path, as residents open it from the chat."""
-    base = current_app.config["PUBLIC_BASE_URL"] or url_for("resident.home", _external=True).removesuffix("/r/")
-    return base + path
 
 
 def _over_rate(sender: str) -> bool:
