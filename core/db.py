@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, literal_column, select, type_coerce
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so that Alembic can alter them on SQLite and PostgreSQL alike.
@@ -68,7 +69,5 @@ def db_now(session) -> datetime:
 
 def insert_new(session, model, **values) -> bool:
     """INSERT … ON CONFLICT DO NOTHING in one round trip (no savepoint): True when the row was new."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
     insert = (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
     return session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(model.id)).first() is not None

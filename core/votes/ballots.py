@@ -140,10 +140,9 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
         select(Ballot, BallotEntry.seq).join(BallotEntry, BallotEntry.id == Ballot.entry_id)
         .where(Ballot.vote_id == vote.id, Ballot.flat_id == flat.id)
     ).first()
-    counts = current is None or (effective, entry.seq) > (current.Ballot.effective_at, current.seq)
     if current is None:
         db.session.add(Ballot(vote_id=vote.id, flat_id=flat.id, entry_id=entry.id, choice=choice, effective_at=effective))
-    elif counts:
+    elif (effective, entry.seq) > (current.Ballot.effective_at, current.seq):
         ballot = current.Ballot
         ballot.entry_id, ballot.choice, ballot.effective_at = entry.id, choice, effective
     db.session.flush()
@@ -153,11 +152,11 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
         # ballot is recorded but not counted, and the push says so — also when that later ballot was given
         # on another flat of the same person (司法解释第九条: the person's latest counts).
         counting = flat_ballot(vote, flat.id)
-        counts = counting is not None and counting.entry_id == entry.id
+        counted = counting is not None and counting.entry_id == entry.id
         for openid in pushes.bound_to([flat.id]):
             pushes.enqueue(f"ballot_recorded:{entry.id}:{openid}", openid, "ballot_recorded",
                            {"matter": f"纸质票{CHOICE_LABELS[choice]}：{vote.matter}",
-                            "choice": "已计入" if counts else "未计入", "collected_at": local(effective)},
+                            "choice": "已计入" if counted else "未计入", "collected_at": local(effective)},
                            f"/r/votes/{vote.id}")
     return entry
 
