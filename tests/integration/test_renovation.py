@@ -98,6 +98,8 @@ def test_a_demand_survey_from_opening_to_results(app, client, estate, worker, ph
     reply = phone.say("需求 1 3 2 希望早点装电梯，老人上楼难")
     assert "①加装电梯、②养老服务设施、③停车位和车库" in reply
     assert "①加装电梯" in phone.say("需求")  # the menu shows what the flat chose
+    assert "没有编号 99" in phone.say("99")  # a number the menu lacks, right after it: refused, nothing changed
+    assert "①加装电梯、②养老服务设施、③停车位和车库" in phone.say("需求")
     # Right after the menu, the numbers alone are an answer (not a score, not a question).
     assert "①雨污分流、②加装电梯" in phone.say("4 1 楼下总是积水")
     phone.say("需求 1 3 2 希望早点装电梯，老人上楼难")
