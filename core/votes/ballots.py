@@ -87,7 +87,9 @@ def cast(vote_id: int, flat, choice: str, *, channel: str, idempotency_key: str,
     if choice not in CHOICES:
         raise BallotRefused("请选择：同意、不同意或弃权。")
     if not in_scope:
-        raise BallotRefused(f"{flat.label}不在本次表决范围内。" if channel == "paper" else "您的房屋不在本次表决范围内。")
+        # A worker may have picked a flat of another estate (the console lists this vote's only): name its estate.
+        raise BallotRefused(f"{flat.unit.building.estate.name}{flat.label}不在本次表决范围内。" if channel == "paper"
+                            else "您的房屋不在本次表决范围内。")
 
     if channel == "paper":
         if recorded_by is None or not (recorded_by.role == Role.ADMIN or (

@@ -45,6 +45,21 @@ def test_the_same_sheet_number_for_two_flats_is_refused(app, client):
     assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 2
 
 
+def test_a_sheet_for_a_flat_of_another_estate_names_that_estate_and_stores_nothing(app, client):
+    estate = factories.estate(name="幸福里", buildings=("1",), units=1, floors=1)
+    elsewhere = factories.estate(community_=estate.community, name="和平苑", buildings=("1",), units=1, floors=1)
+    worker = factories.user("worker", community_=estate.community)
+    vote = factories.vote(estate, opens_in=-7200)
+    stranger = factories.flats_of(elsewhere)[0]
+    db.session.commit()
+    login(client, worker.username)
+    # The form lists this vote's flats only: a hand-made request names another estate's flat.
+    refused = client.post(f"/console/votes/{vote.id}/paper", data=paper_form(client, vote, stranger, "P-7"))
+    assert refused.status_code == 422
+    assert "和平苑1栋1单元101不在本次表决范围内" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(BallotEntry)) == 0
+
+
 def test_the_database_refuses_a_sheet_number_twice(app):
     from core.votes.ballots import Paper, cast
 
