@@ -1,5 +1,6 @@
 """Which complaints are emergencies (紧急): a gas smell, someone trapped in a lift, a burst pipe, a fire
-risk, a falling facade or scaffolding, live wires. Pure functions, no database.
+risk (e-bikes charged in the stairwell included), a falling facade or scaffolding or anything about to
+fall, live wires. Pure functions, no database.
 
 A short list of patterns a dispatcher would recognise, not a model: a missed emergency costs far more
 than a false alarm, and a worker can see at once why a ticket was flagged. A match is ignored when the
@@ -11,7 +12,9 @@ from dataclasses import dataclass
 
 # (what the dispatcher sees, pattern, the department the classifier must name or None, advice to the resident)
 RULES = (
-    ("燃气泄漏", r"(煤气|燃气|天然气|液化气)(味|泄漏|泄露|外泄)|漏(煤气|燃气|天然气|液化气)|闻到.{0,6}(煤气|燃气|天然气)",
+    # "燃气管道漏气了" names the gas itself: urgent whatever labels the classifier in use knows.
+    ("燃气泄漏", r"(煤气|燃气|天然气|液化气)(味|泄漏|泄露|外泄)|漏(煤气|燃气|天然气|液化气)|闻到.{0,6}(煤气|燃气|天然气)"
+     r"|(煤气|燃气|天然气|液化气).{0,6}漏气",
      None, "请马上开窗通风、关掉燃气阀门，不要开关电器、不要在屋里打电话，到室外拨打燃气抢修电话。"),
     ("漏气", r"漏气|有股气味|一股.{0,2}味道?", "燃气",
      "请马上开窗通风、关掉燃气阀门，不要开关电器，到室外拨打燃气抢修电话。"),
@@ -22,9 +25,14 @@ RULES = (
      None, "请先关掉家里的总水阀。"),
     ("火情", r"起火|着火|失火|冒烟|冒火|火苗|烧起来|(电线|插座|电表|电箱|线路|配电箱).{0,6}(打火|冒火|火花|烧焦|烧了|发烫冒烟)"
      r"|烧焦味|电线打火", None, "有明火请马上拨打119，先离开危险的地方。"),
+    # E-bike batteries charged on a trailing wire or in a stairwell are what starts most residential fires.
+    ("火灾隐患", r"飞线|(私拉|乱拉|私接).{0,4}电线|(电动车|电瓶车|电瓶).{0,10}(楼道|楼梯间|家里|屋里|室内|单元门?口|门厅).{0,4}充电(?!桩|柜|站|器坏)"
+     r"|(楼道|楼梯间|门厅).{0,8}充电(?!桩|柜|站|器坏)", None,
+     "请不要靠近正在充电的电动车，楼道里不要堆放杂物；有明火或冒烟请马上拨打119。"),
     ("漏电", r"漏电|触电|电到人|电线.{0,4}(掉|垂).{0,4}(地|路)", None, "请不要靠近，不要用手碰。"),
     ("高处坠落", r"外墙.{0,6}(脱落|掉落|掉下|砸|要掉)|(墙皮|瓷砖|墙砖|空调外机|窗户|玻璃|广告牌).{0,6}(掉下来|砸|坠落|要掉|摇摇欲坠)"
-     r"|脚手架.{0,6}(倒|塌|歪|垮|砸)|坍塌|倒塌|塌了|要塌|塌下来|砸到人|砸伤", None, "请不要从下面走，看到的人请提醒绕行。"),
+     r"|脚手架.{0,6}(倒|塌|歪|垮|砸)|坍塌|倒塌|塌了|要塌|塌下来|砸到人|砸伤"
+     r"|(要|快|随时|就要)(掉|砸|塌|落)下来|悬在半空", None, "请不要从下面走，看到的人请提醒绕行。"),
 )
 
 # Words in a clause before the match that deny it, and after it that say it is over.

@@ -409,6 +409,27 @@ def test_a_photo_declaring_huge_dimensions_is_refused_before_decoding(app, estat
         assert _checked_photo(fine)[0].startswith("image/")
 
 
+def test_an_emergency_is_taken_past_the_hourly_limit_and_the_hotlines_tickets_do_not_count(phone, estate):
+    from core.complaints import tickets
+    from core.register.lookup import flat_by_code
+    from web.classifier import router
+
+    flat = flat_by_code(estate, "3-1-101")
+    # The 12345 hotline files a ticket for the flat: the resident did not, so it is not theirs to count.
+    tickets.file_complaint("楼下垃圾桶满了没人清", "open311", router(), flat=flat,
+                           department=by_code("城管执法", estate.community.street_id))
+    db.session.commit()
+    replies = [phone.say(f"报修 楼道第{n}层的灯坏了") for n in range(tickets.MAX_COMPLAINTS_PER_OWNER_HOUR + 1)]
+    assert all("已受理" in r for r in replies[:tickets.MAX_COMPLAINTS_PER_OWNER_HOUR])
+    assert "一小时内已经报了" in replies[-1]
+    before = count(Complaint)
+    # Past the limit, a gas smell is still taken, flagged 紧急, and the resident told what to do now.
+    reply = phone.say("报修 家里厨房闻到很浓的煤气味")
+    assert "已受理" in reply and "紧急" in reply and "开窗通风" in reply
+    assert count(Complaint) == before + 1
+    assert db.session.scalars(select(Complaint).order_by(Complaint.id.desc())).first().urgent
+
+
 def test_a_resident_cannot_flood_the_queue(phone, worker, client):
     from core.complaints.tickets import MAX_COMPLAINTS_PER_OWNER_HOUR
 
