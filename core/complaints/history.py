@@ -12,12 +12,14 @@ from sqlalchemy import select
 from core import audit
 from core.accounts import Role
 from core.complaints.models import (
+    Complaint,
     Department,
     LabelMapping,
     RoutingCorrection,
     TrainingRun,
 )
 from core.db import db, db_now
+from core.register.models import Community, Estate
 from core.workbook import TooManyRows, UnreadableUpload, csv_rows, xlsx_rows
 from nlp.corpus import Corpus, CorpusError
 from nlp.model import ModelFileError
@@ -118,13 +120,24 @@ def corpus_of(run: TrainingRun) -> Corpus:
     return Corpus(tuple(texts), tuple(labels))
 
 
-def _corrections(street_id: int | None) -> Corpus:
-    """Workers' re-routings, as labels of the street's mapping where one names the department."""
-    label_of = {m.department.code: m.label for m in db.session.scalars(
-        select(LabelMapping).where(LabelMapping.street_id == street_id))} if street_id else {}
-    rows = db.session.execute(select(RoutingCorrection.text, RoutingCorrection.department_code)
-                              .order_by(RoutingCorrection.id)).all()
-    return Corpus(tuple(r.text for r in rows), tuple(label_of.get(r.department_code, r.department_code) for r in rows))
+def _corrections(street_id: int | None, labels: set[str]) -> Corpus:
+    """The street's workers' re-routings, in the upload's labels: a department is written as the label the
+    street maps to it, or as its code where the code is one of the labels. A re-routing to a department no
+    label of the upload names is left out (it would teach a label the upload does not have), and so are
+    mappings of labels the upload does not have (kept from an earlier model) and other streets' tickets."""
+    label_of = {code: code for code in labels}
+    if street_id is not None:
+        for mapping in db.session.scalars(select(LabelMapping).where(LabelMapping.street_id == street_id,
+                                                                     LabelMapping.label.in_(labels))):
+            label_of[mapping.department.code] = mapping.label
+    query = (select(RoutingCorrection.text, RoutingCorrection.department_code)
+             .join(Complaint, Complaint.id == RoutingCorrection.complaint_id)
+             .join(Estate, Estate.id == Complaint.estate_id).join(Community, Community.id == Estate.community_id)
+             .order_by(RoutingCorrection.id))
+    if street_id is not None:
+        query = query.where(Community.street_id == street_id)
+    rows = [row for row in db.session.execute(query) if row.department_code in label_of]
+    return Corpus(tuple(r.text for r in rows), tuple(label_of[r.department_code] for r in rows))
 
 
 def claim_next() -> TrainingRun | None:
@@ -151,7 +164,8 @@ def run_next(model_dir: Path, threshold: float) -> int | None:
     store = ModelStore(model_dir)
     try:
         base = corpus_of(run)
-        corrections = _corrections(run.street_id) if run.with_corrections else Corpus((), ())
+        corrections = (_corrections(run.street_id, set(base.labels)) if run.with_corrections
+                       else Corpus((), ()))
         progress(20, f"读取了 {len(base)} 条，正在训练……")
         current = store.current()  # one model compared throughout, even if another is promoted meanwhile
         result = retrain(base, corrections, current, threshold=threshold)

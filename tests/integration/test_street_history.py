@@ -145,3 +145,43 @@ def test_a_mapped_label_routes_to_the_streets_department(app, client, street_off
                                   Router(routing, 0.0), flat=flat)
     assert complaint.department_id == property_office.id
     assert db.session.scalar(select(func.count()).select_from(Complaint)) == 1
+
+
+def test_only_this_streets_corrections_in_the_uploads_labels_are_trained_on(app, client, street_officer, routing):
+    """A worker's re-routing teaches the street's own next model, in its upload's labels: another street's
+    re-routings stay out, and so does a mapping kept from an earlier model whose label the upload lacks."""
+    from core.complaints.history import set_mapping
+    from core.complaints.tickets import Router, assign, file_complaint
+
+    officer, estate = street_officer
+    elsewhere = factories.estate(name="和平苑", buildings=("1",), units=1, floors=1)
+    assert elsewhere.community.street_id != officer.street_id
+
+    def department(code, street_id):
+        return db.session.scalar(select(Department).where(Department.code == code, Department.street_id == street_id))
+
+    def rerouted(place, text, code):
+        worker = factories.user("worker", community_=place.community)
+        complaint, _ = file_complaint(text, "web", Router(routing, 1.01), flat=factories.flats_of(place)[0])
+        assign(complaint, department(code, place.community.street_id), worker)
+
+    rerouted(estate, "楼道的灯坏了一个月了，晚上看不见台阶", "物业")
+    rerouted(estate, "小区门禁坏了，谁都能进来", "公安")
+    rerouted(elsewhere, "单元门口的灯不亮了", "物业")
+    set_mapping(officer, officer.street_id, "物业服务中心", department("物业", officer.street_id))
+    set_mapping(officer, officer.street_id, "治安", department("公安", officer.street_id))  # an earlier model's label
+    db.session.commit()
+
+    login(client, officer.username)
+    _upload(client, history_csv())
+    run = db.session.scalar(select(TrainingRun))
+    token = csrf_token(client, f"/console/classifier/history/{run.id}")
+    client.post(f"/console/classifier/history/{run.id}/start",
+                data={"csrf_token": token, "text": ["诉求内容"], "label": "承办单位", "corrections": "1"})
+    assert train_uploads(app.config) == run.id
+    db.session.expire_all()
+    run = db.session.get(TrainingRun, run.id)
+    assert run.status == "done", run.message
+    # Only the street's re-routing to 物业 is in this upload's labels (物业服务中心); 公安's label here is 公安办.
+    assert run.result["corrections"] == 1
+    assert "治安" not in run.result["labels"] and "公安" not in run.result["labels"]
