@@ -234,6 +234,8 @@ def set_mapping(actor, street_id: int, label: str, department: Department | None
     """Map a label to a department for the street (None: back to the department whose code is the label)."""
     mapping = db.session.scalar(select(LabelMapping).where(LabelMapping.street_id == street_id,
                                                            LabelMapping.label == label))
+    if (mapping.department if mapping is not None else None) == department:
+        return  # unchanged: nothing to store or audit
     if department is None:
         if mapping is not None:
             db.session.delete(mapping)

@@ -232,7 +232,7 @@ def _assign_if_sure(complaint: Complaint, best, router: Router, now, notify: boo
     department = department_for_label(best.label, complaint.estate_id)
     if department is not None and best.probability >= router.threshold:
         complaint.routed_by = "model"
-        _assign(complaint, department, None, now, f"自动分派（把握 {best.probability:.0%}）", notify)
+        _assign(complaint, department, None, now, f"自动分派（把握 {int(best.probability * 100)}%）", notify)
 
 
 def _record(complaint: Complaint, status: str, actor, now, note: str = "", notify: bool = True) -> ComplaintEvent:

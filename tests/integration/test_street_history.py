@@ -145,6 +145,33 @@ def test_a_mapped_label_routes_to_the_streets_department(app, client, street_off
                                   Router(routing, 0.0), flat=flat)
     assert complaint.department_id == property_office.id
     assert db.session.scalar(select(func.count()).select_from(Complaint)) == 1
+    db.session.commit()
+    # The ticket names the department the label was sent to, not the label's namesake.
+    page = client.get(f"/console/complaints/{complaint.id}").get_data(as_text=True)
+    suggestions = page[page.index('id="suggestions"'):page.index("</section>", page.index('id="suggestions"'))]
+    assert f"{property_office.name}（模型类别“供水”）" in suggestions
+
+
+def test_a_mapping_left_by_an_earlier_model_is_shown_and_can_be_cleared(app, client, street_officer, routing):
+    from core.audit import AuditEntry
+    from core.complaints.history import set_mapping
+
+    officer, _ = street_officer
+    police = db.session.scalar(select(Department).where(Department.code == "公安", Department.street_id == officer.street_id))
+    set_mapping(officer, officer.street_id, "治安", police)  # a label of a model no longer in use
+    db.session.commit()
+    mapped = select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "classifier.mapping")
+    audited = db.session.scalar(mapped)
+    login(client, officer.username)
+    page = client.get("/console/classifier").get_data(as_text=True)
+    assert 'id="stale-mapping"' in page and "治安" in page and "在用模型没有" in page
+    token = csrf_token(client, "/console/classifier")
+    form = {"csrf_token": token, "map-治安": ""}  # every label of the model in use left as it was
+    assert client.post("/console/classifier/mapping", data=form).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(LabelMapping)) == 0
+    # One change, one audit entry (the unchanged labels write none).
+    assert db.session.scalar(mapped) == audited + 1
+    assert 'id="stale-mapping"' not in client.get("/console/classifier").get_data(as_text=True)
 
 
 def test_only_this_streets_corrections_in_the_uploads_labels_are_trained_on(app, client, street_officer, routing):

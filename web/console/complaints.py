@@ -49,8 +49,9 @@ def complaints_list():
 def complaint(complaint_id):
     ticket = _ticket_or_404(complaint_id)
     street_id = departments.street_id_of_estate(ticket.estate_id)
-    by_code = {d.code: d for d in departments.all_departments(street_id=street_id)}
-    suggestions = [(by_code.get(s["code"]), s["code"], s["probability"]) for s in ticket.suggestions]
+    # A label goes where the street's mapping sends it (tickets.department_for_label), as routing did.
+    suggestions = [(tickets.department_for_label(s["code"], ticket.estate_id), s["code"], s["probability"])
+                   for s in ticket.suggestions]
     return render_template(
         "console/complaint.html", ticket=ticket, suggestions=suggestions, mask_name=mask_name,
         departments=departments.all_departments(active_only=True, street_id=street_id),
@@ -219,7 +220,8 @@ def classifier_status():
         abort(404)
     current = store().current()
     mapping = history.mapping_for(current_user.street_id) if current_user.street_id else {}
+    stale = [label for label in mapping if current is None or label not in current.labels]
     return render_template("console/classifier.html", current=current, last=store().last_retraining(),
-                           threshold=router().threshold, mapping=mapping,
+                           threshold=router().threshold, mapping=mapping, stale=stale,
                            departments=departments.all_departments(active_only=True, street_id=current_user.street_id),
                            can_map=current_user.street_id is not None)

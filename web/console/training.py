@@ -89,7 +89,10 @@ def label_mapping():
     _street_staff_or_404()
     if current_user.street_id is None:
         abort(404)
-    for label in (store().current().labels if store().current() else []):
+    current = store().current()
+    # The labels of the model in use, and those an earlier model left in the table (shown so they can be cleared).
+    labels = [*(current.labels if current else []), *history.mapping_for(current_user.street_id)]
+    for label in dict.fromkeys(labels):
         chosen = request.form.get(f"map-{label}", "")
         department = db.session.get(Department, int(chosen)) if chosen.isdigit() and len(chosen) < 12 else None
         if department is not None and department.street_id != current_user.street_id:
