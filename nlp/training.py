@@ -167,16 +167,22 @@ def evaluate(classifier: Classifier, corpus: Corpus, strict: bool = True, thresh
     return scores
 
 
+def check_trainable(corpus: Corpus) -> None:
+    """Refuse a corpus a classifier cannot be fitted on: fewer than three labels, or a label with fewer than
+    MIN_PER_LABEL messages. Read by street staff in the console as well as by the CLI's operator: in Chinese."""
+    thin = {label: n for label, n in corpus.counts().items() if n < MIN_PER_LABEL}
+    if thin:
+        raise CorpusError(f"每个类别至少要有 {MIN_PER_LABEL} 条训练数据，这些类别太少："
+                          + "、".join(f"{label}（{n} 条）" for label, n in thin.items()))
+    if len(corpus.counts()) < 3:
+        raise CorpusError(f"至少要有三个类别才能训练分类模型，这份数据只有 {len(corpus.counts())} 个。")
+
+
 def fit(corpus: Corpus, source: str = "") -> Classifier:
     """A classifier fitted on all of `corpus` (no scores); refuses labels with too few messages."""
     import sklearn
 
-    thin = {label: n for label, n in corpus.counts().items() if n < MIN_PER_LABEL}
-    if thin:
-        raise CorpusError(f"each label needs at least {MIN_PER_LABEL} training messages; too few for: "
-                          + ", ".join(f"{label} ({n})" for label, n in thin.items()))
-    if len(corpus.counts()) < 3:
-        raise CorpusError("a classifier needs at least three labels")
+    check_trainable(corpus)
     parts = compile_parts(fit_estimators(list(corpus.texts), list(corpus.labels)))
     now = datetime.now(timezone.utc)
     meta = {
@@ -234,7 +240,7 @@ def retrain(base: Corpus, corrections: Corpus, current: Classifier | None,
     """Train a candidate on the base corpus plus workers' corrections; promote it only if it scores
     no worse (macro-F1) than the current model on the held-out part of both."""
     combined = base + corrections
-    candidate = train(combined, source=f"base+{len(corrections)} corrections", threshold=threshold)
+    candidate = train(combined, source=f"原有数据加人工改派 {len(corrections)} 条", threshold=threshold)
     _, holdout = split(combined)
     candidate_scores = candidate.meta["held_out"]
     current_scores = (evaluate(current, holdout, strict=False, threshold=threshold)

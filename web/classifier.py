@@ -143,7 +143,7 @@ def nlp_install_default():
     if current is not None:
         click.echo(f"Model {current.version} is in use already.")
         return
-    model = train(default(), source="default corpus (real citizen messages + team corpus)",
+    model = train(default(), source="默认语料：真实市民留言加团队编写的社区诉求",
                   threshold=current_app.config["ROUTING_THRESHOLD"])
     store().promote(model)
     click.echo(f"Trained and promoted {model.version} "

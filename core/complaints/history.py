@@ -24,7 +24,7 @@ from core.workbook import TooManyRows, UnreadableUpload, csv_rows, xlsx_rows
 from nlp.corpus import Corpus, CorpusError
 from nlp.model import ModelFileError
 from nlp.store import ModelStore
-from nlp.training import retrain
+from nlp.training import check_trainable, retrain, split
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -95,6 +95,10 @@ def start(run: TrainingRun, actor, text_columns: list[str], label_column: str, w
     if label_column in text_columns:
         raise HistoryRefused("部门列不能同时作为内容列。")
     run.text_columns, run.label_column, run.with_corrections = text_columns, label_column, with_corrections
+    try:  # say now, not after the scheduler has tried, that these columns cannot train a model
+        check_trainable(split(corpus_of(run))[0])  # what the candidate is fitted on: the training part
+    except CorpusError as error:
+        raise HistoryRefused(f"这两列训练不了模型：{error}") from None
     run.status = "queued"
     db.session.flush()
     audit.record(actor, "classifier.train", f"training:{run.id}", f"{text_columns} → {label_column}")

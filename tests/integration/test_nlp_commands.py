@@ -94,7 +94,7 @@ def test_install_default_promotes_once_and_the_app_picks_up_a_later_promotion(ap
     first = _invoke(runner, "nlp", "install-default")
     assert "Trained and promoted" in first.output
     default = store().current()  # real citizen messages and the team's: every department, as a code
-    assert set(default.labels) == {code for code, *_ in DEFAULTS} and "real citizen" in default.meta["source"]
+    assert set(default.labels) == {code for code, *_ in DEFAULTS} and "真实市民留言" in default.meta["source"]
     assert default.predict("家里停水了").best.label == "供水"
     assert "in use already" in _invoke(runner, "nlp", "install-default").output
     newer = tmp_path / "newer.joblib"

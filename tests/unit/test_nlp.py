@@ -142,7 +142,7 @@ def test_too_few_messages_for_a_label_or_too_few_labels_are_refused():
     thin = corpus + Corpus(("新部门的一条", "新部门的两条"), ("新部门", "新部门"))
     with pytest.raises(CorpusError, match="新部门"):
         train(thin)
-    with pytest.raises(CorpusError, match="three labels"):
+    with pytest.raises(CorpusError, match="三个类别"):
         train(Corpus(tuple(f"停水{i}" for i in range(20)) + tuple(f"停电{i}" for i in range(20)),
                      ("供水",) * 20 + ("供电",) * 20))
 
