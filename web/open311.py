@@ -83,6 +83,10 @@ def _key():
 
 def _answer(fmt: str, produce):
     try:
+        if request.method == "POST" and request.mimetype not in ("application/x-www-form-urlencoded",
+                                                                 "multipart/form-data"):
+            # GeoReport v2 POSTs are forms; a JSON body would otherwise read as "no api_key".
+            raise Open311Error(400, f"POST a form (application/x-www-form-urlencoded), not {request.mimetype or 'an empty body'}.")
         return produce()
     except Open311Error as error:
         db.session.rollback()

@@ -158,7 +158,8 @@ def as_request(complaint: Complaint) -> dict:
     return {
         "service_request_id": complaint.ticket,
         "status": "closed" if complaint.status in CLOSED else "open",
-        "status_notes": last.note if last and last.note else None,
+        # Why the status is what it is; the intake's note is not one (it names the caller, for the staff).
+        "status_notes": last.note if last and last.note and last.status != "received" else None,
         "service_name": department.name if department else None,
         "service_code": department.code if department else None,
         "description": complaint.text,
@@ -272,7 +273,8 @@ def locate(key: Open311Key, form: dict) -> Place:
     if lat:
         raise Open311Error(400, "lat/long alone cannot be placed: send address_string (小区 楼栋-单元-房号), "
                                 "address_id or attribute[estate].")
-    raise Open311Error(400, "A location is required: address_string, address_id, attribute[estate] or lat/long.")
+    raise Open311Error(400, "A location is required: address_string (小区 楼栋-单元-房号), address_id or "
+                            "attribute[estate]; lat/long alone cannot be placed (the register has no map).")
 
 
 def _flat(estate: Estate, code: str, name: str) -> Flat | None:

@@ -104,7 +104,8 @@ def file_complaint(text: str, channel: str, router: Router, *, flat=None, owner=
     else:
         if department is not None:
             complaint.routed_by = "system"
-            _assign(complaint, department, actor, now, note, notify)
+            # The intake note may name the caller: it stays on the 受理 entry, for the staff.
+            _assign(complaint, department, actor, now, "按对接系统指定的部门派单", notify)
         elif best is not None:
             _assign_if_sure(complaint, best, router, now, notify=notify)
         if emergency is not None:

@@ -95,7 +95,7 @@ def test_services_have_the_spec_fields_in_json_and_xml(client, estate):
 
 
 def test_a_request_is_filed_read_back_and_closed_by_the_departments_system(client, key, estate):
-    response = post(client, key)
+    response = post(client, key, last_name="张", phone="13800000000")
     assert response.status_code == 200
     [created] = response.get_json()
     assert set(created) == set(example("spec/post_request_response.json")[0])
@@ -104,6 +104,7 @@ def test_a_request_is_filed_read_back_and_closed_by_the_departments_system(clien
     assert (ticket.channel, ticket.department.code, ticket.status, ticket.routed_by) == (
         "open311", "物业", "assigned", "system")
     assert ticket.flat == flat_by_code(estate, "3-1-101") and "12345热线" in ticket.events[0].note
+    assert "13800000000" in ticket.events[0].note  # the staff can call back
 
     [one] = client.get(f"/open311/v2/requests/{ticket.ticket}.json", query_string={"api_key": key}).get_json()
     spec = example("spec/service_request.json")[0]
@@ -111,6 +112,9 @@ def test_a_request_is_filed_read_back_and_closed_by_the_departments_system(clien
     assert (one["status"], one["service_code"], one["description"], one["address"]) == (
         "open", "物业", "3栋1单元楼道灯不亮了", "幸福里 3栋1单元101")
     assert one["requested_datetime"].endswith("+08:00")
+    # The caller's name and phone stay with the staff: no status note repeats the intake's.
+    assert one["status_notes"] in (None, "按对接系统指定的部门派单")
+    assert "13800000000" not in json.dumps(one, ensure_ascii=False)
     xml = ElementTree.fromstring(client.get(f"/open311/v2/requests/{ticket.ticket}.xml",
                                             query_string={"api_key": key}).data)
     spec_xml = example("spec/service_request.xml")
@@ -158,6 +162,14 @@ def test_places_by_attribute_address_id_and_an_english_description(client, key, 
 ])
 def test_a_bad_post_gets_the_spec_error_and_stores_nothing(client, key, form, status):
     assert_error(post(client, key, **{"api_key": key, **form}), status)
+    assert count() == 0
+
+
+def test_a_json_body_is_refused_as_not_a_form_and_stores_nothing(client, key):
+    response = client.post("/open311/v2/requests.json", json={"api_key": key, "service_code": "物业",
+                                                               "address_string": "幸福里 3-1-101", "description": "灯坏了"})
+    assert_error(response, 400)
+    assert "application/json" in response.get_json()[0]["description"]
     assert count() == 0
 
 
