@@ -238,7 +238,8 @@ def _assign_if_sure(complaint: Complaint, best, router: Router, now, notify: boo
 
 def _record(complaint: Complaint, status: str, actor, now, note: str = "", notify: bool = True) -> ComplaintEvent:
     complaint.status, complaint.updated_at = status, now
-    event = ComplaintEvent(complaint_id=complaint.id, status=status, department_id=complaint.department_id,
+    # A follower's entry names the department working on the lead ticket (the follower has none of its own).
+    event = ComplaintEvent(complaint_id=complaint.id, status=status, department_id=complaint.lead.department_id,
                            actor_id=getattr(actor, "id", None), note=note[:MAX_NOTE], at=now)
     db.session.add(event)
     db.session.flush()
@@ -246,7 +247,7 @@ def _record(complaint: Complaint, status: str, actor, now, note: str = "", notif
         pushes.complaint_status(complaint, event)
     if status != "rated":  # each reporter rates for themselves
         for follower in complaint.followers:
-            if follower.status != status:
+            if follower.status != status or status == "assigned":  # a re-routing is news to every reporter
                 if status == "resolved":
                     follower.resolved_at = now
                 _record(follower, status, actor, now, f"随 {complaint.ticket} {note}".strip(), notify=True)

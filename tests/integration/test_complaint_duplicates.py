@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from core.complaints.models import Complaint
+from core.complaints.models import Complaint, Department
 from core.db import db, db_now
 from core.register.lookup import flat_by_code
 from core.residents.links import issue_link
@@ -79,12 +79,24 @@ def test_a_neighbour_reporting_the_same_problem_joins_the_open_ticket_and_hears_
     linked = client.get(f"/console/complaints/{second.id}").get_data(as_text=True)
     assert first.ticket in linked and "取消合并" in linked and 'id="actions"' not in linked
 
+    # A worker re-routes the job: every reporter hears where it went, and both tickets name the department.
+    was = first.department
+    other = db.session.scalar(select(Department).where(Department.street_id == was.street_id,
+                                                       Department.id != was.id, Department.active))
+    _act(client, first, "assign", department=str(other.id))
+    first, second = tickets()
+    assert first.department_id == other.id and second.department_id is None
+    assert status_pushes("o-zhang") == ["已派单"] and status_pushes("o-wang") == ["已派单"]
+    assert f"部门：{other.name}（随 {first.ticket} 合并办理）" in client.get(
+        f"/console/complaints/{second.id}").get_data(as_text=True)
+    assert second.events[-1].department_id == other.id
+
     _act(client, first, "start", note="城管已到场")
     _act(client, first, "resolve", note="摊点已清理")
     first, second = tickets()
     assert (first.status, second.status) == ("resolved", "resolved")
-    assert status_pushes("o-zhang") == ["处理中", "已办结"]
-    assert status_pushes("o-wang") == ["处理中", "已办结"]  # the second reporter hears each step too
+    assert status_pushes("o-zhang") == ["已派单", "处理中", "已办结"]
+    assert status_pushes("o-wang") == ["已派单", "处理中", "已办结"]  # the second reporter hears each step too
     assert "随 " + first.ticket in [e.note for e in second.events][-1]
 
     assert "谢谢您的评价" in neighbours["3-2-201"].say("评价 4 清理得快")
