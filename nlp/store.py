@@ -1,8 +1,11 @@
-"""A folder of model files and a pointer to the promoted one; processes pick up a promotion by themselves.
+"""A folder of model files and pointers to the promoted ones; processes pick up a promotion by themselves.
 
-Every web worker and the scheduler hold a ModelStore on the same folder. `promote` rewrites the
-pointer file atomically; `current` compares the pointer's content with what it loaded and reloads
-when another process has promoted a new model. A model that fails to load leaves the old one in use.
+Every web worker and the scheduler hold a ModelStore on the same folder. The default model (`flask nlp
+install-default`, `flask nlp retrain`, `flask nlp promote`) is named by one pointer file; a street office
+that promotes a model trained on its own history gets a pointer of its own, and its tickets are routed by
+that model while every other street keeps the default. `promote` rewrites a pointer file atomically;
+`current` compares the pointer's content with what it loaded and reloads when another process has promoted
+a new model. A model that fails to load leaves the old one in use.
 """
 import json
 import logging
@@ -31,56 +34,80 @@ class ModelStore:
     def __init__(self, directory: Path):
         self.directory = Path(directory)
         self._lock = threading.Lock()
-        self._loaded: tuple[str, Classifier] | None = None  # (pointer content, model)
+        self._loaded: dict[str, tuple[str, Classifier]] = {}  # pointer file → (its content, the model)
 
-    def _pointer(self) -> str:
+    @staticmethod
+    def _pointer_name(street: int | None) -> str:
+        return POINTER if street is None else f"current-street-{int(street)}.json"
+
+    def _pointer(self, name: str) -> str:
         try:
-            return (self.directory / POINTER).read_text(encoding="utf-8")
+            return (self.directory / name).read_text(encoding="utf-8")
         except FileNotFoundError:
             return ""
 
-    def current(self) -> Classifier | None:
-        """The promoted model (loaded once, reloaded after a promotion), or None if none was promoted."""
-        pointer = self._pointer()
-        loaded = self._loaded
+    def current(self, street: int | None = None) -> Classifier | None:
+        """The model promoted for the street (its own, else the default), or the default without a street;
+        loaded once, reloaded after a promotion. None if nothing was promoted."""
+        if street is not None:
+            own = self._load(self._pointer_name(street))
+            if own is not None:
+                return own
+        return self._load(POINTER)
+
+    def has_own(self, street: int) -> bool:
+        """Whether the street routes with a model of its own (not the default)."""
+        return bool(self._pointer(self._pointer_name(street)))
+
+    def _load(self, name: str) -> Classifier | None:
+        pointer = self._pointer(name)
+        loaded = self._loaded.get(name)
         if loaded is not None and loaded[0] == pointer:
             return loaded[1]
         if not pointer:
             return None
         with self._lock:
-            if self._loaded is not None and self._loaded[0] == pointer:
-                return self._loaded[1]
+            loaded = self._loaded.get(name)
+            if loaded is not None and loaded[0] == pointer:
+                return loaded[1]
             try:
                 model = Classifier.load(self.directory / json.loads(pointer)["file"])
             except (ModelFileError, ValueError, KeyError) as error:
-                log.error("cannot load the promoted model (%s); keeping the one in use", error)
-                return self._loaded[1] if self._loaded else None
-            self._loaded = (pointer, model)
-            log.info("loaded model %s", model.version)
+                log.error("cannot load the model %s names (%s); keeping the one in use", name, error)
+                return loaded[1] if loaded else None
+            self._loaded[name] = (pointer, model)
+            log.info("loaded model %s (%s)", model.version, name)
             return model
 
-    def promote(self, model: Classifier) -> Path:
-        """Save the model in the store and make it the current one; returns its file."""
+    def promote(self, model: Classifier, street: int | None = None) -> Path:
+        """Save the model in the store and make it the current one (of the street, or the default); returns its file."""
         path = self._file_for(model)
         model.save(path)
-        self._point_at(path, model)
+        self._point_at(path, model, street)
         return path
 
-    def promote_file(self, source: Path) -> Classifier:
+    def promote_file(self, source: Path, street: int | None = None) -> Classifier:
         """Copy a model file made elsewhere into the store and promote it (refused if unreadable)."""
         model = Classifier.load(source)
         target = self._file_for(model)
         if Path(source).resolve() != target.resolve():
             shutil.copyfile(source, target)
-        self._point_at(target, model)
+        self._point_at(target, model, street)
         return model
+
+    def back_to_default(self, street: int) -> None:
+        """The street routes with the default model again (its own stays on disk)."""
+        try:
+            (self.directory / self._pointer_name(street)).unlink()
+        except FileNotFoundError:
+            pass
 
     def _file_for(self, model: Classifier) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)
         return self.directory / f"model-{model.version}.joblib"
 
-    def _point_at(self, path: Path, model: Classifier) -> None:
-        _write_atomically(self.directory / POINTER,
+    def _point_at(self, path: Path, model: Classifier, street: int | None = None) -> None:
+        _write_atomically(self.directory / self._pointer_name(street),
                           json.dumps({"file": path.name, "version": model.version}, ensure_ascii=False))
 
     def record_retraining(self, summary: dict) -> None:

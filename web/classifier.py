@@ -34,11 +34,12 @@ def store() -> ModelStore:
 
 
 def router() -> Router:
-    """The classifier promoted now (picked up after a promotion by another process), the threshold, and
-    the emergencies' deadline and duty staff."""
+    """The classifiers promoted now, the default and each street's (picked up after a promotion by another
+    process), the threshold, and the emergencies' deadline and duty staff."""
     config = current_app.config
-    return Router(store().current(), config["ROUTING_THRESHOLD"], config.get("URGENT_DEADLINE_HOURS", 2),
-                  tuple(config.get("URGENT_DUTY_OPENIDS", ())))
+    models = store()
+    return Router(models.current(), config["ROUTING_THRESHOLD"], config.get("URGENT_DEADLINE_HOURS", 2),
+                  tuple(config.get("URGENT_DUTY_OPENIDS", ())), by_street=models.current)
 
 
 def _corpus(csv_path: Path, text_cols, label_col) -> Corpus:

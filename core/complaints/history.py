@@ -171,7 +171,7 @@ def run_next(model_dir: Path, threshold: float) -> int | None:
         corrections = (_corrections(run.street_id, set(base.labels)) if run.with_corrections
                        else Corpus((), ()))
         progress(20, f"读取了 {len(base)} 条，正在训练……")
-        current = store.current()  # one model compared throughout, even if another is promoted meanwhile
+        current = store.current(run.street_id)  # the street's model, one throughout, even if another is promoted meanwhile
         result = retrain(base, corrections, current, threshold=threshold)
         progress(80, "训练完成，正在比较……")
         path = store.directory / f"candidate-{result.candidate.version}.joblib"
@@ -200,17 +200,24 @@ def run_next(model_dir: Path, threshold: float) -> int | None:
 
 
 def promote(run: TrainingRun, actor, store: ModelStore) -> str:
-    """Make the run's candidate the model every process uses; returns its version."""
+    """Make the run's candidate the model the run's street routes with (an admin's run without a street: the
+    default, for every street without a model of its own); returns its version."""
     if run.status != "done" or not run.result:
         raise HistoryRefused("训练还没有完成。")
     try:
-        model = store.promote_file(store.directory / run.result["file"])
+        model = store.promote_file(store.directory / run.result["file"], run.street_id)
     except ModelFileError as error:
         raise HistoryRefused(f"模型文件不能用：{error}") from None
     run.promoted_at = db_now(db.session)
     db.session.flush()
     audit.record(actor, "classifier.promote", f"training:{run.id}", model.version)
     return model.version
+
+
+def back_to_default(actor, street_id: int, store: ModelStore) -> None:
+    """The street routes with the default model again; its own model's file stays (a run can promote it again)."""
+    store.back_to_default(street_id)
+    audit.record(actor, "classifier.default", f"street:{street_id}", "")
 
 
 def runs_for(user) -> list[TrainingRun]:

@@ -8,6 +8,7 @@ ComplaintEvent (who, when, why) and, unless the resident is the one acting, a pu
 """
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -49,10 +50,15 @@ class Router:
     """What filing needs from the configuration: the classifier in use (None: every new ticket goes to
     triage), the probability it needs to assign, an emergency's deadline, and who is on duty for them."""
 
-    classifier: object | None = None  # nlp.model.Classifier
+    classifier: object | None = None  # nlp.model.Classifier: the default
     threshold: float = 0.6
     urgent_hours: int = 2
     duty_openids: tuple[str, ...] = ()  # WeChat openids of the staff on duty, pushed at once for an emergency
+    # The classifier a street routes with (nlp.store.ModelStore.current: the street's own, else the default).
+    by_street: Callable[[int], object | None] | None = None
+
+    def classifier_for(self, street_id: int):
+        return self.by_street(street_id) if self.by_street is not None else self.classifier
 
 
 def clean(text: str, routed: bool = True) -> tuple[str, bool]:
@@ -220,12 +226,13 @@ def _check_rate(flat, owner, now) -> None:
 
 def _predict(complaint: Complaint, router: Router):
     """Keep the classifier's top suggestions and the words behind the best; returns the best (or None)."""
-    if router.classifier is None:
+    classifier = router.classifier_for(departments.street_id_of_estate(complaint.estate_id))
+    if classifier is None:
         return None
-    prediction = router.classifier.predict(complaint.text)
+    prediction = classifier.predict(complaint.text)
     complaint.suggestions = [{"code": s.label, "probability": s.probability} for s in prediction.suggestions]
     complaint.key_words = topical(prediction.words)  # "了" explains nothing to a worker
-    complaint.model_version = router.classifier.version[:40]
+    complaint.model_version = classifier.version[:40]
     return prediction.best
 
 

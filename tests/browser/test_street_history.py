@@ -40,7 +40,12 @@ def test_a_street_officer_trains_compares_and_promotes(app, live_server, desktop
     driver.get(f"{live_server}/console/classifier/history/{run_id}")
     assert "在同一批留出工单上比较" in _text(driver) and "自来水公司" in _text(driver)
     screenshot(driver, "console-training-comparison")
+    driver.find_element(By.CSS_SELECTOR, "#promote button[type=submit]").click()  # unticked: the browser stays
+    assert not driver.execute_script("return document.querySelector('#promote').checkValidity()")
+    assert "已启用新模型" not in _text(driver)
+    driver.find_element(By.CSS_SELECTOR, "#promote input[name=confirm]").click()
     _go(driver, driver.find_element(By.CSS_SELECTOR, "#promote button[type=submit]"))
-    assert "已启用新模型" in _text(driver)
+    assert "已启用新模型" in _text(driver) and "其他街道不受影响" in _text(driver)
     driver.get(f"{live_server}/console/classifier")
     assert "标签对应的部门" in _text(driver) and "自来水公司" in _text(driver)
+    assert "本街道用自己的历史工单训练的模型" in _text(driver)

@@ -75,10 +75,56 @@ def test_upload_choose_train_compare_promote(app, client, street_officer):
     assert 0 <= run.result["routing"]["candidate"]["coverage"] <= 1
 
     token = csrf_token(client, f"/console/classifier/history/{run.id}")
-    client.post(f"/console/classifier/history/{run.id}/promote", data={"csrf_token": token})
+    unticked = client.post(f"/console/classifier/history/{run.id}/promote", data={"csrf_token": token},
+                           follow_redirects=True).get_data(as_text=True)
+    assert "请先勾选确认" in unticked and run.result["candidate"] not in client.get("/console/classifier").get_data(
+        as_text=True)
+    client.post(f"/console/classifier/history/{run.id}/promote", data={"csrf_token": token, "confirm": "1"})
     after = client.get("/console/classifier").get_data(as_text=True)
     assert run.result["candidate"] in after and run.result["candidate"] not in before
     assert "标签对应的部门" in after and "自来水公司" in after
+
+
+def test_a_streets_promoted_model_routes_its_tickets_only_and_it_can_go_back(app, client, street_officer, routing):
+    """One street's model is its own: another street's tickets and console keep the default; the street can
+    return to the default from the console."""
+    from core.complaints.tickets import file_complaint
+    from web.classifier import router
+
+    officer, estate = street_officer
+    elsewhere = factories.estate(name="和平苑", buildings=("1",), units=1, floors=1)
+    other_officer = factories.user("street", street_=elsewhere.community.street)
+    db.session.commit()
+    login(client, officer.username)
+    _upload(client, history_csv())
+    run = db.session.scalar(select(TrainingRun))
+    token = csrf_token(client, f"/console/classifier/history/{run.id}")
+    client.post(f"/console/classifier/history/{run.id}/start",
+                data={"csrf_token": token, "text": ["诉求内容"], "label": "承办单位", "corrections": "1"})
+    assert train_uploads(app.config) == run.id
+    db.session.expire_all()
+    run = db.session.get(TrainingRun, run.id)
+    client.post(f"/console/classifier/history/{run.id}/promote", data={"csrf_token": token, "confirm": "1"})
+
+    text = "家里没有自来水了，水龙头一滴水都没有，从早上停到现在"
+    ours, _ = file_complaint(text, "web", router(), flat=factories.flats_of(estate)[0])
+    theirs, _ = file_complaint(text, "web", router(), flat=factories.flats_of(elsewhere)[0])
+    assert ours.model_version == run.result["candidate"] and ours.suggestions[0]["code"] == "自来水公司"
+    assert theirs.model_version == routing.version and theirs.suggestions[0]["code"] == "供水"
+    db.session.commit()
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/console/")})
+    login(client, other_officer.username)
+    page = client.get("/console/classifier").get_data(as_text=True)
+    assert routing.version in page and run.result["candidate"] not in page and "全区默认模型" in page
+
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/console/")})
+    login(client, officer.username)
+    token = csrf_token(client, "/console/classifier")
+    client.post("/console/classifier/default", data={"csrf_token": token, "confirm": "1"})
+    page = client.get("/console/classifier").get_data(as_text=True)
+    assert routing.version in page and "全区默认模型" in page
+    again, _ = file_complaint("楼道灯坏了一个月", "web", router(), flat=factories.flats_of(estate)[1])
+    assert again.model_version == routing.version
 
 
 def test_a_broken_upload_is_refused_and_nothing_is_kept(app, client, street_officer):

@@ -218,10 +218,12 @@ def department_update(department_id):
 def classifier_status():
     if current_user.role not in (Role.STREET, Role.ADMIN):
         abort(404)
-    current = store().current()
-    mapping = history.mapping_for(current_user.street_id) if current_user.street_id else {}
+    street_id = current_user.street_id
+    current = store().current(street_id)  # the street's own model, else the default
+    mapping = history.mapping_for(street_id) if street_id else {}
     stale = [label for label in mapping if current is None or label not in current.labels]
     return render_template("console/classifier.html", current=current, last=store().last_retraining(),
                            threshold=router().threshold, mapping=mapping, stale=stale,
+                           own=street_id is not None and store().has_own(street_id),
                            departments=departments.all_departments(active_only=True, street_id=current_user.street_id),
                            can_map=current_user.street_id is not None)

@@ -50,7 +50,7 @@ def training_upload():
 @bp.get("/classifier/history/<int:run_id>")
 def training_run(run_id):
     run = _run_or_404(run_id)
-    current = store().current()
+    current = store().current(run.street_id)  # what this street routes with now
     return render_template("console/training_run.html", run=run, current=current, threshold=router().threshold)
 
 
@@ -73,13 +73,16 @@ def training_start(run_id):
 def training_promote(run_id):
     run = _run_or_404(run_id)
     try:
+        if request.form.get("confirm") != "1":
+            raise history.HistoryRefused("请先勾选确认，再启用新模型。")
         version = history.promote(run, current_user, store())
     except history.HistoryRefused as refused:
         db.session.rollback()
         flash(str(refused), "error")
     else:
         db.session.commit()
-        flash(f"已启用新模型 {version}，所有进程在下一次分派时换用。", "info")
+        flash(f"已启用新模型 {version}：本街道的新工单从现在起按它分派，其他街道不受影响。" if run.street_id else
+              f"已启用新模型 {version}，作为全区默认模型。", "info")
     return redirect(url_for(".training_run", run_id=run_id))
 
 
@@ -89,7 +92,7 @@ def label_mapping():
     _street_staff_or_404()
     if current_user.street_id is None:
         abort(404)
-    current = store().current()
+    current = store().current(current_user.street_id)
     # The labels of the model in use, and those an earlier model left in the table (shown so they can be cleared).
     labels = [*(current.labels if current else []), *history.mapping_for(current_user.street_id)]
     for label in dict.fromkeys(labels):
@@ -100,4 +103,19 @@ def label_mapping():
         history.set_mapping(current_user, current_user.street_id, label, department)
     db.session.commit()
     flash("已保存标签与部门的对应。", "info")
+    return redirect(url_for(".classifier_status"))
+
+
+@bp.post("/classifier/default")
+def classifier_back_to_default():
+    """The street routes with the default model again (after a promotion it regrets)."""
+    _street_staff_or_404()
+    if current_user.street_id is None or not store().has_own(current_user.street_id):
+        abort(404)
+    if request.form.get("confirm") != "1":
+        flash("请先勾选确认。", "error")
+        return redirect(url_for(".classifier_status"))
+    history.back_to_default(current_user, current_user.street_id, store())
+    db.session.commit()
+    flash("本街道已改回默认模型。", "info")
     return redirect(url_for(".classifier_status"))
