@@ -95,6 +95,16 @@ class ModelStore:
         self._point_at(target, model, street)
         return model
 
+    def streets(self) -> dict[int, str]:
+        """The streets that route with a model of their own: street id → the model's version."""
+        own = {}
+        for path in self.directory.glob("current-street-*.json"):
+            try:
+                own[int(path.stem.rsplit("-", 1)[1])] = json.loads(path.read_text(encoding="utf-8"))["version"]
+            except (ValueError, KeyError, OSError):
+                continue
+        return dict(sorted(own.items()))
+
     def back_to_default(self, street: int) -> None:
         """The street routes with the default model again (its own stays on disk)."""
         try:

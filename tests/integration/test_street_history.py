@@ -116,6 +116,9 @@ def test_a_streets_promoted_model_routes_its_tickets_only_and_it_can_go_back(app
     login(client, other_officer.username)
     page = client.get("/console/classifier").get_data(as_text=True)
     assert routing.version in page and run.result["candidate"] not in page and "全区默认模型" in page
+    from web.classifier import store
+
+    assert store().streets() == {officer.street_id: run.result["candidate"]}  # `flask nlp status` lists it
 
     client.post("/logout", data={"csrf_token": csrf_token(client, "/console/")})
     login(client, officer.username)
@@ -124,7 +127,7 @@ def test_a_streets_promoted_model_routes_its_tickets_only_and_it_can_go_back(app
     page = client.get("/console/classifier").get_data(as_text=True)
     assert routing.version in page and "全区默认模型" in page
     again, _ = file_complaint("楼道灯坏了一个月", "web", router(), flat=factories.flats_of(estate)[1])
-    assert again.model_version == routing.version
+    assert again.model_version == routing.version and store().streets() == {}
 
 
 def test_a_broken_upload_is_refused_and_nothing_is_kept(app, client, street_officer):
