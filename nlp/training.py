@@ -238,7 +238,8 @@ class Retraining:
 def retrain(base: Corpus, corrections: Corpus, current: Classifier | None,
             threshold: float | None = None) -> Retraining:
     """Train a candidate on the base corpus plus workers' corrections; promote it only if it scores
-    no worse (macro-F1) than the current model on the held-out part of both."""
+    no worse (macro-F1) than the current model on the held-out part of both, and never over a model that
+    shares no label with it (their scores cannot be compared)."""
     combined = base + corrections
     candidate = train(combined, source=f"原有数据加人工改派 {len(corrections)} 条", threshold=threshold)
     _, holdout = split(combined)
@@ -248,6 +249,10 @@ def retrain(base: Corpus, corrections: Corpus, current: Classifier | None,
     if current_scores is not None and current.meta.get("fitted_on") == "all":
         # A model refitted on all its data (`flask nlp train`) may have learnt these held-out messages.
         current_scores["optimistic"] = True
-    promote = current_scores is None or candidate_scores["macro_f1"] >= current_scores["macro_f1"]
+    # A current model with none of these labels scores 0 here, which says nothing about it: a person decides.
+    comparable = current is None or bool(set(current.labels) & set(candidate.labels))
+    promote = comparable and (current_scores is None or candidate_scores["macro_f1"] >= current_scores["macro_f1"])
+    if not comparable:
+        current_scores["comparable"] = False
     candidate.meta["compared_with"] = {"version": current.version if current else None, "scores": current_scores}
     return Retraining(candidate, candidate_scores, current_scores, promote)

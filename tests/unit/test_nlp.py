@@ -165,6 +165,15 @@ def test_retraining_promotes_a_candidate_no_worse_and_refuses_a_worse_one(shippe
     assert worse.candidate_scores["macro_f1"] < worse.current_scores["macro_f1"]
 
 
+def test_retraining_never_replaces_a_model_that_shares_no_label_with_the_candidate(shipped_model):
+    corpus = shipped()
+    bureaus = Corpus(corpus.texts, tuple(label + "办" for label in corpus.labels))  # a 12345 export's names
+    other = train(bureaus)
+    result = retrain(corpus, Corpus((), ()), other)
+    assert result.current_scores["macro_f1"] == 0 and result.current_scores["comparable"] is False
+    assert not result.promote
+
+
 def test_the_shipped_corpus_file_is_utf8_csv_with_a_header():
     assert SHIPPED.read_text(encoding="utf-8").splitlines()[0] == "text,department"
 
