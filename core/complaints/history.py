@@ -68,12 +68,31 @@ def _rows(filename: str, data: bytes) -> list[list[str]]:
     return rows
 
 
+# Exports often open with a title line ("2025年工单明细") or blank lines before the header.
+HEADER_SEARCH = 10
+
+
+def _header_at(rows: list[list[str]]) -> int:
+    """Where the header is: the first of the opening rows with two or more filled cells."""
+    for i, row in enumerate(rows[:HEADER_SEARCH]):
+        if sum(1 for cell in row if cell) >= 2:
+            return i
+    filled = [cell for row in rows[:HEADER_SEARCH] for cell in row if cell]
+    if not filled:
+        raise HistoryRefused("文件是空的（.xlsx 只读第一个工作表）。")
+    raise HistoryRefused(f"文件只有一列（{filled[0][:20]}）：需要内容列和部门列两列，请另存为带这两列的表格。")
+
+
 def upload(actor, filename: str, data: bytes) -> TrainingRun:
     """Keep an uploaded export and its header; the officer then says which columns hold text and label."""
     rows = _rows(filename or "", data)
-    header = [h for h in (rows[0] if rows else []) if h]
-    if len(header) < 2 or len(rows) < 2:
-        raise HistoryRefused("文件至少要有一行表头（如 内容、部门）和一行数据。")
+    at = _header_at(rows)
+    header = [h for h in rows[at] if h]
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise HistoryRefused(f"表头有重名的列：{'、'.join(repeated)}。请改成不同的名字再上传。")
+    if not any(any(cell for cell in row) for row in rows[at + 1:]):
+        raise HistoryRefused("表头下面没有数据。")
     run = TrainingRun(street_id=actor.street_id, created_by_id=actor.id, filename=(filename or "")[-200:],
                       data=data, columns=header)
     db.session.add(run)
@@ -107,10 +126,10 @@ def start(run: TrainingRun, actor, text_columns: list[str], label_column: str, w
 def corpus_of(run: TrainingRun) -> Corpus:
     """The labelled messages of the upload, with the chosen columns; rows without text or label are skipped."""
     rows = _rows(run.filename, run.data)
-    header = rows[0]
-    at = {name: i for i, name in enumerate(header) if name}
+    start = _header_at(rows)
+    at = {name: i for i, name in enumerate(rows[start]) if name}
     texts, labels = [], []
-    for row in rows[1:]:
+    for row in rows[start + 1:]:
         def cell(name):
             i = at[name]
             return row[i].strip() if i < len(row) else ""

@@ -133,13 +133,31 @@ def test_a_streets_promoted_model_routes_its_tickets_only_and_it_can_go_back(app
 def test_a_broken_upload_is_refused_and_nothing_is_kept(app, client, street_officer):
     officer, _ = street_officer
     login(client, officer.username)
-    for data, name, message in [(b"just one line", "h.csv", "至少要有一行表头"),
+    one_column = "内容\n" + "\n".join(f"楼道灯坏了{n}" for n in range(50))
+    for data, name, message in [(b"just one line", "h.csv", "文件只有一列（just one line）"),
+                                (one_column.encode(), "h.csv", "文件只有一列（内容）"),
+                                (b"", "h.csv", "文件是空的"),
+                                ("内容,部门\n".encode(), "h.csv", "表头下面没有数据"),
+                                ("内容,部门,内容\n停水了,供水,x\n".encode(), "h.csv", "表头有重名的列：内容"),
                                 (b"PK\x03\x04 not a workbook", "h.xlsx", "无法读取"),
                                 (b"a,b\n1,2", "h.txt", "只接受"),
                                 (deflate_bomb(), "h.xlsx", "解压后太大")]:
         page = _upload(client, data, name)
         assert message in client.get(page.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(TrainingRun)) == 0
+
+
+def test_a_title_line_above_the_header_is_skipped(app, client, street_officer):
+    officer, _ = street_officer
+    login(client, officer.username)
+    data = "2025年12345工单明细（导出）\n\n".encode() + history_csv(limit=200)
+    assert _upload(client, data).status_code == 302
+    run = db.session.scalar(select(TrainingRun))
+    assert run.columns == ["工单编号", "诉求内容", "承办单位", "办结时间"]
+    from core.complaints.history import corpus_of
+
+    run.text_columns, run.label_column = ["诉求内容"], "承办单位"
+    assert len(corpus_of(run)) == 200
 
 
 def test_a_label_column_that_is_not_in_the_file_or_too_few_examples_fail_clearly(app, client, street_officer):
