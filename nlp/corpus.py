@@ -39,6 +39,9 @@ class Corpus:
 
 
 def _decode(data: bytes, name: str) -> str:
+    if data[:4] == b"PK\x03\x04":  # a zip: an Excel workbook (.xlsx), whatever the file is called
+        raise CorpusError(f"{name} is an Excel workbook, not a CSV: save it as “CSV UTF-8” (or upload the .xlsx "
+                          "in the console: 分类模型 → 用本街道的历史工单训练新模型).")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

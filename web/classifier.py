@@ -92,9 +92,13 @@ def nlp_evaluate(model_path, csv_path, text_cols, label_col, threshold):
         threshold = current_app.config["ROUTING_THRESHOLD"]
     try:
         model = Classifier.load(model_path)
-        scores = evaluate(model, _corpus(csv_path, text_cols, label_col), threshold=threshold)
+        corpus = _corpus(csv_path, text_cols, label_col)
+        scores = evaluate(model, corpus, threshold=threshold)
     except (ModelFileError, CorpusError) as error:
         raise click.ClickException(str(error)) from None
+    if corpus.digest in (model.meta.get("data_digest"), model.meta.get("training_digest")):
+        scores["warning"] = ("the model was trained on these very messages: its scores here say nothing about "
+                             "messages it has not seen (see held_out in `flask nlp status` or the model's meta)")
     click.echo(json.dumps(scores, ensure_ascii=False))
 
 

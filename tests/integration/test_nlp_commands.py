@@ -35,6 +35,7 @@ def test_train_then_evaluate_print_json_with_the_scores(runner, tmp_path):
                         "--label-col", "department")
     scores = json.loads(evaluated.output)
     assert set(scores) >= {"accuracy", "macro_f1", "per_label_f1", "confusion"}
+    assert "trained on these very messages" in scores["warning"]  # its own training data: said plainly
     assert len(scores["confusion"]["matrix"]) == len(scores["confusion"]["labels"]) == 13
     routing_ = scores["routing"]  # at the app's ROUTING_THRESHOLD
     assert routing_["threshold"] == 0.7 and 0 < routing_["coverage"] <= 1 and routing_["precision"] > 0.8

@@ -132,6 +132,13 @@ def test_a_bad_corpus_is_refused_with_the_reason(tmp_path, content, encoding, ex
         read_csv(_csv(tmp_path, content, encoding), ["text"], "department")
 
 
+def test_an_excel_workbook_given_as_csv_is_named(tmp_path):
+    path = tmp_path / "history.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\0" * 40)
+    with pytest.raises(CorpusError, match="Excel workbook"):
+        read_csv(path, ["text"], "department")
+
+
 def test_gbk_is_named_when_the_file_looks_like_it(tmp_path):
     with pytest.raises(CorpusError, match="GBK"):
         read_csv(_csv(tmp_path, "text,department\n停水了,供水\n", "gbk"), ["text"], "department")
