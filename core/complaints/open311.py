@@ -167,7 +167,8 @@ def as_request(complaint: Complaint) -> dict:
         "service_notice": f"紧急：{lead.urgent_reason}" if lead.urgent else None,
         "requested_datetime": w3c(complaint.created_at),
         "updated_datetime": w3c(complaint.updated_at),
-        "expected_datetime": w3c(lead.due_at) if complaint.status not in CLOSED else None,
+        # No deadline while the ticket waits for a department (in triage, or sent back by one).
+        "expected_datetime": w3c(lead.due_at) if lead.status in ("assigned", "in_progress") else None,
         "address": " ".join(p for p in (complaint.estate.name, complaint.flat.label if complaint.flat else "") if p),
         "address_id": str(complaint.flat_id) if complaint.flat_id else None,
         "zipcode": None,
@@ -299,6 +300,11 @@ def file_request(key: Open311Key, form: dict, router: tickets.Router) -> tuple[C
     contact = " ".join(p for p in (form.get("last_name", ""), form.get("first_name", ""), form.get("phone", ""))
                        if p and p.strip())
     note = f"经 Open311（{key.name}）受理" + (f"，来人 {contact}" if contact else "")
+    # A client retrying a POST whose answer it lost gets the request it made, not an error.
+    text, _ = tickets.clean(description, routed=False)
+    earlier = tickets.repeat_of(place.flat, text, db_now(db.session))
+    if earlier is not None and earlier.channel == "open311":
+        return earlier, f"the same request for this place was filed at {w3c(earlier.created_at)}: this is that one"
     try:
         complaint, cut = tickets.file_complaint(description, "open311", router, flat=place.flat, estate=place.estate,
                                                 department=target, note=note)

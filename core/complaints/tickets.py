@@ -86,11 +86,9 @@ def file_complaint(text: str, channel: str, router: Router, *, flat=None, owner=
     emergency = urgency.detect(text)
     if actor is None and emergency is None:  # a gas smell is never told to wait an hour
         _check_rate(flat, owner, now)
-    if flat is not None:
-        earlier = db.session.scalar(select(Complaint.ticket).where(
-            Complaint.flat_id == flat.id, Complaint.text == text, Complaint.created_at > now - REPEAT_WINDOW))
-        if earlier:
-            raise ComplaintRefused(f"这个问题刚才已经受理了，编号 {earlier}，不用再报。")
+    earlier = repeat_of(flat, text, now)
+    if earlier is not None:
+        raise ComplaintRefused(f"这个问题刚才已经受理了，编号 {earlier.ticket}，不用再报。")
     owner = owner or (flat.representative if flat else None)
     complaint = Complaint(estate_id=estate_id, flat_id=flat.id if flat else None, owner_id=owner.id if owner else None,
                           channel=channel, text=text, status="received", created_at=now, updated_at=now)
@@ -117,6 +115,15 @@ def file_complaint(text: str, channel: str, router: Router, *, flat=None, owner=
         if emergency is not None:
             _alert_duty(complaint, router, actor)
     return complaint, cut
+
+
+def repeat_of(flat, text: str, now) -> Complaint | None:
+    """The flat's ticket of the last REPEAT_WINDOW with this very (cleaned) text: a message sent twice."""
+    if flat is None:
+        return None
+    return db.session.scalar(select(Complaint).where(
+        Complaint.flat_id == flat.id, Complaint.text == text, Complaint.created_at > now - REPEAT_WINDOW)
+        .order_by(Complaint.id).limit(1))
 
 
 def department_for_label(label: str, estate_id: int) -> Department | None:

@@ -241,3 +241,21 @@ def test_a_key_over_its_rate_gets_the_spec_error_list(app, client, key):
     assert_error(client.get("/open311/v2/requests.json", query_string={"api_key": key}), 429)
     other = add_key(app, "另一个系统", db.session.scalar(select(Open311Key)).street.name)
     assert client.get("/open311/v2/requests.json", query_string={"api_key": other}).status_code == 200
+
+
+def test_a_retried_post_gets_the_same_request_and_a_returned_one_has_no_deadline(client, key):
+    first = post(client, key)
+    again = post(client, key)  # the client lost the first answer and sends it again
+    assert first.status_code == again.status_code == 200
+    assert again.get_json()[0]["service_request_id"] == first.get_json()[0]["service_request_id"]
+    assert "the same request" in again.get_json()[0]["service_notice"]
+    assert count() == 1
+    ticket = first.get_json()[0]["service_request_id"]
+    [assigned] = client.get(f"/open311/v2/requests/{ticket}.json", query_string={"api_key": key}).get_json()
+    assert assigned["expected_datetime"]
+    client.post("/open311/v2/servicerequestupdates.json", data={
+        "api_key": key, "service_request_id": ticket, "status": "NOT_COUNCILS_RESPONSIBILITY",
+        "description": "不归物业管"})
+    [returned] = client.get(f"/open311/v2/requests/{ticket}.json", query_string={"api_key": key}).get_json()
+    assert returned["status"] == "open" and returned["expected_datetime"] is None
+    assert returned["agency_responsible"] is None and "不归物业管" in returned["status_notes"]
