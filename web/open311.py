@@ -12,10 +12,12 @@ from xml.etree import ElementTree
 import click
 from flask import Blueprint, Response, current_app, request
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from core.complaints import open311
 from core.complaints.open311 import Open311Error
 from core.db import db, db_now
+from core.register.models import Street
 from web.classifier import router
 from web.extensions import csrf, limiter
 
@@ -97,8 +99,8 @@ def _answer(fmt: str, produce):
 def discovery(fmt):
     base = request.url_root.rstrip("/") + bp.url_prefix
     return render(fmt, "discovery", None, {
-        "changeset": "2026-11-26T00:00:00+08:00", "contact": "街道办事处（见 README：Open311）",
-        "key_service": "由街道办事处用 flask open311 add-key 发放",
+        "changeset": "2026-11-26T00:00:00+08:00", "contact": "街道办事处",
+        "key_service": "由街道办事处在管理后台“对接系统”页发放（每个系统一个密钥）",
         "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base,
                        "changeset": "2026-11-26T00:00:00+08:00", "type": "production",
                        "formats": list(CONTENT_TYPES.values())}]})
@@ -165,8 +167,11 @@ cli = AppGroup("open311", help="Keys of the systems connected through Open311.")
 @click.option("--street", required=True, help="The street whose tickets the key sees and files.")
 def add_key(name, street):
     """Create a key for system NAME and print it once (only its hash is kept)."""
+    found = db.session.scalar(select(Street).where(Street.name == street))
+    if found is None:
+        raise click.ClickException(f"no street named {street!r}")
     try:
-        key = open311.add_key(name, street)
+        key = open311.add_key(name, found)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()

@@ -49,31 +49,38 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def add_key(name: str, street_name: str) -> str:
+def add_key(name: str, street: Street, actor=None) -> str:
     """Create a key for a connected system; returns the key, which is not kept (only its hash is)."""
     name = name.strip()
     if not name or len(name) > 60:
-        raise ValueError("name: 1 to 60 characters")
-    street = db.session.scalar(select(Street).where(Street.name == street_name))
-    if street is None:
-        raise ValueError(f"no street named {street_name!r}")
+        raise ValueError("系统名称要写 1 到 60 个字。")
     if db.session.scalar(select(Open311Key.id).where(Open311Key.name == name)) is not None:
-        raise ValueError(f"a key named {name!r} exists already")
+        raise ValueError(f"已经有名为“{name}”的密钥，请换一个名称。")
     key = secrets.token_urlsafe(32)
     db.session.add(Open311Key(name=name, street_id=street.id, key_sha256=_digest(key)))
-    audit.record(None, "open311.add_key", f"street:{street.id}", name)
+    audit.record(actor, "open311.add_key", f"street:{street.id}", name)
     db.session.flush()
     return key
 
 
-def revoke_key(name: str) -> Open311Key:
-    row = db.session.scalar(select(Open311Key).where(Open311Key.name == name, Open311Key.revoked_at.is_(None)))
+def revoke_key(name: str, actor=None, street_id: int | None = None) -> Open311Key:
+    """Revoke a live key (of the street, when one is given): the system's next call gets 403."""
+    query = select(Open311Key).where(Open311Key.name == name, Open311Key.revoked_at.is_(None))
+    if street_id is not None:
+        query = query.where(Open311Key.street_id == street_id)
+    row = db.session.scalar(query)
     if row is None:
-        raise ValueError(f"no live key named {name!r}")
+        raise ValueError(f"没有名为“{name}”的有效密钥。")
     row.revoked_at = db_now(db.session)
-    audit.record(None, "open311.revoke_key", f"street:{row.street_id}", name)
+    audit.record(actor, "open311.revoke_key", f"street:{row.street_id}", name)
     db.session.flush()
     return row
+
+
+def keys_of(street_id: int) -> list[Open311Key]:
+    """The street's keys, live ones first, newest first."""
+    return db.session.scalars(select(Open311Key).where(Open311Key.street_id == street_id)
+                              .order_by(Open311Key.revoked_at.is_not(None), Open311Key.id.desc())).all()
 
 
 def key_for(api_key: str | None) -> Open311Key:

@@ -69,6 +69,32 @@ def test_the_key_is_printed_once_and_only_its_hash_is_kept(app, key, estate):
     assert again.exit_code != 0 and "no street" in again.output
 
 
+def test_a_street_officer_issues_a_key_in_the_console_sees_it_once_and_revokes_it(app, client, estate):
+    from tests.conftest import csrf_token, login
+
+    officer = factories.user("street", street_=estate.community.street)
+    worker = factories.user("worker", estate.community)
+    db.session.commit()
+    login(client, worker.username)
+    assert client.get("/console/open311-keys").status_code == 404  # a street's keys are its officers'
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/console/")})
+    login(client, officer.username)
+    token = csrf_token(client, "/console/open311-keys")
+    page = client.post("/console/open311-keys", data={"csrf_token": token, "name": "12345热线"}).get_data(as_text=True)
+    key = page.split('id="new-key"')[1].split("<code>")[1].split("</code>")[0]
+    assert len(key) >= 40 and "只显示这一次" in page
+    assert key not in client.get("/console/open311-keys").get_data(as_text=True)  # never shown again
+    assert post(client, key).status_code == 200  # the key works at once, for this street
+    again = client.post("/console/open311-keys", data={"csrf_token": token, "name": "12345热线"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "已经有名为“12345热线”的密钥" in again
+    row = db.session.scalar(select(Open311Key))
+    client.post(f"/console/open311-keys/{row.id}/revoke", data={"csrf_token": token})  # not ticked: kept
+    assert post(client, key, description="另一件事").status_code == 200
+    client.post(f"/console/open311-keys/{row.id}/revoke", data={"csrf_token": token, "confirm": "1"})
+    assert_error(post(client, key, description="第三件事"), 403)
+
+
 def test_services_have_the_spec_fields_in_json_and_xml(client, estate):
     response = client.get("/open311/v2/services.json")
     assert response.content_type == "application/json; charset=utf-8"

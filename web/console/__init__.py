@@ -1,6 +1,7 @@
 """The workers' and street office's console."""
 # Importing the modules registers their pages on the blueprint.
-from web.console import bindings, complaints, overview, register_admin, renovation, training, votes  # noqa: F401
+from web.console import (bindings, complaints, open311_keys, overview, register_admin, renovation,  # noqa: F401
+                         training, votes)
 from web.console.routes import bp
 
 
