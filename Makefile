@@ -27,15 +27,18 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 	$(BIN)/python -m nlp.intent_training
 
-# The demo runs on SQLite in instance/, with plain-HTTP cookies for 127.0.0.1; `flask dev-server` runs the
+# The demo runs on SQLite in instance/, with plain-HTTP cookies for 127.0.0.1 (`make run PORT=5050` when 5000
+# is taken: links and the simulator follow); `flask dev-server` runs the
 # development server and one scheduler process beside it (pushes, closing votes), and stops both together.
+PORT ?= 5000
 run: install
 	mkdir -p instance
 	SESSION_COOKIE_SECURE=0 $(FLASK) db upgrade
 	SESSION_COOKIE_SECURE=0 $(FLASK) nlp install-default
-	SESSION_COOKIE_SECURE=0 $(FLASK) demo seed
-	@echo "Start here: http://127.0.0.1:5000/   WeChat simulator: http://127.0.0.1:5000/dev/wechat/"
-	SESSION_COOKIE_SECURE=0 WECHAT_SIMULATOR=1 $(FLASK) dev-server --host 127.0.0.1 --port 5000
+	SESSION_COOKIE_SECURE=0 PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} $(FLASK) demo seed
+	@echo "Start here: http://127.0.0.1:$(PORT)/   WeChat simulator: http://127.0.0.1:$(PORT)/dev/wechat/"
+	SESSION_COOKIE_SECURE=0 WECHAT_SIMULATOR=1 PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
+		$(FLASK) dev-server --host 127.0.0.1 --port $(PORT)
 
 # The suite starts a private redis-server and drives Debian's Chromium (with a Chinese font, so that
 # screenshots are readable); install the packages when missing.

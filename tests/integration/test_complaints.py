@@ -244,11 +244,16 @@ def test_a_worker_files_a_phone_call_with_a_photo_and_the_bound_resident_gets_th
     assert count(Complaint) == 0
     response = client.post("/console/complaints/new", data={
         "csrf_token": token, "estate": estate.id, "flat": "3-1-101", "text": "暖气不热，家里才十五度",
+        "caller": "张阿姨的女儿", "caller_phone": "13912345678",
         "photos": [(__import__("io").BytesIO(PNG), "heater.png")]}, content_type="multipart/form-data")
     assert response.status_code == 302
     ticket = db.session.scalar(select(Complaint))
     assert (ticket.channel, ticket.department.code, ticket.owner_id) == ("phone", "供热", phone.owner.id)
     assert ticket.events[0].actor_id == worker.id
+    # Who called, for calling back: on the ticket's history for the staff, not on the resident's page.
+    assert "来电人 张阿姨的女儿 13912345678" in client.get(f"/console/complaints/{ticket.id}").get_data(as_text=True)
+    resident = _resident_client(client.application, phone.owner).get(f"/r/complaints/{ticket.id}")
+    assert resident.status_code == 200 and "13912345678" not in resident.get_data(as_text=True)
     photo = db.session.scalar(select(ComplaintPhoto))
     assert client.get(f"/console/complaints/{ticket.id}/photos/{photo.id}").data == PNG
     assert [p.data["status"] for p in pushes_for(ticket)] == ["已受理", "已派单"]

@@ -130,7 +130,8 @@ def complaint_new():
     if not estates:
         abort(404)
     form = {"estate": request.form.get("estate", type=int), "flat": request.form.get("flat", "").strip(),
-            "text": request.form.get("text", "")}
+            "text": request.form.get("text", ""), "caller": request.form.get("caller", "").strip()[:30],
+            "caller_phone": request.form.get("caller_phone", "").strip()[:20]}
     if request.method == "POST":
         estate = next((e for e in estates if e.id == form["estate"]), None)
         flat = flat_by_code(estate, form["flat"]) if estate and form["flat"] else None
@@ -139,8 +140,10 @@ def complaint_new():
                    if form["flat"] and flat is None else None)
         if problem is None:
             try:
+                # Who called, for calling back: on the intake entry, which only the staff read.
+                caller = " ".join(p for p in (form["caller"], form["caller_phone"]) if p)
                 ticket, cut = tickets.file_complaint(form["text"], "phone", router(), flat=flat, estate=estate,
-                                                        actor=current_user)
+                                                     actor=current_user, note=f"来电人 {caller}" if caller else "")
                 for upload in request.files.getlist("photos"):
                     if upload and upload.filename:
                         tickets.add_photo(ticket, upload.read())
