@@ -1,4 +1,4 @@
-"""Words that say nothing about a complaint's topic ("了", "的", "我家"): never shown as the words behind a
+"""Words that say nothing about a complaint's topic ("了", "的", "我家", and in a renovation app "小区", "晚上"): never shown as the words behind a
 routing suggestion. The model still sees them (they are cheap features, and retraining is not needed)."""
 
 STOP_WORDS = frozenset("""
@@ -11,6 +11,7 @@ STOP_WORDS = frozenset("""
 请 麻烦 谢谢 希望 请问 帮忙 帮 一下子 已经 现在 一直 经常 总是 老是 还有 好 好像 真的 实在 特别 非常
 个 些 点 天 次 下 上 里 中 后 前 时 时候 时间
 有个 有些 有点 不用 不要 还要 就是 还是 可能 觉得 感觉 其实 比较 这么 那么 怎样
+有人 今天 昨天 明天 最近 每天 天天 几天 早上 白天 晚上 半夜 问题 情况 反映 解决 处理 小区 住户 居民
 """.split())
 
 
