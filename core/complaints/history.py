@@ -233,6 +233,20 @@ def promote(run: TrainingRun, actor, store: ModelStore) -> str:
     return model.version
 
 
+def delete(run: TrainingRun, actor, store: ModelStore) -> None:
+    """Delete an upload (residents' words are in it) and its candidate model; not while it trains, and not one
+    whose model was promoted (that record says where the model in use came from)."""
+    if run.status in ("queued", "running"):
+        raise HistoryRefused("正在训练，完成后才能删除。")
+    if run.promoted_at is not None:
+        raise HistoryRefused("这份数据训练的模型已经启用过，记录要保留。")
+    if run.result and run.result.get("file"):
+        (store.directory / Path(run.result["file"]).name).unlink(missing_ok=True)
+    audit.record(actor, "classifier.delete_upload", f"training:{run.id}", run.filename)
+    db.session.delete(run)
+    db.session.flush()
+
+
 def back_to_default(actor, street_id: int, store: ModelStore) -> None:
     """The street routes with the default model again; its own model's file stays (a run can promote it again)."""
     store.back_to_default(street_id)

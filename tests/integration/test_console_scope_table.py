@@ -84,6 +84,7 @@ UNSCOPED = {"/console/", "/console/complaints", "/console/complaints/new", "/con
             "/console/departments", "/console/departments/<int:department_id>", "/console/classifier",
             "/console/classifier/history", "/console/classifier/history/<int:run_id>",
             "/console/classifier/history/<int:run_id>/start", "/console/classifier/history/<int:run_id>/promote",
+            "/console/classifier/history/<int:run_id>/delete",
             "/console/classifier/mapping", "/console/classifier/default", "/console/open311-keys",
             "/console/open311-keys/<int:key_id>/revoke",
             "/console/overview", "/console/report.xlsx", "/console/register-template.xlsx", "/console/votes",

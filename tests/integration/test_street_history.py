@@ -284,3 +284,42 @@ def test_only_this_streets_corrections_in_the_uploads_labels_are_trained_on(app,
     # Only the street's re-routing to 物业 is in this upload's labels (物业服务中心); 公安's label here is 公安办.
     assert run.result["corrections"] == 1
     assert "治安" not in run.result["labels"] and "公安" not in run.result["labels"]
+
+
+def test_an_upload_and_its_candidate_are_deleted_but_a_promoted_ones_record_stays(app, client, street_officer):
+    from core.audit import AuditEntry
+    from web.classifier import store
+
+    officer, _ = street_officer
+    login(client, officer.username)
+    _upload(client, history_csv())
+    run_id = db.session.scalar(select(TrainingRun.id))
+    token = csrf_token(client, f"/console/classifier/history/{run_id}")
+    client.post(f"/console/classifier/history/{run_id}/start",
+                data={"csrf_token": token, "text": ["诉求内容"], "label": "承办单位"})
+    assert train_uploads(app.config) == run_id
+    db.session.expire_all()
+    candidate = store().directory / db.session.get(TrainingRun, run_id).result["file"]
+    assert candidate.exists()
+    kept = client.post(f"/console/classifier/history/{run_id}/delete", data={"csrf_token": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "请先勾选确认" in kept and db.session.get(TrainingRun, run_id) is not None
+    gone = client.post(f"/console/classifier/history/{run_id}/delete", data={"csrf_token": token, "confirm": "1"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已删除" in gone and not candidate.exists()
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(TrainingRun)) == 0
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "classifier.delete_upload")) == 1
+    assert client.get(f"/console/classifier/history/{run_id}").status_code == 404
+
+    _upload(client, history_csv())
+    run = db.session.scalar(select(TrainingRun))
+    token = csrf_token(client, f"/console/classifier/history/{run.id}")
+    client.post(f"/console/classifier/history/{run.id}/start",
+                data={"csrf_token": token, "text": ["诉求内容"], "label": "承办单位"})
+    train_uploads(app.config)
+    client.post(f"/console/classifier/history/{run.id}/promote", data={"csrf_token": token, "confirm": "1"})
+    refused = client.post(f"/console/classifier/history/{run.id}/delete", data={"csrf_token": token, "confirm": "1"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "已经启用过" in refused and db.session.get(TrainingRun, run.id) is not None

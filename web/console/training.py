@@ -86,6 +86,23 @@ def training_promote(run_id):
     return redirect(url_for(".training_run", run_id=run_id))
 
 
+@bp.post("/classifier/history/<int:run_id>/delete")
+def training_delete(run_id):
+    run = _run_or_404(run_id)
+    try:
+        if request.form.get("confirm") != "1":
+            raise history.HistoryRefused("请先勾选确认，再删除。")
+        name = run.filename
+        history.delete(run, current_user, store())
+    except history.HistoryRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+        return redirect(url_for(".training_run", run_id=run_id))
+    db.session.commit()
+    flash(f"已删除 {name} 和用它训练的模型。", "info")
+    return redirect(url_for(".training_runs"))
+
+
 @bp.post("/classifier/mapping")
 def label_mapping():
     """Street staff map each label of the model in use to one of the street's departments."""
