@@ -49,6 +49,20 @@ def _upload(client, data: bytes, name="history.csv"):
                        content_type="multipart/form-data")
 
 
+def _trained(app, client, corrections: bool = True) -> tuple[int, str]:
+    """Upload the history, choose its columns and let the scheduler's job train it, as the officer does:
+    (the run's id, a CSRF token for its page)."""
+    _upload(client, history_csv())
+    run_id = db.session.scalar(select(TrainingRun.id).order_by(TrainingRun.id.desc()))
+    token = csrf_token(client, f"/console/classifier/history/{run_id}")
+    client.post(f"/console/classifier/history/{run_id}/start",
+                data={"csrf_token": token, "text": ["诉求内容"], "label": "承办单位",
+                      "corrections": "1" if corrections else ""})
+    assert train_uploads(app.config) == run_id
+    db.session.expire_all()
+    return run_id, token
+
+
 def test_upload_choose_train_compare_promote(app, client, street_officer):
     officer, _ = street_officer
     login(client, officer.username)
@@ -96,14 +110,8 @@ def test_a_streets_promoted_model_routes_its_tickets_only_and_it_can_go_back(app
     other_officer = factories.user("street", street_=elsewhere.community.street)
     db.session.commit()
     login(client, officer.username)
-    _upload(client, history_csv())
-    run = db.session.scalar(select(TrainingRun))
-    token = csrf_token(client, f"/console/classifier/history/{run.id}")
-    client.post(f"/console/classifier/history/{run.id}/start",
-                data={"csrf_token": token, "text": ["诉求内容"], "label": "承办单位", "corrections": "1"})
-    assert train_uploads(app.config) == run.id
-    db.session.expire_all()
-    run = db.session.get(TrainingRun, run.id)
+    run_id, token = _trained(app, client)
+    run = db.session.get(TrainingRun, run_id)
     client.post(f"/console/classifier/history/{run.id}/promote", data={"csrf_token": token, "confirm": "1"})
 
     text = "家里没有自来水了，水龙头一滴水都没有，从早上停到现在"
@@ -272,14 +280,8 @@ def test_only_this_streets_corrections_in_the_uploads_labels_are_trained_on(app,
     db.session.commit()
 
     login(client, officer.username)
-    _upload(client, history_csv())
-    run = db.session.scalar(select(TrainingRun))
-    token = csrf_token(client, f"/console/classifier/history/{run.id}")
-    client.post(f"/console/classifier/history/{run.id}/start",
-                data={"csrf_token": token, "text": ["诉求内容"], "label": "承办单位", "corrections": "1"})
-    assert train_uploads(app.config) == run.id
-    db.session.expire_all()
-    run = db.session.get(TrainingRun, run.id)
+    run_id, token = _trained(app, client)
+    run = db.session.get(TrainingRun, run_id)
     assert run.status == "done", run.message
     # Only the street's re-routing to 物业 is in this upload's labels (物业服务中心); 公安's label here is 公安办.
     assert run.result["corrections"] == 1
@@ -292,13 +294,7 @@ def test_an_upload_and_its_candidate_are_deleted_but_a_promoted_ones_record_stay
 
     officer, _ = street_officer
     login(client, officer.username)
-    _upload(client, history_csv())
-    run_id = db.session.scalar(select(TrainingRun.id))
-    token = csrf_token(client, f"/console/classifier/history/{run_id}")
-    client.post(f"/console/classifier/history/{run_id}/start",
-                data={"csrf_token": token, "text": ["诉求内容"], "label": "承办单位"})
-    assert train_uploads(app.config) == run_id
-    db.session.expire_all()
+    run_id, token = _trained(app, client, corrections=False)
     candidate = store().directory / db.session.get(TrainingRun, run_id).result["file"]
     assert candidate.exists()
     kept = client.post(f"/console/classifier/history/{run_id}/delete", data={"csrf_token": token},
@@ -313,13 +309,8 @@ def test_an_upload_and_its_candidate_are_deleted_but_a_promoted_ones_record_stay
         AuditEntry.action == "classifier.delete_upload")) == 1
     assert client.get(f"/console/classifier/history/{run_id}").status_code == 404
 
-    _upload(client, history_csv())
-    run = db.session.scalar(select(TrainingRun))
-    token = csrf_token(client, f"/console/classifier/history/{run.id}")
-    client.post(f"/console/classifier/history/{run.id}/start",
-                data={"csrf_token": token, "text": ["诉求内容"], "label": "承办单位"})
-    train_uploads(app.config)
-    client.post(f"/console/classifier/history/{run.id}/promote", data={"csrf_token": token, "confirm": "1"})
-    refused = client.post(f"/console/classifier/history/{run.id}/delete", data={"csrf_token": token, "confirm": "1"},
+    run_id, token = _trained(app, client, corrections=False)
+    client.post(f"/console/classifier/history/{run_id}/promote", data={"csrf_token": token, "confirm": "1"})
+    refused = client.post(f"/console/classifier/history/{run_id}/delete", data={"csrf_token": token, "confirm": "1"},
                           follow_redirects=True).get_data(as_text=True)
-    assert "已经启用过" in refused and db.session.get(TrainingRun, run.id) is not None
+    assert "已经启用过" in refused and db.session.get(TrainingRun, run_id) is not None
