@@ -180,9 +180,16 @@ def add_key(name, street):
 
 @cli.command("revoke-key")
 @click.argument("name")
-def revoke_key(name):
+@click.option("--street", default=None, help="The street whose key it is (needed when several streets use the name).")
+def revoke_key(name, street):
+    street_id = None
+    if street is not None:
+        found = db.session.scalar(select(Street).where(Street.name == street))
+        if found is None:
+            raise click.ClickException(f"no street named {street!r}")
+        street_id = found.id
     try:
-        open311.revoke_key(name)
+        open311.revoke_key(name, street_id=street_id)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()

@@ -233,17 +233,23 @@ def promote(run: TrainingRun, actor, store: ModelStore) -> str:
     return model.version
 
 
+def in_use(run: TrainingRun, store: ModelStore) -> bool:
+    """Whether the run's model is the one its street (or, for an admin's run, every street) routes with now."""
+    current = store.current(run.street_id)
+    return bool(run.result) and current is not None and current.version == run.result.get("candidate")
+
+
 def delete(run: TrainingRun, actor, store: ModelStore) -> None:
-    """Delete an upload (residents' words are in it) and its candidate model; not while it trains, and not one
-    whose model was promoted (that record says where the model in use came from)."""
+    """Delete an upload's data (residents' words are in it) and its candidate model; the row stays, marked
+    deleted, as the record the audit log points to. Not while it trains, nor while its model is in use."""
     if run.status in ("queued", "running"):
         raise HistoryRefused("正在训练，完成后才能删除。")
-    if run.promoted_at is not None:
-        raise HistoryRefused("这份数据训练的模型已经启用过，记录要保留。")
+    if in_use(run, store):
+        raise HistoryRefused("这份数据训练的模型正在使用，先改回默认模型或启用别的模型，才能删除。")
     if run.result and run.result.get("file"):
         (store.directory / Path(run.result["file"]).name).unlink(missing_ok=True)
+    run.data, run.status = b"", "deleted"
     audit.record(actor, "classifier.delete_upload", f"training:{run.id}", run.filename)
-    db.session.delete(run)
     db.session.flush()
 
 
@@ -255,7 +261,7 @@ def back_to_default(actor, street_id: int, store: ModelStore) -> None:
 
 def runs_for(user) -> list[TrainingRun]:
     """The uploads a street officer (their street's) or an admin (all) may see, newest first."""
-    query = select(TrainingRun).order_by(TrainingRun.id.desc()).limit(20)
+    query = select(TrainingRun).where(TrainingRun.status != "deleted").order_by(TrainingRun.id.desc()).limit(20)
     if user.role != Role.ADMIN:
         query = query.where(TrainingRun.street_id == user.street_id)
     return db.session.scalars(query).all()
@@ -263,7 +269,7 @@ def runs_for(user) -> list[TrainingRun]:
 
 def run_for(user, run_id: int) -> TrainingRun | None:
     run = db.session.get(TrainingRun, run_id)
-    if run is None or (user.role != Role.ADMIN and run.street_id != user.street_id):
+    if run is None or run.status == "deleted" or (user.role != Role.ADMIN and run.street_id != user.street_id):
         return None
     return run
 

@@ -144,7 +144,7 @@ class RoutingCorrection(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     complaint_id = db.Column(db.ForeignKey("complaint.id"), nullable=False, unique=True)
     text = db.Column(db.Text, nullable=False)
-    predicted = db.Column(db.String(20), nullable=False, default="")  # the classifier's best guess, if any
+    predicted = db.Column(db.String(60), nullable=False, default="")  # the classifier's best guess (a label), if any
     department_code = db.Column(db.String(20), nullable=False)
     actor_id = db.Column(db.ForeignKey("user.id"), nullable=False)
     at = db.Column(UTCDateTime, nullable=False, default=utcnow)
@@ -211,10 +211,12 @@ class TrainingRun(db.Model):
     created_by = db.relationship("User")
 
     __table_args__ = (
-        db.CheckConstraint("status IN ('uploaded', 'queued', 'running', 'done', 'failed')", name="status_known"),
+        db.CheckConstraint("status IN ('uploaded', 'queued', 'running', 'done', 'failed', 'deleted')",
+                           name="status_known"),
     )
 
-    STATUS_LABELS = {"uploaded": "待选列", "queued": "排队中", "running": "训练中", "done": "已完成", "failed": "失败"}
+    STATUS_LABELS = {"uploaded": "待选列", "queued": "排队中", "running": "训练中", "done": "已完成", "failed": "失败",
+                     "deleted": "已删除"}
 
     @property
     def status_label(self) -> str:
@@ -226,10 +228,17 @@ class Open311Key(db.Model):
     scoped to one street. Only the key's SHA-256 is kept: the key is a random 256-bit string shown once."""
 
     id = db.Column(db.Integer, primary_key=True)
-    name = db.Column(db.String(60), nullable=False, unique=True)
+    name = db.Column(db.String(60), nullable=False)
     street_id = db.Column(db.ForeignKey("street.id"), nullable=False, index=True)
     key_sha256 = db.Column(db.String(64), nullable=False, unique=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     revoked_at = db.Column(UTCDateTime)
 
     street = db.relationship("Street")
+
+    # A name is one live key of one street: each street names its own systems ("12345热线"), and a revoked
+    # key's name can be given to its replacement.
+    __table_args__ = (
+        db.Index("uq_open311_key_live_name", "street_id", "name", unique=True,
+                 sqlite_where=db.text("revoked_at IS NULL"), postgresql_where=db.text("revoked_at IS NULL")),
+    )

@@ -54,8 +54,9 @@ def add_key(name: str, street: Street, actor=None) -> str:
     name = name.strip()
     if not name or len(name) > 60:
         raise ValueError("系统名称要写 1 到 60 个字。")
-    if db.session.scalar(select(Open311Key.id).where(Open311Key.name == name)) is not None:
-        raise ValueError(f"已经有名为“{name}”的密钥，请换一个名称。")
+    if db.session.scalar(select(Open311Key.id).where(Open311Key.street_id == street.id, Open311Key.name == name,
+                                                     Open311Key.revoked_at.is_(None))) is not None:
+        raise ValueError(f"本街道已经有名为“{name}”的有效密钥：请换一个名称，或先停用它。")
     key = secrets.token_urlsafe(32)
     db.session.add(Open311Key(name=name, street_id=street.id, key_sha256=_digest(key)))
     audit.record(actor, "open311.add_key", f"street:{street.id}", name)
@@ -68,9 +69,12 @@ def revoke_key(name: str, actor=None, street_id: int | None = None) -> Open311Ke
     query = select(Open311Key).where(Open311Key.name == name, Open311Key.revoked_at.is_(None))
     if street_id is not None:
         query = query.where(Open311Key.street_id == street_id)
-    row = db.session.scalar(query)
-    if row is None:
+    rows = db.session.scalars(query).all()
+    if len(rows) > 1:
+        raise ValueError(f"几个街道都有名为“{name}”的有效密钥：请说明是哪个街道的。")
+    if not rows:
         raise ValueError(f"没有名为“{name}”的有效密钥。")
+    row = rows[0]
     row.revoked_at = db_now(db.session)
     audit.record(actor, "open311.revoke_key", f"street:{row.street_id}", name)
     db.session.flush()

@@ -301,7 +301,7 @@ def assign(complaint: Complaint, department: Department, actor, note: str = "") 
     now = db_now(db.session)
     _assign(complaint, department, actor, now, note or (f"从{was}改派" if was else "人工分派"), notify=True)
     complaint.routed_by = "worker"
-    predicted = complaint.suggestions[0]["code"] if complaint.suggestions else ""
+    predicted = (complaint.suggestions[0]["code"] if complaint.suggestions else "")[:60]  # labels are kept to 60
     correction = db.session.scalar(select(RoutingCorrection).where(RoutingCorrection.complaint_id == complaint.id))
     if correction is None:
         db.session.add(RoutingCorrection(complaint_id=complaint.id, text=complaint.text, predicted=predicted,

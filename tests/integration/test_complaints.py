@@ -435,6 +435,21 @@ def test_an_emergency_is_taken_past_the_hourly_limit_and_the_hotlines_tickets_do
     assert db.session.scalars(select(Complaint).order_by(Complaint.id.desc())).first().urgent
 
 
+def test_a_re_routing_keeps_a_long_12345_label(estate, worker):
+    """A street's own model names bureaus as its 12345 export does, often at length: a worker re-routes such a
+    ticket and the correction keeps the label (the database refused it past 20 characters)."""
+    from core.complaints import tickets
+    from core.register.lookup import flat_by_code
+    from web.classifier import router
+
+    complaint, _ = tickets.file_complaint("小区后面的山体有滑坡的迹象", "web", router(), flat=flat_by_code(estate, "3-1-101"))
+    label = "市自然资源和规划局（市林业局）高新技术产业开发区分局"
+    complaint.suggestions = [{"code": label, "probability": 0.5}]
+    tickets.assign(complaint, by_code("住建", estate.community.street_id), worker)
+    db.session.commit()
+    assert db.session.scalar(select(RoutingCorrection.predicted)) == label
+
+
 def test_a_resident_cannot_flood_the_queue(phone, worker, client):
     from core.complaints.tickets import MAX_COMPLAINTS_PER_OWNER_HOUR
 

@@ -87,12 +87,20 @@ def test_a_street_officer_issues_a_key_in_the_console_sees_it_once_and_revokes_i
     assert post(client, key).status_code == 200  # the key works at once, for this street
     again = client.post("/console/open311-keys", data={"csrf_token": token, "name": "12345热线"},
                         follow_redirects=True).get_data(as_text=True)
-    assert "已经有名为“12345热线”的密钥" in again
+    assert "本街道已经有名为“12345热线”的有效密钥" in again
     row = db.session.scalar(select(Open311Key))
     client.post(f"/console/open311-keys/{row.id}/revoke", data={"csrf_token": token})  # not ticked: kept
     assert post(client, key, description="另一件事").status_code == 200
     client.post(f"/console/open311-keys/{row.id}/revoke", data={"csrf_token": token, "confirm": "1"})
     assert_error(post(client, key, description="第三件事"), 403)
+    # The revoked key's name goes to its replacement; another street names its own 12345热线 too.
+    page = client.post("/console/open311-keys", data={"csrf_token": token, "name": "12345热线"}).get_data(as_text=True)
+    assert "只显示这一次" in page
+    other = factories.street()
+    db.session.commit()
+    assert add_key(app, "12345热线", other.name)
+    assert app.test_cli_runner().invoke(args=["open311", "revoke-key", "12345热线"]).exit_code != 0  # which one?
+    assert app.test_cli_runner().invoke(args=["open311", "revoke-key", "12345热线", "--street", other.name]).exit_code == 0
 
 
 def test_services_have_the_spec_fields_in_json_and_xml(client, estate):

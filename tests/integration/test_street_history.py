@@ -304,13 +304,24 @@ def test_an_upload_and_its_candidate_are_deleted_but_a_promoted_ones_record_stay
                        follow_redirects=True).get_data(as_text=True)
     assert "已删除" in gone and not candidate.exists()
     db.session.expire_all()
-    assert db.session.scalar(select(func.count()).select_from(TrainingRun)) == 0
+    deleted = db.session.get(TrainingRun, run_id)  # the record the audit entry names stays, without the data
+    assert deleted.status == "deleted" and deleted.data == b""
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "classifier.delete_upload")) == 1
     assert client.get(f"/console/classifier/history/{run_id}").status_code == 404
 
+    assert f"/console/classifier/history/{run_id}" not in client.get("/console/classifier/history").get_data(
+        as_text=True)
+
     run_id, token = _trained(app, client, corrections=False)
+    assert run_id != deleted.id
     client.post(f"/console/classifier/history/{run_id}/promote", data={"csrf_token": token, "confirm": "1"})
     refused = client.post(f"/console/classifier/history/{run_id}/delete", data={"csrf_token": token, "confirm": "1"},
                           follow_redirects=True).get_data(as_text=True)
-    assert "已经启用过" in refused and db.session.get(TrainingRun, run_id) is not None
+    assert "正在使用" in refused and db.session.get(TrainingRun, run_id).status == "done"
+    # Back to the default: the run can be promoted again from its page, or deleted.
+    client.post("/console/classifier/default", data={"csrf_token": token, "confirm": "1"})
+    page = client.get(f"/console/classifier/history/{run_id}").get_data(as_text=True)
+    assert "现在没有在用" in page and 'id="promote"' in page and 'id="delete-upload"' in page
+    client.post(f"/console/classifier/history/{run_id}/promote", data={"csrf_token": token, "confirm": "1"})
+    assert store().has_own(db.session.get(TrainingRun, run_id).street_id)

@@ -51,7 +51,8 @@ def training_upload():
 def training_run(run_id):
     run = _run_or_404(run_id)
     current = store().current(run.street_id)  # what this street routes with now
-    return render_template("console/training_run.html", run=run, current=current, threshold=router().threshold)
+    return render_template("console/training_run.html", run=run, current=current, threshold=router().threshold,
+                           in_use=history.in_use(run, store()))
 
 
 @bp.post("/classifier/history/<int:run_id>/start")
@@ -99,7 +100,7 @@ def training_delete(run_id):
         flash(str(refused), "error")
         return redirect(url_for(".training_run", run_id=run_id))
     db.session.commit()
-    flash(f"已删除 {name} 和用它训练的模型。", "info")
+    flash(f"已删除 {name} 的数据和用它训练的模型。", "info")
     return redirect(url_for(".training_runs"))
 
 
