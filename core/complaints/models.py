@@ -23,7 +23,7 @@ class Complaint(db.Model):
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     # Routing: the classifier's top suggestions [{"code", "probability"}], the words behind the best one.
     department_id = db.Column(db.ForeignKey("department.id"), index=True)
-    routed_by = db.Column(db.String(10))  # model | worker | system (Open311)
+    routed_by = db.Column(db.String(10))  # model | worker | system (Open311) | rule (an emergency, urgency.DEPARTMENT)
     suggestions = db.Column(JSON, nullable=False, default=list)
     key_words = db.Column(JSON, nullable=False, default=list)
     model_version = db.Column(db.String(40), nullable=False, default="")

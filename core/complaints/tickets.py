@@ -106,10 +106,15 @@ def file_complaint(text: str, channel: str, router: Router, *, flat=None, owner=
     if original is not None:
         _link(complaint, original, actor, now, router, notify)
     else:
+        certain = (department_for_label(urgency.DEPARTMENT[emergency.reason], complaint.estate_id)
+                   if emergency is not None and emergency.reason in urgency.DEPARTMENT else None)
         if department is not None:
             complaint.routed_by = "system"
             # The intake note may name the caller: it stays on the 受理 entry, for the staff.
             _assign(complaint, department, actor, now, "按对接系统指定的部门派单", notify)
+        elif certain is not None:
+            complaint.routed_by = "rule"
+            _assign(complaint, certain, actor, now, f"紧急（{emergency.reason}），按规则直接派单", notify)
         elif best is not None:
             _assign_if_sure(complaint, best, router, now, notify=notify)
         if emergency is not None:

@@ -43,6 +43,12 @@ RULES = (
      r"|(空调外机|外机|空调架|支架|架子|防盗网|雨棚|花盆|招牌|太阳能).{0,6}(锈断|断了|松动|松了|摇摇晃晃|晃动)", None, "请不要从下面走，看到的人请提醒绕行。"),
 )
 
+# Emergencies whose department is never in doubt go there at once, whatever the classifier in use names (a
+# street's 12345 model knows no 燃气) and however unsure it is: a gas leak is the gas company's, a person
+# trapped in a lift the property company's (it calls the lift's maintainer). A burst pipe or a live wire may be
+# the utility's or the property company's, a fire is 119's: those are left to the classifier and the workers.
+DEPARTMENT = {"燃气泄漏": "燃气", "漏气": "燃气", "电梯困人": "物业"}
+
 # Words in a clause before the match that deny it, and after it that say it is over.
 NEGATION_BEFORE = re.compile(r"(没有|没|無|无|不是|并非|未|不再|不会|不存在|排除)")
 OVER_AFTER = re.compile(r"^.{0,6}(没有了|没了|消失|散了|已经修好|修好了|已修好|排除|解决了|救出来了|已经好了)")

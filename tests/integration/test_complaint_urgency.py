@@ -143,3 +143,25 @@ def test_a_workers_phone_entry_of_an_emergency_is_urgent_and_the_worker_is_told(
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "complaint.urgent"))
     assert entry.actor_id == worker.id
     assert [p.openid for p in duty_pushes()] == ["o-duty-li"]
+
+
+def test_a_gas_leak_or_a_trapped_person_goes_straight_to_its_department_whatever_the_model(estate):
+    """A street whose own model knows only 12345 bureaus (or no model, or a model unsure of itself) still sends a
+    gas leak to the gas company and a person trapped in a lift to the property company, at once."""
+    from core.complaints.tickets import Router, file_complaint
+    from nlp.corpus import Corpus, shipped
+    from nlp.training import train
+
+    corpus = shipped()
+    bureaus = train(Corpus(corpus.texts, tuple(label + "办" for label in corpus.labels)))  # no label is a code
+    flats = factories.flats_of(estate)
+    for router in (Router(bureaus, 0.7), Router(None, 0.7), Router(bureaus, 1.01)):
+        gas, _ = file_complaint("家里燃气管道漏气了，嘶嘶响", "web", router, flat=flats[0])
+        lift, _ = file_complaint("电梯卡在三楼了，我妈被困在里面出不来", "web", router, flat=flats[1])
+        assert (gas.department.code, gas.routed_by, gas.urgent) == ("燃气", "rule", True)
+        assert (lift.department.code, lift.routed_by, lift.urgent) == ("物业", "rule", True)
+        assert "按规则直接派单" in gas.events[-1].note
+        db.session.rollback()
+    # A burst pipe may be the utility's or the property company's: the model and the workers decide.
+    pipe, _ = file_complaint("楼下水管爆了，水一直往外喷", "web", Router(None, 0.7), flat=flats[2])
+    assert pipe.urgent and pipe.department is None and pipe.routed_by is None
