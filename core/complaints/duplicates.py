@@ -23,7 +23,8 @@ _PLACE = re.compile(r"[\d０-９一二三四五六七八九十两]+\s*(号楼|�
 _FILLER = re.compile(r"[的了在是我们家里有都很太又也就还啊呢吧那这个一直天天好几什么时候请麻烦尽快赶紧快点帮忙处理下]"
                      r"|[，。！？、,.!?；;：:\s]")
 # Things residents report; two texts naming different ones, and none in common, are different problems.
-OBJECTS = ("电梯", "门禁|单元门|防盗门", "灯", "下水道|化粪池|污水", "水管|管道|爆管", "暖气", "水表", "电表", "燃气表",
+# "单元门口" is a place (at the entrance), not the door; a street lamp is not a stairwell light.
+OBJECTS = ("电梯", "门禁|单元门(?!口)|防盗门", "路灯", "(?<!路)灯", "台阶|地面|路面|地砖", "下水道|化粪池|污水", "水管|管道|爆管", "暖气", "水表", "电表", "燃气表",
            "宽带|网络|网速", "电视", "杂物", "垃圾", "烧烤|摊", "树|绿化|草坪", "监控", "停车|车位|乱停", "充电",
            "漏水|渗水", "停水", "停电", "噪音|吵", "井盖", "外墙|墙皮|瓷砖", "屋顶|楼顶|顶楼", "燃气|煤气|天然气")
 _OBJECTS = tuple(re.compile(pattern) for pattern in OBJECTS)
