@@ -159,10 +159,12 @@ def register_create_estate(community, name, year_built, buildings, address):
 @click.option("--name", required=True, help="The street office's name, e.g. 雁江街道.")
 def register_create_street(name):
     """Add a street office (audited)."""
+    from core.complaints.departments import seed_defaults
     from core.register.admin import RegisterError, create_street
 
     try:
         street = create_street(None, name)
+        seed_defaults(street)  # its officers find the default departments, not an empty list
     except RegisterError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None

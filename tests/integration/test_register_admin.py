@@ -73,6 +73,13 @@ def test_admins_add_streets_and_street_staff_add_communities_in_their_own_street
     assert "越权社区" not in [c.name for c in db.session.scalars(select(Community))]
     assert [e.actor.username for e in _audits("register.community_create")] == ["wang"]
     assert [e.actor.username for e in _audits("register.street_create")] == ["boss"]
+    # The new street's officers find the default departments, not an empty list.
+    from core.complaints.departments import DEFAULTS
+    from core.complaints.models import Department
+    from core.register.models import Street
+
+    west = db.session.scalar(select(Street).where(Street.name == "城西街道"))
+    assert len(db.session.scalars(select(Department).where(Department.street_id == west.id)).all()) == len(DEFAULTS)
 
 
 def test_a_worker_corrects_one_flat_and_one_owner_and_bad_input_changes_nothing(client):

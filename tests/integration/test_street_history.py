@@ -325,3 +325,15 @@ def test_an_upload_and_its_candidate_are_deleted_but_a_promoted_ones_record_stay
     assert "现在没有在用" in page and 'id="promote"' in page and 'id="delete-upload"' in page
     client.post(f"/console/classifier/history/{run_id}/promote", data={"csrf_token": token, "confirm": "1"})
     assert store().has_own(db.session.get(TrainingRun, run_id).street_id)
+
+
+def test_the_street_officer_is_not_offered_the_phone_entry_that_only_workers_may_use(app, client, street_officer):
+    officer, estate = street_officer
+    login(client, officer.username)
+    assert "登记电话报修" not in client.get("/console/complaints").get_data(as_text=True)
+    assert client.get("/console/complaints/new").status_code == 404
+    worker = factories.user("worker", estate.community)
+    db.session.commit()
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/console/")})
+    login(client, worker.username)
+    assert "登记电话报修" in client.get("/console/complaints").get_data(as_text=True)

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from core.accounts import Role
+from core.complaints import departments
 from core.db import db
 from core.register.admin import (ESTATE_FACTS, RegisterError, create_community, create_street, save_estate, update_flat,
                                  update_owner)
@@ -39,6 +40,7 @@ def add_street():
         abort(400)
     try:
         street = create_street(current_user, request.form.get("name", ""))
+        departments.seed_defaults(street)  # its officers find the default departments, not an empty list
     except RegisterError as error:
         db.session.rollback()
         flash(str(error), "error")
