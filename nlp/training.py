@@ -172,8 +172,10 @@ def check_trainable(corpus: Corpus) -> None:
     MIN_PER_LABEL messages. Read by street staff in the console as well as by the CLI's operator: in Chinese."""
     thin = {label: n for label, n in corpus.counts().items() if n < MIN_PER_LABEL}
     if thin:
-        raise CorpusError(f"每个类别至少要有 {MIN_PER_LABEL} 条训练数据，这些类别太少："
-                          + "、".join(f"{label}（{n} 条）" for label, n in thin.items()))
+        listed = "、".join(f"{label}（{n} 条）" for label, n in list(thin.items())[:5])
+        more = f"等 {len(thin)} 个类别" if len(thin) > 5 else ""
+        raise CorpusError(f"每个类别至少要有 {MIN_PER_LABEL} 条训练数据，这些类别太少：{listed}{more}"
+                          + ("。是不是选错了部门列？" if len(thin) > len(corpus.counts()) / 2 else ""))
     if len(corpus.counts()) < 3:
         raise CorpusError(f"至少要有三个类别才能训练分类模型，这份数据只有 {len(corpus.counts())} 个。")
 

@@ -80,7 +80,8 @@ def _header_at(rows: list[list[str]]) -> int:
     filled = [cell for row in rows[:HEADER_SEARCH] for cell in row if cell]
     if not filled:
         raise HistoryRefused("文件是空的（.xlsx 只读第一个工作表）。")
-    raise HistoryRefused(f"文件只有一列（{filled[0][:20]}）：需要内容列和部门列两列，请另存为带这两列的表格。")
+    raise HistoryRefused(f"文件只有一列（{filled[0][:20]}）：需要内容列和部门列两列，请另存为带这两列的表格"
+                         "（.xlsx 只读第一个工作表）。")
 
 
 def upload(actor, filename: str, data: bytes) -> TrainingRun:
@@ -146,13 +147,18 @@ def corpus_of(run: TrainingRun) -> Corpus:
 def _corrections(street_id: int | None, labels: set[str]) -> Corpus:
     """The street's workers' re-routings, in the upload's labels: a department is written as the label the
     street maps to it, or as its code where the code is one of the labels. A re-routing to a department no
-    label of the upload names is left out (it would teach a label the upload does not have), and so are
-    mappings of labels the upload does not have (kept from an earlier model) and other streets' tickets."""
-    label_of = {code: code for code in labels}
-    if street_id is not None:
-        for mapping in db.session.scalars(select(LabelMapping).where(LabelMapping.street_id == street_id,
-                                                                     LabelMapping.label.in_(labels))):
-            label_of[mapping.department.code] = mapping.label
+    label of the upload names, or several do, is left out (it would teach a label the upload does not have,
+    or a guess), and so are mappings of labels the upload does not have (kept from an earlier model) and
+    other streets' tickets."""
+    mapped = {m.label: m.department.code for m in db.session.scalars(
+        select(LabelMapping).where(LabelMapping.street_id == street_id, LabelMapping.label.in_(labels)))} \
+        if street_id is not None else {}
+    names: dict[str, set[str]] = {}  # department code → the upload's labels that send tickets there (as routing does)
+    for label in labels:
+        names.setdefault(mapped.get(label, label), set()).add(label)
+    # A department several labels go to (交通运输 and 环境保护 both to 城管执法) says nothing about which label
+    # the worker meant: such re-routings are left out.
+    label_of = {code: next(iter(found)) for code, found in names.items() if len(found) == 1}
     query = (select(RoutingCorrection.text, RoutingCorrection.department_code)
              .join(Complaint, Complaint.id == RoutingCorrection.complaint_id)
              .join(Estate, Estate.id == Complaint.estate_id).join(Community, Community.id == Estate.community_id)
