@@ -13,8 +13,8 @@ from bot import addresses, voting
 from bot.menu import command_for_key
 from bot.understand import understand
 from bot.voting import MAX_LISTED
-from core.complaints.tickets import (MAX_TEXT, ComplaintRefused, Router, add_chat_photo, file_complaint, for_flat, rate,
-                                     urgent_notice)
+from core.complaints.tickets import (MAX_TEXT, ComplaintRefused, Router, add_chat_photo, earlier_reporter, file_complaint,
+                                     for_flat, rate, urgent_notice)
 from core.consultation import demands, notices, surveys
 from core.consultation.models.demand import CATEGORY_LABELS
 from core.db import db, db_now, local
@@ -342,7 +342,7 @@ def _complain(owner, text: str, router: Router) -> str:
     note = f"（内容超过{MAX_TEXT}字，只保存了前{MAX_TEXT}字。）" if cut else ""
     lead = complaint.lead
     if lead is not complaint:
-        handling = (f"邻居已经报过同一个问题（编号 {lead.ticket}，共 {complaint.reporters} 户反映），合并办理"
+        handling = (f"{earlier_reporter(complaint)}已经报过同一个问题（编号 {lead.ticket}，共 {complaint.reporters} 户反映），合并办理"
                     + (f"，由{lead.department.name}负责" if lead.department and lead.status != "returned" else "")
                     + "。" + urgent_notice(lead))
     elif complaint.urgent:

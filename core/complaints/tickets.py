@@ -202,6 +202,12 @@ def urgent_advice(complaint: Complaint) -> str:
     return emergency.advice if emergency else ""
 
 
+def earlier_reporter(complaint: Complaint) -> str:
+    """Who reported the ticket a new one joined, as the resident is told: their own flat, or a neighbour."""
+    lead = complaint.lead
+    return "您家之前" if lead.flat_id is not None and lead.flat_id == complaint.flat_id else "邻居"
+
+
 def urgent_notice(complaint: Complaint) -> str:
     """The sentence that tells the resident the ticket is handled as an emergency ("" if it is not one)."""
     if not complaint.urgent:

@@ -154,12 +154,19 @@ def test_a_worker_unlinks_a_wrong_match_and_it_becomes_its_own_job(neighbours, c
 def test_a_flat_reporting_again_counts_once_and_a_phone_call_is_linked_with_the_worker_told(
         neighbours, client, worker, estate):
     neighbours["3-1-101"].say("报修 家里停水了，一滴水都没有")
-    neighbours["3-1-101"].say("报修 我们楼停水了，什么时候来水")  # the same flat again, after a while
+    reply = neighbours["3-1-101"].say("报修 我们楼停水了，什么时候来水")  # the same flat again, after a while
+    assert "您家之前已经报过同一个问题" in reply and "邻居" not in reply
     first, again = tickets()
     assert again.duplicate_of_id == first.id and first.reporters == 1
     login(client, worker.username)
+    token = csrf_token(client, "/console/complaints/new")
+    refused = client.post("/console/complaints/new", data={
+        "csrf_token": token, "estate": estate.id, "flat": "3-2-202", "caller_phone": "abc123",
+        "text": "来电：3栋停水了，一滴水也没有"})
+    assert refused.status_code == 422 and "回电号码不像电话号码" in refused.get_data(as_text=True)
+    assert len(tickets()) == 2
     page = client.post("/console/complaints/new", data={
-        "csrf_token": csrf_token(client, "/console/complaints/new"), "estate": estate.id, "flat": "3-2-202",
+        "csrf_token": token, "estate": estate.id, "flat": "3-2-202", "caller_phone": "028-12345678",
         "text": "来电：3栋停水了，一滴水也没有"}, follow_redirects=True).get_data(as_text=True)
     call = tickets()[-1]
     assert call.duplicate_of_id == first.id and first.reporters == 2

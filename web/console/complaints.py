@@ -10,7 +10,7 @@ from core.complaints.models import Department
 from core.db import db
 from core.register import scope
 from core.register.lookup import flat_by_code
-from core.register.privacy import mask_name
+from core.register.privacy import looks_like_phone, mask_name
 from web.classifier import router, store
 from web.console.routes import bp
 
@@ -137,7 +137,9 @@ def complaint_new():
         flat = flat_by_code(estate, form["flat"]) if estate and form["flat"] else None
         problem = ("请选择小区。" if estate is None else
                    f"{estate.name}没有房屋 {form['flat']}，请按“楼栋-单元-房号”填写，如 1-2-301 或 1栋2单元301。"
-                   if form["flat"] and flat is None else None)
+                   if form["flat"] and flat is None else
+                   "回电号码不像电话号码：手机 11 位，座机可带区号，如 028-12345678。"
+                   if form["caller_phone"] and not looks_like_phone(form["caller_phone"]) else None)
         if problem is None:
             try:
                 # Who called, for calling back: on the intake entry, which only the staff read.

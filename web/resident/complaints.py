@@ -44,7 +44,8 @@ def file_complaint():
                                tickets=tickets.for_flat(g.owner.flat_id, limit=20)), 422
     db.session.commit()
     flash(f"已受理，编号 {complaint.ticket}。" + (f"内容超过{tickets.MAX_TEXT}字，只保存了前面部分。" if cut else "")
-          + (f"邻居已经报过同一个问题（编号 {complaint.lead.ticket}），合并办理。" if complaint.duplicate_of else "")
+          + (f"{tickets.earlier_reporter(complaint)}已经报过同一个问题（编号 {complaint.lead.ticket}），合并办理。"
+             if complaint.duplicate_of else "")
           + tickets.urgent_notice(complaint.lead), "info")
     return redirect(url_for(".my_complaint", complaint_id=complaint.id))
 
