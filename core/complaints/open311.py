@@ -308,8 +308,10 @@ def file_request(key: Open311Key, form: dict, router: tickets.Router) -> tuple[C
         raise Open311Error(400, "description not provided: the department needs to know the problem.")
     if len(description) > MAX_DESCRIPTION:
         raise Open311Error(400, f"description is longer than {MAX_DESCRIPTION} characters.")
-    contact = " ".join(p for p in (form.get("last_name", ""), form.get("first_name", ""), form.get("phone", ""))
-                       if p and p.strip())
+    last, first = (form.get("last_name") or "").strip(), (form.get("first_name") or "").strip()
+    chinese = re.fullmatch(r"[\u4e00-\u9fff·]*", last + first) is not None  # 刘 + 明 is 刘明; John Smith keeps its space
+    name = (last + first) if chinese else " ".join(p for p in (first, last) if p)
+    contact = " ".join(p for p in (name, (form.get("phone") or "").strip()) if p)
     note = f"经 Open311（{key.name}）受理" + (f"，来人 {contact}" if contact else "")
     # A client retrying a POST whose answer it lost gets the request it made, not an error.
     text, _ = tickets.clean(description, routed=False)

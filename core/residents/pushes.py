@@ -95,7 +95,10 @@ def complaint_status(complaint, event) -> bool:
     if openid is None:
         return False
     # A template's `phrase` keyword holds 5 characters: the request to rate goes into the summary.
-    summary = {"resolved": "已办结，请点开评价", "declined": "点开看原因"}.get(event.status, complaint.summary)
+    # A `thing` keyword holds 20 characters: an assignment names the department (a re-routing's news).
+    summary = {"resolved": "已办结，请点开评价", "declined": "点开看原因",
+               "assigned": f"由{event.department.name}办理"[:20] if event.department else complaint.summary,
+               }.get(event.status, complaint.summary)
     return enqueue(f"complaint_status:{event.id}", openid, "complaint_status",
                    {"ticket": complaint.ticket, "status": event.status_label, "summary": summary},
                    f"/r/complaints/{complaint.id}")

@@ -87,6 +87,8 @@ def test_a_neighbour_reporting_the_same_problem_joins_the_open_ticket_and_hears_
     first, second = tickets()
     assert first.department_id == other.id and second.department_id is None
     assert status_pushes("o-zhang") == ["已派单"] and status_pushes("o-wang") == ["已派单"]
+    assert {p.data["summary"] for p in db.session.scalars(select(Push).where(Push.kind == "complaint_status"))} == {
+        f"由{other.name}办理"}
     assert f"部门：{other.name}（随 {first.ticket} 合并办理）" in client.get(
         f"/console/complaints/{second.id}").get_data(as_text=True)
     assert second.events[-1].department_id == other.id

@@ -129,7 +129,7 @@ def test_services_have_the_spec_fields_in_json_and_xml(client, estate):
 
 
 def test_a_request_is_filed_read_back_and_closed_by_the_departments_system(client, key, estate):
-    response = post(client, key, last_name="张", phone="13800000000")
+    response = post(client, key, last_name="张", first_name="明", phone="13800000000")
     assert response.status_code == 200
     [created] = response.get_json()
     assert set(created) == set(example("spec/post_request_response.json")[0])
@@ -138,7 +138,7 @@ def test_a_request_is_filed_read_back_and_closed_by_the_departments_system(clien
     assert (ticket.channel, ticket.department.code, ticket.status, ticket.routed_by) == (
         "open311", "物业", "assigned", "system")
     assert ticket.flat == flat_by_code(estate, "3-1-101") and "12345热线" in ticket.events[0].note
-    assert "13800000000" in ticket.events[0].note  # the staff can call back
+    assert "来人 张明 13800000000" in ticket.events[0].note  # the staff can call back
 
     [one] = client.get(f"/open311/v2/requests/{ticket.ticket}.json", query_string={"api_key": key}).get_json()
     spec = example("spec/service_request.json")[0]

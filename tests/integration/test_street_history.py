@@ -3,6 +3,7 @@ export, choose the columns, the scheduler's job trains, the officer compares and
 the street's departments, and routing follows the mapping."""
 import csv
 import io
+import json
 import random
 
 import pytest
@@ -128,7 +129,10 @@ def test_a_streets_promoted_model_routes_its_tickets_only_and_it_can_go_back(app
     assert routing.version in page and run.result["candidate"] not in page and "全区默认模型" in page
     from web.classifier import store
 
-    assert store().streets() == {officer.street_id: run.result["candidate"]}  # `flask nlp status` lists it
+    assert store().streets() == {officer.street_id: run.result["candidate"]}
+    status = json.loads(app.test_cli_runner().invoke(args=["nlp", "status"]).output)
+    assert status["streets"] == {str(officer.street_id): {"street": estate.community.street.name,
+                                                          "version": run.result["candidate"]}}
 
     client.post("/logout", data={"csrf_token": csrf_token(client, "/console/")})
     login(client, officer.username)
