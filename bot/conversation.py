@@ -23,6 +23,7 @@ from core.residents.links import issue_link
 from core.votes import objections, proxies
 from core.votes.tally import votes_for_flat
 from nlp.intents import default_model
+from nlp.intent_rules import as_typed
 
 HELP = ("您好！直接说就行，比如“楼道灯坏了”“我同意”。也可以发送这些字：\n"
         "【投票】看正在进行的表决\n"
@@ -149,7 +150,8 @@ def _answer(expecting, openid: str, said: str, heard, message, url: Url, router:
         return _complain(owner, said.strip(), router)
     if what == "rating":
         stars = heard.slots.get("stars") or (int(normal) if normal in ("1", "2", "3", "4", "5") else None)
-        return _rate(owner, stars, heard.slots.get("ticket"), heard.slots.get("comment", "")) if stars else None
+        return _rate(owner, stars, heard.slots.get("ticket"), as_typed(said, heard.slots.get("comment", ""))) \
+            if stars else None
     numbered = _NUMBERS_FIRST.match(said) if what == "demand_menu" else None
     if numbered:
         return _demands(openid, owner, [int(n) for n in re.findall(r"\d+", numbered.group(1))],
@@ -227,7 +229,7 @@ def _act(openid: str, said: str, heard, message, url: Url, router: Router) -> st
         return _my_complaints(owner)
     if intent == "rate":
         if slots.get("stars"):
-            return _rate(owner, slots["stars"], slots.get("ticket"), slots.get("comment", ""))
+            return _rate(owner, slots["stars"], slots.get("ticket"), as_typed(said, slots.get("comment", "")))
         waiting = _awaiting_rating(owner)
         if waiting is None:
             return "您没有等待评价的报修。办结后会通知您。问卷请发送“问卷”，点开链接填写。"
@@ -235,7 +237,7 @@ def _act(openid: str, said: str, heard, message, url: Url, router: Router) -> st
         return (f"给报修 {waiting.ticket}（{_gist(waiting.text)}）打分：请回复 1 到 5 的数字，5 分最满意。"
                 "问卷请点开问卷链接填写。")
     if intent == "demand":
-        return _demands(openid, owner, slots.get("items"), slots.get("comment", ""), url)
+        return _demands(openid, owner, slots.get("items"), as_typed(said, slots.get("comment", "")), url)
     if intent == "notices":
         return _notices(owner, url)
     if intent == "survey":

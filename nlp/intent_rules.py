@@ -30,6 +30,18 @@ def normalise(text: str) -> str:
     return text
 
 
+def as_typed(said: str, tail: str) -> str:
+    """A slot read from the end of the normal form (a rating's or a demand answer's comment), as the resident
+    typed it: the shortest end of the message that normalises to it, punctuation and case kept. Workers read
+    and export these words; "师傅很快 态度好 ok" is not what was said. Falls back to the slot itself."""
+    if not tail:
+        return tail
+    for start in range(len(said) - 1, -1, -1):
+        if normalise(said[start:]) == tail:
+            return said[start:].strip()
+    return tail
+
+
 @dataclass(frozen=True)
 class RuleMatch:
     intent: str

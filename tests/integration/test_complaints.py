@@ -127,11 +127,12 @@ def test_taken_up_resolved_and_rated_in_the_chat_with_the_resident_told_at_each_
     assert "已办结（供水公司）" in phone.say("查询") and "评价 5" in phone.say("查询")
     assert f"给报修 {ticket.ticket}（家里停水两天了" in phone.say("评价")  # says what is being rated
     assert "1 到 5" in phone.say("评价 9")
-    assert f"谢谢您的评价：{ticket.ticket} 5分" in phone.say("评价 5 修得很快")
+    assert f"谢谢您的评价：{ticket.ticket} 5分" in phone.say("评价 5 修得很快，态度好！OK")
     assert "已经评价过了" in phone.say(f"评价 {ticket.ticket} 1")
     db.session.expire_all()
     ticket = db.session.get(Complaint, ticket.id)
-    assert (ticket.status, ticket.rating, ticket.rating_comment) == ("rated", 5, "修得很快")
+    # Kept as typed (punctuation and case), not as the bot's normal form ("修得很快 态度好 ok").
+    assert (ticket.status, ticket.rating, ticket.rating_comment) == ("rated", 5, "修得很快，态度好！OK")
 
     stats = client.get("/console/complaints/stats").get_data(as_text=True)
     row = stats[stats.index("供水公司"):].split("</tr>")[0]

@@ -102,7 +102,9 @@ def test_a_demand_survey_from_opening_to_results(app, client, estate, worker, ph
     assert "①加装电梯、②养老服务设施、③停车位和车库" in phone.say("需求")
     # Right after the menu, the numbers alone are an answer (not a score, not a question).
     assert "①雨污分流、②加装电梯" in phone.say("4 1 楼下总是积水")
-    phone.say("需求 1 3 2 希望早点装电梯，老人上楼难")
+    phone.say("需求 1 3 2 希望早点装电梯，老人上楼难！WiFi也差")
+    db.session.expire_all()
+    assert db.session.scalar(select(DemandResponse.comment).order_by(DemandResponse.id)) == "希望早点装电梯，老人上楼难！WiFi也差"
 
     neighbour = resident(app, estate, "3-1-102")
     answer = post(neighbour, f"/r/demands/{survey.id}", f"/r/demands/{survey.id}", item=["1", "4"], top1="1",

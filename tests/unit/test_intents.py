@@ -231,3 +231,14 @@ def test_demand_comments_are_counted_by_known_words_without_jieba():
     found = dict(common_words(comments))
     assert found.get("加装电梯") == 2 and found.get("老人") == 2
     assert "希望" not in found and "停车位" not in found  # a stop word; a word of one comment only
+
+
+def test_a_comment_is_kept_as_typed():
+    from nlp.intent_rules import as_typed, match, normalise
+
+    said = "评价 5 师傅很快，态度好！OK"
+    comment = match(normalise(said)).slots["comment"]
+    assert comment == "师傅很快 态度好 ok" and as_typed(said, comment) == "师傅很快，态度好！OK"
+    said = "需求 14、10、3 小区ＷｉＦｉ信号差，希望“加装电梯”！"
+    assert as_typed(said, match(normalise(said)).slots["comment"]) == "小区ＷｉＦｉ信号差，希望“加装电梯”！"
+    assert as_typed("anything", "") == "" and as_typed("完全不同", "别的") == "别的"
