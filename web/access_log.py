@@ -2,11 +2,13 @@
 codes), and sign-in link tokens cut from paths. Plaintext mode signs only the query string: a log that
 kept it would let its readers replay messages within the clock window.
 
-`make serve-prod` runs gunicorn with `--logger-class web.access_log.RedactingLogger`.
+`make serve-prod` runs gunicorn with `--logger-class web.access_log.RedactingLogger`; `make run`'s development
+server logs through RedactingRequestHandler, the same way.
 """
 import re
 
 from gunicorn.glogging import Logger
+from werkzeug.serving import WSGIRequestHandler
 
 SECRET_PATHS = re.compile(r"(/r/login/)[^/?#\s\"]+")
 
@@ -26,3 +28,11 @@ class RedactingLogger(Logger):
         for name in [k for k in atoms if k.startswith("{") and k.endswith("}e")]:
             atoms.pop(name)  # environ variables: QUERY_STRING, RAW_URI, …
         return atoms
+
+
+class RedactingRequestHandler(WSGIRequestHandler):
+    """Werkzeug's request log line without the query string (Open311 keys, WeChat's signature) or link tokens."""
+
+    def log_request(self, code="-", size="-"):
+        path = redact(self.path.split("?", 1)[0])
+        self.log("info", '"%s %s %s" %s %s', self.command, path, self.request_version, code, size)

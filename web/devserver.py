@@ -13,6 +13,8 @@ import click
 from flask import current_app
 from werkzeug.serving import run_simple
 
+from web.access_log import RedactingRequestHandler
+
 _stopping = threading.Event()
 
 
@@ -62,7 +64,7 @@ def dev_server(host, port):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         # Werkzeug's server directly: Flask's app.run() does nothing under the flask command.
-        run_simple(host, port, app, use_reloader=False, threaded=True)
+        run_simple(host, port, app, use_reloader=False, threaded=True, request_handler=RedactingRequestHandler)
     finally:
         _stop(child)
         click.echo("Scheduler stopped.", err=True)

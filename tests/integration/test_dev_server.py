@@ -77,6 +77,12 @@ def test_the_dev_server_runs_a_scheduler_that_delivers_pushes_to_the_simulator_a
         assert found, log.read_text(errors="replace")
         scheduler = int(found.group(1))
         assert _wait(lambda: _get(f"http://127.0.0.1:{port}/healthz")), log.read_text(errors="replace")
+        # The request log keeps no query strings (an Open311 key, WeChat's signature) and no sign-in tokens.
+        _get(f"http://127.0.0.1:{port}/open311/v2/services.json?api_key=secret-key-in-query")
+        _get(f"http://127.0.0.1:{port}/r/login/secret-link-token")
+        logged = _wait(lambda: "/r/login/" in log.read_text(errors="replace") and log.read_text(errors="replace"))
+        assert "/open311/v2/services.json" in logged and "secret-key-in-query" not in logged
+        assert "secret-link-token" not in logged
 
         def status(key):
             value = db.session.scalar(select(Push.status).where(Push.key == key))
