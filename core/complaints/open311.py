@@ -216,8 +216,11 @@ def find_requests(key: Open311Key, args: dict, now: datetime) -> list[Complaint]
         end = now
     if start is None:
         start = end - MAX_SPAN
-    if end is None:
-        end = start + MAX_SPAN
+    if end is None:  # start_date alone: "since then", up to now (a client asking for more is told, not given [])
+        end = max(now, start)
+        if end - start > MAX_SPAN:
+            raise Open311Error(400, "start_date alone searches up to now, more than 90 days: send an end_date "
+                                    "at most 90 days after it.")
     if end < start:
         raise Open311Error(400, "end_date is before start_date.")
     if end - start > MAX_SPAN:
@@ -317,7 +320,7 @@ def file_request(key: Open311Key, form: dict, router: tickets.Router) -> tuple[C
     text, _ = tickets.clean(description, routed=False)
     earlier = tickets.repeat_of(place.flat, text, db_now(db.session))
     if earlier is not None and earlier.channel == "open311":
-        return earlier, f"the same request for this place was filed at {w3c(earlier.created_at)}: this is that one"
+        return earlier, f"同一地点、同一内容的请求已于 {w3c(earlier.created_at)} 受理，这就是那一张（未重复登记）"
     try:
         complaint, cut = tickets.file_complaint(description, "open311", router, flat=place.flat, estate=place.estate,
                                                 department=target, note=note)

@@ -241,6 +241,11 @@ def test_filters_dates_and_the_id_list_that_overrides_them(client, key):
     assert listed(service_request_id=f"{ids[0]}, TS000", status="closed", service_code="没有",
                   start_date="2000-01-01T00:00:00Z", end_date="2000-01-02T00:00:00Z") == [ids[0]]
     assert_error(client.get("/open311/v2/requests.json", query_string={"api_key": key, "start_date": "yesterday"}), 400)
+    # start_date alone means "since then": up to now, within the 90 days, else a clear 400 (never a silent []).
+    assert sorted(listed(start_date=around[0])) == sorted(ids)
+    long_ago = client.get("/open311/v2/requests.json", query_string={"api_key": key, "start_date": "2020-01-01T00:00:00Z"})
+    assert_error(long_ago, 400)
+    assert "send an end_date" in long_ago.get_json()[0]["description"]
     assert_error(client.get("/open311/v2/requests.json", query_string={
         "api_key": key, "start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"}), 400)
     xml = ElementTree.fromstring(client.get("/open311/v2/requests.xml", query_string={"api_key": key}).data)
@@ -282,7 +287,7 @@ def test_a_retried_post_gets_the_same_request_and_a_returned_one_has_no_deadline
     again = post(client, key)  # the client lost the first answer and sends it again
     assert first.status_code == again.status_code == 200
     assert again.get_json()[0]["service_request_id"] == first.get_json()[0]["service_request_id"]
-    assert "the same request" in again.get_json()[0]["service_notice"]
+    assert "未重复登记" in again.get_json()[0]["service_notice"]
     assert count() == 1
     ticket = first.get_json()[0]["service_request_id"]
     [assigned] = client.get(f"/open311/v2/requests/{ticket}.json", query_string={"api_key": key}).get_json()
