@@ -119,9 +119,23 @@ def _seed_votes(rng: random.Random, worker) -> None:
         flats = db.session.scalars(scope_flats_query(vote.estate_id, vote.building_id, vote.unit_id)).all()
         for n, flat in enumerate(rng.sample(flats, int(len(flats) * share))):
             choice = rng.choices(("agree", "disagree", "abstain"), weights=(85, 10, 5))[0]
-            collected = vote.opens_at + timedelta(minutes=rng.randint(10, open_minutes - 10))
+            collected = _daytime(rng, vote.opens_at, now) or vote.opens_at + timedelta(
+                minutes=rng.randint(10, open_minutes - 10))
             cast(vote.id, flat, choice, channel="paper", idempotency_key=f"demo-{vote.id}-{n}", recorded_by=worker,
                  paper=Paper("李社工", collected, f"纸票-{vote.id}-{n + 1:03d}"))
+
+
+def _daytime(rng: random.Random, start, now):
+    """A moment a worker could have collected a sheet door to door: 9:00 to 19:00 Beijing time, between the
+    vote's opening and now (None if no try lands there)."""
+    from datetime import timedelta
+
+    for _ in range(50):
+        moment = _beijing(now, -rng.randint(0, (now - start).days), rng.randint(9, 18)) + timedelta(
+            minutes=rng.randint(0, 59))
+        if start < moment < now - timedelta(minutes=5):
+            return moment
+    return None
 
 
 COMPLAINTS = (

@@ -45,6 +45,12 @@ def test_demo_seed_builds_a_street_once(runner):
     # The demo's votes open at 9:00 and close at 18:00 Beijing time, whatever hour it is seeded.
     votes = db.session.scalars(select(Vote)).all()
     assert votes and {(v.opens_at.astimezone(SHANGHAI).hour, v.closes_at.astimezone(SHANGHAI).hour) for v in votes} == {(9, 18)}
+    # Its paper sheets were collected door to door in the daytime, not at 2 a.m.
+    from core.votes.models import BallotEntry
+
+    hours = {e.effective_at.astimezone(SHANGHAI).hour for e in db.session.scalars(
+        select(BallotEntry).where(BallotEntry.channel == "paper"))}
+    assert hours and hours <= set(range(9, 20)), hours
     again = runner.invoke(args=["demo", "seed"])
     assert "already seeded" in again.output
     assert db.session.scalar(select(func.count(Flat.id))) == flats
