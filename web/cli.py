@@ -257,8 +257,8 @@ def residents_code(estate_name, flat_code):
     click.echo(code)
 
 
-votes = AppGroup("votes", help="Consent votes: create, publish, enter paper ballots, evaluate a case, verify a log, "
-                              "export its proof, close due votes.")
+votes = AppGroup("votes", help="Consent votes: list, create, publish, enter paper ballots, evaluate a case, verify a "
+                              "log, export its proof, close due votes.")
 scheduler = AppGroup("scheduler", help="The scheduler: one per host, one of them leads.")
 
 
@@ -294,6 +294,18 @@ def votes_evaluate(case):
     click.echo(json.dumps(tally.as_dict(), ensure_ascii=False))
 
 
+@votes.command("list")
+def votes_list():
+    """Print every vote, one JSON object a line: id, estate, matter, status, opening and closing (Beijing time)."""
+    from core.db import local
+    from core.votes.models import Vote
+
+    for vote in db.session.scalars(select(Vote).order_by(Vote.id)):
+        click.echo(json.dumps({"vote": vote.id, "estate": vote.estate.name, "matter": vote.matter, "status": vote.status,
+                               "opens_at": local(vote.opens_at), "closes_at": local(vote.closes_at)},
+                              ensure_ascii=False))
+
+
 @votes.command("verify")
 @click.argument("vote_id", type=int)
 def votes_verify(vote_id):
@@ -305,7 +317,7 @@ def votes_verify(vote_id):
 
     vote = db.session.get(Vote, vote_id)
     if vote is None:
-        raise click.ClickException(f"No vote {vote_id}.")
+        raise click.ClickException(f"No vote {vote_id} (`flask votes list` lists them).")
     report = verify_signed(vote, trusted_keys(current_app.config))
     head = latest(vote.id)
     click.echo(json.dumps({"vote": vote_id, "ok": report.ok, "entries": report.entries, "head": report.head,

@@ -101,6 +101,8 @@ def test_verify_exit_codes(app, runner):
     for i, flat in enumerate(factories.flats_of(estate)):
         cast(vote.id, flat, "agree", channel="web", idempotency_key=f"k{i}", owner=flat.owners[0])
     db.session.commit()
+    listed = [json.loads(line) for line in runner.invoke(args=["votes", "list"]).output.splitlines()]
+    assert [(v["vote"], v["status"], v["estate"]) for v in listed] == [(vote.id, "open", estate.name)]
     ok = runner.invoke(args=["votes", "verify", str(vote.id)])
     assert ok.exit_code == 0 and json.loads(ok.output)["entries"] == 4
     db.session.execute(text("UPDATE ballot_entry SET flat_id = flat_id WHERE seq = 2"))
