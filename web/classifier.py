@@ -159,10 +159,10 @@ def nlp_install_default():
 def nlp_status():
     """Print the default model's metadata, the streets that route with a model of their own (street id → its name
     and the model's version), and the last retraining, as JSON."""
-    current = store().current()
-    meta = {**current.meta, "held_out": _scores(current.meta.get("held_out"))} if current else None
     from core.register.models import Street
 
+    current = store().current()
+    meta = {**current.meta, "held_out": _scores(current.meta.get("held_out"))} if current else None
     streets = {str(sid): {"street": getattr(db.session.get(Street, sid), "name", None), "version": version}
                for sid, version in store().streets().items()}
     click.echo(json.dumps({"current": meta, "streets": streets, "last_retraining": store().last_retraining()},

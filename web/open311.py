@@ -12,11 +12,11 @@ from xml.etree import ElementTree
 import click
 from flask import Blueprint, Response, current_app, request
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from core.complaints import open311
 from core.complaints.open311 import Open311Error
 from core.db import db, db_now
+from core.register.lookup import street_named
 from core.register.models import Street
 from web.classifier import router
 from web.extensions import csrf, limiter
@@ -162,16 +162,20 @@ def request_update(fmt):
 cli = AppGroup("open311", help="Keys of the systems connected through Open311.")
 
 
+def _street(name: str) -> Street:
+    found = street_named(name)
+    if found is None:
+        raise click.ClickException(f"no street named {name!r}")
+    return found
+
+
 @cli.command("add-key")
 @click.argument("name")
 @click.option("--street", required=True, help="The street whose tickets the key sees and files.")
 def add_key(name, street):
     """Create a key for system NAME and print it once (only its hash is kept)."""
-    found = db.session.scalar(select(Street).where(Street.name == street))
-    if found is None:
-        raise click.ClickException(f"no street named {street!r}")
     try:
-        key = open311.add_key(name, found)
+        key = open311.add_key(name, _street(street))
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
@@ -182,14 +186,8 @@ def add_key(name, street):
 @click.argument("name")
 @click.option("--street", default=None, help="The street whose key it is (needed when several streets use the name).")
 def revoke_key(name, street):
-    street_id = None
-    if street is not None:
-        found = db.session.scalar(select(Street).where(Street.name == street))
-        if found is None:
-            raise click.ClickException(f"no street named {street!r}")
-        street_id = found.id
     try:
-        open311.revoke_key(name, street_id=street_id)
+        open311.revoke_key(name, street_id=_street(street).id if street is not None else None)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()

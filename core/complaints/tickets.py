@@ -106,13 +106,11 @@ def file_complaint(text: str, channel: str, router: Router, *, flat=None, owner=
     if original is not None:
         _link(complaint, original, actor, now, router, notify)
     else:
-        certain = (department_for_label(urgency.DEPARTMENT[emergency.reason], complaint.estate_id)
-                   if emergency is not None and emergency.reason in urgency.DEPARTMENT else None)
         if department is not None:
             complaint.routed_by = "system"
             # The intake note may name the caller: it stays on the 受理 entry, for the staff.
             _assign(complaint, department, actor, now, "按对接系统指定的部门派单", notify)
-        elif certain is not None:
+        elif (certain := _emergency_department(emergency, complaint.estate_id)) is not None:
             complaint.routed_by = "rule"
             _assign(complaint, certain, actor, now, f"紧急（{emergency.reason}），按规则直接派单", notify)
         elif best is not None:
@@ -120,6 +118,13 @@ def file_complaint(text: str, channel: str, router: Router, *, flat=None, owner=
         if emergency is not None:
             _alert_duty(complaint, router, actor)
     return complaint, cut
+
+
+def _emergency_department(emergency: urgency.Urgency | None, estate_id: int) -> Department | None:
+    """The department an emergency of no doubtful owner goes to (urgency.DEPARTMENT), or None."""
+    if emergency is None or emergency.reason not in urgency.DEPARTMENT:
+        return None
+    return department_for_label(urgency.DEPARTMENT[emergency.reason], estate_id)
 
 
 def repeat_of(flat, text: str, now) -> Complaint | None:

@@ -10,6 +10,8 @@ classifier agrees on the department ("漏气" is urgent when it is the gas compa
 import re
 from dataclasses import dataclass
 
+LIFT_ADVICE = "请被困的人按电梯里的警铃或拨打电梯内的救援电话，不要扒门。"
+
 # (what the dispatcher sees, pattern, the department the classifier must name or None, advice to the resident
 #  [, what the whole message must also say])
 RULES = (
@@ -21,10 +23,10 @@ RULES = (
      "请马上开窗通风、关掉燃气阀门，不要开关电器，到室外拨打燃气抢修电话。"),
     ("电梯困人", r"电梯困人|困在电梯|关在电梯|电梯.{0,8}(被困|困住|关住|出不来|卡住了人)|(被困|困住|关住).{0,6}电梯"
      r"|(有人|人)被?(困在里面|关在里面|出不来)",
-     None, "请被困的人按电梯里的警铃或拨打电梯内的救援电话，不要扒门。"),
+     None, LIFT_ADVICE),
     # "电梯卡在三楼了，我妈被困在里面": the lift and the person are in two clauses.
     ("电梯困人", r"被?(困|关)在(里面|里头)|(里面|里头)(还|还有|有)个?(人|小孩|孩子|老人|娃)|出不来了?$", None,
-     "请被困的人按电梯里的警铃或拨打电梯内的救援电话，不要扒门。", r"电梯"),
+     LIFT_ADVICE, r"电梯"),
     ("爆管", r"爆管|(水管|管子|管道|自来水管|暖气管).{0,4}(爆|裂开|炸开|崩了)|爆裂|往外喷水|水漫金山|家里.{0,4}淹了",
      None, "请先关掉家里的总水阀。"),
     ("火情", r"起火|着火|失火|冒烟|冒火|火苗|烧起来|(电线|插座|电表|电箱|线路|配电箱).{0,6}(打火|冒火|火花|烧焦|烧了|发烫冒烟)"

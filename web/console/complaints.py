@@ -227,10 +227,10 @@ def classifier_status():
     current = store().current(street_id)  # the street's own model, else the default
     mapping = history.mapping_for(street_id) if street_id else {}
     stale = [label for label in mapping if current is None or label not in current.labels]
-    codes = {d.code for d in departments.all_departments(active_only=True, street_id=street_id)} if street_id else set()
+    active = departments.all_departments(active_only=True, street_id=street_id)
+    codes = {d.code for d in active} if street_id else set()
     unmapped = sum(1 for label in (current.labels if current else []) if label not in mapping and label not in codes)
     return render_template("console/classifier.html", current=current, last=store().last_retraining(),
                            threshold=router().threshold, mapping=mapping, stale=stale,
                            own=street_id is not None and store().has_own(street_id), codes=codes, unmapped=unmapped,
-                           departments=departments.all_departments(active_only=True, street_id=current_user.street_id),
-                           can_map=current_user.street_id is not None)
+                           departments=active, can_map=street_id is not None)
